@@ -1,0 +1,1 @@
+"""How learners reach the tutor: the HTTP app, widget, Slack and Discord adapters, the CLI."""

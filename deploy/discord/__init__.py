@@ -1,0 +1,1 @@
+"""Discord adapter: the signed interactions endpoint POST /discord/interactions (issue 6)."""

@@ -1,0 +1,1 @@
+"""The lesson knowledge base: lesson files, ingest into Chroma, hybrid retrieval, retrieval eval."""

@@ -1,0 +1,1 @@
+"""The NumPy RNN lab: cells, traces, the forgetting analysis, exercises, plots, LangChain tools."""
