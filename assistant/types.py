@@ -42,7 +42,9 @@ class TutorReply:
     reply_html: str  # sanitized HTML, math as MathML
     citations: list[Citation] = field(default_factory=list)
     trace: dict[str, Any] | None = None  # the Trace JSON of API.md
-    exercise: dict[str, Any] | None = None  # the public Exercise JSON (no answers before an attempt)
+    exercise: dict[str, Any] | None = (
+        None  # the public Exercise JSON (no answers before an attempt)
+    )
     plots: list[Plot] = field(default_factory=list)
     intent: str = ""  # what the brain decided the learner wanted (not part of the API body)
 

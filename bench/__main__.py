@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 import os
-import platform
 import pkgutil
+import platform
 import sys
 import time
 
@@ -29,7 +29,9 @@ def _fmt(value: object) -> str:
 def main(argv: list[str]) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_")
+    )
     wanted = {f"bench_{a}" for a in argv}
     if wanted:
         names = [n for n in names if n in wanted]
@@ -47,7 +49,11 @@ def main(argv: list[str]) -> int:
         rows = module.run()
         for row in rows:
             table.add_row(
-                row["benchmark"], row["metric"], _fmt(row["value"]), row.get("unit", ""), row.get("target", "")
+                row["benchmark"],
+                row["metric"],
+                _fmt(row["value"]),
+                row.get("unit", ""),
+                row.get("target", ""),
             )
         console.print(f"{name}: {time.perf_counter() - started:.1f} s", style="dim")
     console.print(table)
