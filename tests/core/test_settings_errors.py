@@ -30,3 +30,10 @@ def test_errors_have_codes_statuses_and_bodies():
     assert LimitExceeded("too many steps").code == "limit_exceeded"
     exc = RateLimited("slow down", retry_after=7)
     assert exc.http_status == 429 and exc.retry_after == 7
+
+
+def test_env_example_lists_every_setting():
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    listed = {line.split("=", 1)[0] for line in example.splitlines() if line.startswith("TUTOR_")}
+    expected = {f"TUTOR_{name.upper()}" for name in Settings.model_fields}
+    assert expected <= listed, f"missing from .env.example: {sorted(expected - listed)}"
