@@ -204,6 +204,7 @@ class Backing:
 
         client = redis.Redis.from_url(self.redis_url)
         client.flushdb()
+        client.set("tutor-scale-claim", "1", ex=3600)  # still ours
         client.close()
 
     def tutor(self, args: list[str], data_dir: Path, timeout: float = 180, **settings: str):
@@ -257,22 +258,57 @@ class Instance:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.alive
 
-    def start(self, ready_timeout: float = 90) -> Instance:
+    def spawn(self) -> Instance:
+        """Start the process without waiting (so several instances boot in parallel)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         args = [str(BIN / "tutor"), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         env = self.backing.env(self.data_dir, **self.settings)
         log = self.backing.workdir / f"instance-{self.name}.log"
         self.proc = Proc.spawn(args, env, self.data_dir, log)
+        return self
+
+    def wait_ready(self, timeout: float = 120) -> Instance:
         ready = f"{self.url}/readyz"
         what = f"tutor serve ({self.name})"
-        wait_until(
-            lambda: httpx.get(ready, timeout=2).status_code == 200, ready_timeout, what, self.proc
-        )
+        wait_until(lambda: httpx.get(ready, timeout=2).status_code == 200, timeout, what, self.proc)
         return self
+
+    def start(self, ready_timeout: float = 120) -> Instance:
+        return self.spawn().wait_ready(ready_timeout)
 
     def stop(self, timeout: float = 20) -> int | None:
         return self.proc.stop(timeout) if self.proc else None
 
     def tail(self) -> str:
         return self.proc.tail() if self.proc else ""
+
+
+class Cluster:
+    """Named tutor instances over one ``Backing``; ``pair()`` hands out two running ones."""
+
+    def __init__(self, backing: Backing) -> None:
+        self.backing = backing
+        self.instances: dict[str, Instance] = {}
+
+    def pair(self, names: tuple[str, ...] = ("a", "b"), **settings: str) -> list[Instance]:
+        """Running instances with exactly these settings, (re)starting any that are dead
+        or differently configured; all restarts boot in parallel."""
+        wanted = {k: str(v) for k, v in settings.items()}
+        booting = []
+        for name in names:
+            current = self.instances.get(name)
+            if current is not None and current.alive and current.settings == wanted:
+                continue
+            if current is not None:
+                current.stop()
+            fresh = Instance(name, self.backing, dict(wanted))
+            self.instances[name] = fresh.spawn()
+            booting.append(fresh)
+        for instance in booting:
+            instance.wait_ready()
+        return [self.instances[name] for name in names]
+
+    def stop_all(self) -> None:
+        for instance in self.instances.values():
+            instance.stop()

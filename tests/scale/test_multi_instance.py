@@ -1,0 +1,284 @@
+"""Two ``tutor serve`` processes on shared engines behave as one tutor.
+
+Real everything: a Chroma server started here (``chroma run``), a fresh PostgreSQL
+database and an empty Redis database for the run, and two (sometimes restarted)
+``tutor serve`` processes on loopback ports, each with its own data directory. The
+lesson index is written by ``tutor index`` before the instances start, as the
+compose file's ``indexer`` does. Any instance must serve any turn of any session:
+one conversation alternates between them, concurrent turns on one session never
+interleave, the rate limit is one budget, and losing an instance (SIGKILL) or
+stopping one (SIGTERM) loses nothing. Skipped, saying how to run it, when
+``TUTOR_TEST_DATABASE_URL`` / ``TUTOR_TEST_REDIS_URL`` are unset; CI sets both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.scale.cluster import HOW_TO_RUN, Cluster, Instance, backing_services, scale_urls
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(scale_urls() is None, reason=HOW_TO_RUN),
+]
+
+HIGH = "100000/minute"  # effectively unlimited, except in the rate-limit test
+TIMEOUT = httpx.Timeout(90.0, connect=10.0)
+EXTRA_LESSON = """\
+---
+id: scale-test-reservoirs
+title: Reservoir notes
+track: 12
+order: 99
+summary: A short note that the multi-instance test indexes while the tutors run.
+---
+
+# Reservoir notes
+
+## Echo state networks
+
+An echo state network leaves its recurrent weights at fixed random values and trains only
+the readout layer. The reservoir is scaled so that its spectral radius stays below one,
+which makes old inputs echo for a while and then die away.
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    database_url, redis_url = scale_urls()  # type: ignore[misc]  # skipif above
+    workdir = tmp_path_factory.mktemp("scale")
+    with backing_services(workdir, database_url, redis_url) as backing:
+        backing.tutor(["index"], workdir / "indexer")  # as compose's one-shot indexer
+        cluster = Cluster(backing)
+        try:
+            yield cluster
+        finally:
+            cluster.stop_all()
+
+
+def _check(response: httpx.Response, instance: Instance) -> dict:
+    assert response.status_code == 200, (
+        f"{instance.name} {response.request.method} {response.request.url.path}: "
+        f"{response.status_code} {response.text[:500]}\n--- log of {instance.name} ---\n{instance.tail()}"
+    )
+    return response.json()
+
+
+def chat(instance: Instance, message: str, session_id: str | None = None) -> dict:
+    body = {"message": message, "session_id": session_id}
+    return _check(httpx.post(f"{instance.url}/v1/chat", json=body, timeout=TIMEOUT), instance)
+
+
+def history(instance: Instance, session_id: str) -> list[dict]:
+    url = f"{instance.url}/v1/sessions/{session_id}/messages"
+    return _check(httpx.get(url, timeout=TIMEOUT), instance)["messages"]
+
+
+def search(instance: Instance, query: str, k: int = 5) -> list[dict]:
+    url = f"{instance.url}/v1/search"
+    return _check(httpx.get(url, params={"q": query, "k": k}, timeout=TIMEOUT), instance)["results"]
+
+
+def exercise_id(reply: dict) -> str:
+    ex = reply.get("exercise") or {}
+    found = ex.get("exercise_id") or ex.get("id")
+    assert found, f"no exercise in the reply: {reply['reply'][:300]}"
+    return str(found)
+
+
+def hint_rung(reply: dict) -> int:
+    match = re.search(r"Hint (\d) of 4", reply["reply"])
+    assert match, f"not a hint: {reply['reply'][:300]}"
+    return int(match.group(1))
+
+
+def right_answer(ex_id: str) -> str:
+    """The correct hidden states, computed by the lab from the exercise id alone."""
+    from tools.exercises import exercise_from_id
+
+    ex = exercise_from_id(ex_id)
+    answer = getattr(ex, "answer", None)
+    if answer is None:
+        answer = ex.public_dict(reveal=True)["answer"]
+    values = answer if isinstance(answer, list | tuple) else [answer]
+    return ", ".join(f"{float(v):.4f}" for v in values)
+
+
+def assert_alternates(messages: list[dict]) -> None:
+    roles = [m["role"] for m in messages]
+    expected = ["user", "assistant"] * (len(roles) // 2)
+    assert roles == expected, f"roles not strictly user/assistant: {roles}"
+
+
+def test_index_through_one_search_through_the_other(cluster, tmp_path):
+    a, b = cluster.pair(rate_limit=HIGH)
+    for query in ("why do RNNs forget?", "what does the forget gate do"):
+        from_a, from_b = search(a, query), search(b, query)
+        assert from_a, f"no results for {query!r}"
+        assert [(r["source"], r["section"], r["text"]) for r in from_a] == [
+            (r["source"], r["section"], r["text"]) for r in from_b
+        ]
+        assert [r["score"] for r in from_a] == pytest.approx([r["score"] for r in from_b], abs=1e-6)
+
+    # index a new lesson through A's configuration while both serve; B must find it
+    lesson = tmp_path / "reservoir-notes.md"
+    lesson.write_text(EXTRA_LESSON)
+    cluster.backing.tutor(["index", str(lesson)], a.data_dir, rate_limit=HIGH)
+    found = search(b, "echo state network reservoir spectral radius readout")
+    assert any("reservoir" in r["text"].lower() for r in found), found
+
+
+def test_one_conversation_alternates_between_instances(cluster):
+    a, b = cluster.pair(rate_limit=HIGH)
+    opened = chat(a, "quiz me")
+    sid, ex_id = opened["session_id"], exercise_id(opened)
+
+    assert hint_rung(chat(a, "hint", sid)) == 1
+    second = chat(b, "hint please", sid)
+    assert hint_rung(second) == 2, "B must continue A's hint ladder"
+    assert exercise_id(second) == ex_id
+
+    graded = chat(b, right_answer(ex_id), sid)
+    assert exercise_id(graded) == ex_id
+    assert "correct" in graded["reply"].lower() and "not quite" not in graded["reply"].lower()
+
+    on_a, on_b = history(a, sid), history(b, sid)
+    assert on_a == on_b
+    assert len(on_a) == 8
+    assert_alternates(on_a)
+    assert [m["content"] for m in on_a[::2]] == [
+        "quiz me",
+        "hint",
+        "hint please",
+        right_answer(ex_id),
+    ]
+
+
+async def _fire(requests: list[tuple[Instance, str, dict]]) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        return await asyncio.gather(
+            *(client.post(f"{inst.url}{path}", json=body) for inst, path, body in requests)
+        )
+
+
+def test_concurrent_turns_on_one_session_never_interleave(cluster):
+    a, b = cluster.pair(rate_limit=HIGH)
+    sid = chat(a, "hello")["session_id"]
+    questions = [f"question {i}: what is the hidden state?" for i in range(10)]
+    requests = [
+        ((a, b)[i % 2], "/v1/chat", {"message": q, "session_id": sid})
+        for i, q in enumerate(questions)
+    ]
+    responses = asyncio.run(_fire(requests))
+    for (inst, _, _), response in zip(requests, responses, strict=True):
+        assert _check(response, inst)["session_id"] == sid
+
+    messages = history(b, sid)
+    assert len(messages) == 2 * (1 + len(questions))
+    assert_alternates(messages)
+    users = [m["content"] for m in messages[::2]]
+    assert users[0] == "hello" and sorted(users[1:]) == sorted(questions)
+    assert all(m["content"].strip() for m in messages[1::2]), "an empty reply was stored"
+    assert history(a, sid) == messages
+
+
+# Slow-ish work for the shutdown test: each takes a noticeable fraction of a second.
+LONG_TRACE = {"cell": "lstm", "inputs": [0.5, -0.25, 1.0, 0.0] * 250, "hidden_size": 48, "seed": 7}
+
+
+def test_sigterm_finishes_in_flight_requests_then_exits_zero(cluster):
+    a, b = cluster.pair(rate_limit=HIGH)
+    work = [("/v1/trace", LONG_TRACE)] * 3 + [
+        ("/v1/chat", {"message": "why do RNNs forget?", "session_id": None})
+    ] * 3
+
+    async def scenario() -> tuple[float, list[tuple[httpx.Response, float]]]:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+
+            async def one(path: str, body: dict) -> tuple[httpx.Response, float]:
+                response = await client.post(f"{a.url}{path}", json=body)
+                return response, time.monotonic()
+
+            tasks = [asyncio.create_task(one(path, body)) for path, body in work]
+            await asyncio.sleep(0.5)  # all six sent and accepted, none finished yet
+            signalled = time.monotonic()
+            a.proc.signal(signal.SIGTERM)
+            return signalled, await asyncio.gather(*tasks)
+
+    signalled, results = asyncio.run(scenario())
+    for response, _ in results:
+        _check(response, a)
+    assert any(done > signalled for _, done in results), "nothing was in flight at SIGTERM"
+    assert a.proc.wait(timeout=60) == 0, a.tail()
+
+    # the chat turns that finished during shutdown are in the shared database
+    for response, _ in results[3:]:
+        sid = response.json()["session_id"]
+        messages = history(b, sid)
+        assert [m["role"] for m in messages] == ["user", "assistant"]
+        assert messages[1]["content"] == response.json()["reply"]
+
+
+def test_sigkill_mid_conversation_loses_nothing(cluster):
+    a, b = cluster.pair(rate_limit=HIGH)
+    opened = chat(a, "quiz me")
+    sid, ex_id = opened["session_id"], exercise_id(opened)
+    assert hint_rung(chat(b, "hint", sid)) == 1
+    chat(a, "what is the hidden state?", sid)
+    before = history(a, sid)
+    assert len(before) == 6
+
+    async def kill_during_a_turn() -> httpx.Response | Exception:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+            body = {"message": "why do RNNs forget?", "session_id": sid}
+            task = asyncio.create_task(client.post(f"{a.url}/v1/chat", json=body))
+            await asyncio.sleep(0.05)
+            a.proc.signal(signal.SIGKILL)
+            try:
+                return await task
+            except httpx.HTTPError as exc:  # the expected outcome: the connection dies
+                return exc
+
+    asyncio.run(kill_during_a_turn())
+    assert a.proc.wait(timeout=10) == -signal.SIGKILL
+
+    graded = chat(b, right_answer(ex_id), sid)  # B carries on with A's open exercise
+    assert exercise_id(graded) == ex_id
+    assert "correct" in graded["reply"].lower() and "not quite" not in graded["reply"].lower()
+
+    after = history(b, sid)
+    assert after[: len(before)] == before, "history written before the kill was lost"
+    assert len(after) - len(before) in (2, 4), "the killed turn was half-recorded"
+    assert_alternates(after)
+    assert after[-2]["content"] == right_answer(ex_id)
+
+
+def test_rate_limit_is_one_budget_across_instances(cluster):
+    cluster.backing.flush_redis()
+    a, b = cluster.pair(rate_limit="5/minute")
+    if time.time() % 60 > 50:  # keep all eight requests inside one fixed window
+        time.sleep(61 - time.time() % 60)
+    outcomes: list[tuple[str, httpx.Response]] = []
+    sid = None
+    for i in range(8):
+        instance = (a, b)[i % 2]
+        body = {"message": "what is the hidden state?", "session_id": sid}
+        response = httpx.post(f"{instance.url}/v1/chat", json=body, timeout=TIMEOUT)
+        outcomes.append((instance.name, response))
+        if response.status_code == 200:
+            sid = response.json()["session_id"]
+
+    codes = [r.status_code for _, r in outcomes]
+    assert codes == [200] * 5 + [429] * 3, codes  # each instance alone saw at most 4
+    assert {name for name, r in outcomes if r.status_code == 429} == {"a", "b"}
+    for _, response in outcomes[5:]:
+        assert 1 <= int(response.headers["Retry-After"]) <= 60
+        assert response.json()["error"]["code"] == "rate_limited"
