@@ -1,0 +1,1 @@
+"""Platform-neutral helpers shared by the Slack and Discord adapters (text, tables, limits)."""

@@ -1,0 +1,166 @@
+"""The Bolt app: Slack's events, ``/rnn`` commands and buttons wired to the tutor.
+
+``build_slack_app(settings, tutor)`` returns an ``AsyncApp`` whose client talks to
+``settings.slack_api_url``. Bolt verifies every request's signature (bad or older
+than five minutes: 401) and acknowledges events at once; the listeners then run as
+tasks: mentions and direct messages are answered in a thread, ``/rnn`` is acked
+within Slack's three seconds and does its work in a lazy listener, and so do the
+Hint / Give up / Next buttons. A middleware drops redeliveries of an ``event_id``
+already claimed, so Slack's retries never produce a second reply. The tutor is
+synchronous, so it runs in a worker thread (``asyncio.to_thread``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from core.errors import ConfigError, InvalidInput, TutorError
+from core.settings import Settings
+from deploy.slack import turns
+from deploy.slack.dedupe import EventDeduper, make_deduper
+from deploy.slack.mrkdwn import escape
+from deploy.slack.poster import post_reply
+from deploy.slack.render import (
+    ACTION_GIVEUP,
+    ACTION_HINT,
+    ACTION_NEXT,
+    render_error,
+    render_help,
+    render_reply,
+)
+
+log = logging.getLogger("tutor.slack")
+UNEXPECTED = "Something went wrong on the tutor's side (it has been logged). Please try again."
+
+
+def slack_enabled(settings: Settings) -> bool:
+    """Both the bot token and the signing secret are set."""
+    return bool(
+        settings.slack_bot_token.get_secret_value()
+        and settings.slack_signing_secret.get_secret_value()
+    )
+
+
+class SlackTutor:
+    """The work behind every listener: ask the tutor, render, post in the thread."""
+
+    def __init__(self, tutor: Any, public_url: str) -> None:
+        self.tutor = tutor
+        self.public_url = public_url
+
+    async def answer(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        thread_ts: str | None,
+        text: str,
+        *,
+        session_key: str | None = None,
+        session_id: str | None = None,
+        header: str | None = None,
+        respond: Callable[..., Awaitable[Any]] | None = None,
+    ) -> None:
+        """One turn: a session (by key or id), the tutor's reply, posted in the thread."""
+        plots: list[Any] = []
+        try:
+            if session_id is None:
+                session_id = await asyncio.to_thread(self.tutor.session_for, "slack", session_key)
+            reply = await asyncio.to_thread(self.tutor.respond, turns.to_turn(session_id, text))
+            payload, plots = render_reply(reply, self.public_url), reply.plots
+        except TutorError as exc:
+            payload = render_error(exc.message)
+        except Exception:  # the edge: log it, tell the learner, keep serving
+            log.exception("slack: turn failed in %s", channel)
+            payload = render_error(UNEXPECTED)
+        if header:
+            context = {"type": "context", "elements": [{"type": "mrkdwn", "text": header}]}
+            payload["blocks"] = [context, *payload["blocks"]][:50]
+        await post_reply(client, channel, thread_ts, payload, plots, respond=respond)
+
+
+def build_slack_app(
+    settings: Settings, tutor: Any, deduper: EventDeduper | None = None
+) -> AsyncApp:
+    """The Bolt app for one tutor (call lazily: it builds a Slack client)."""
+    if not slack_enabled(settings):
+        raise ConfigError(
+            "Slack is not configured: set TUTOR_SLACK_BOT_TOKEN and TUTOR_SLACK_SIGNING_SECRET "
+            "(see docs/chat-platforms.md)."
+        )
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    app = AsyncApp(
+        name="rnn-tutor",
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        process_before_response=False,
+    )
+    work = SlackTutor(tutor, settings.public_url)
+    seen = deduper or make_deduper(settings)
+
+    @app.middleware
+    async def drop_redeliveries(body: dict[str, Any], next: Callable[[], Awaitable[None]]):
+        event_id = body.get("event_id")
+        if event_id and not await seen.claim(event_id):
+            log.info("slack: dropped redelivery of %s", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+
+    @app.event("app_mention")
+    async def on_mention(event: dict, body: dict, client: AsyncWebClient, context: Any) -> None:
+        dest = turns.event_destination(event, body)
+        text = turns.message_text(event, context.bot_user_id) or "hello"
+        await work.answer(client, dest.channel, dest.thread_ts, text, session_key=dest.session_key)
+
+    @app.event("message")
+    async def on_message(event: dict, body: dict, client: AsyncWebClient, context: Any) -> None:
+        if not turns.should_answer_message(event):
+            return
+        dest = turns.event_destination(event, body)
+        text = turns.message_text(event, context.bot_user_id)
+        await work.answer(client, dest.channel, dest.thread_ts, text, session_key=dest.session_key)
+
+    async def ack_command(ack: Callable[..., Awaitable[None]], body: dict) -> None:
+        sub, arg = turns.parse_command(body.get("text", ""))
+        if sub == "help":
+            await ack(**render_help())
+            return
+        try:
+            turns.command_text(sub, arg)
+        except InvalidInput as exc:
+            await ack(**render_error(exc.message))
+            return
+        await ack()
+
+    async def run_command(body: dict, client: AsyncWebClient, respond: Any) -> None:
+        sub, arg = turns.parse_command(body.get("text", ""))
+        try:
+            text = turns.command_text(sub, arg)
+        except InvalidInput:
+            return  # help and mistakes were answered in the ack
+        key, channel = turns.command_destination(body)
+        header = f"<@{body.get('user_id')}>: `/rnn {escape(body.get('text', '').strip())}`"
+        await work.answer(
+            client, channel, None, text, session_key=key, header=header[:2000], respond=respond
+        )
+
+    app.command("/rnn")(ack=ack_command, lazy=[run_command])
+
+    async def ack_button(ack: Callable[..., Awaitable[None]]) -> None:
+        await ack()
+
+    async def run_button(body: dict, client: AsyncWebClient) -> None:
+        session_id, text, dest = turns.action_turn(body)
+        await work.answer(client, dest.channel, dest.thread_ts, text, session_id=session_id)
+
+    for action_id in (ACTION_HINT, ACTION_GIVEUP, ACTION_NEXT):
+        app.action(action_id)(ack=ack_button, lazy=[run_button])
+    return app

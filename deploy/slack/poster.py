@@ -1,0 +1,82 @@
+"""Sending a rendered reply to Slack: chat.postMessage in the thread, plots as files.
+
+Plots are uploaded with files_upload_v2 into the same thread. A workspace may not
+grant ``files:write`` (or an admin may forbid uploads); then the upload is skipped
+with a log line and the text reply still stands. Slash commands whose channel the bot
+has not joined fall back to the command's ``response_url`` (``respond()``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from assistant.types import Plot
+
+log = logging.getLogger(__name__)
+
+UPLOAD_REFUSED = {
+    "missing_scope",
+    "not_allowed",
+    "not_allowed_token_type",
+    "no_permission",
+    "restricted_action",
+    "ekm_access_denied",
+}
+NOT_A_MEMBER = {"not_in_channel", "channel_not_found"}
+
+
+def _filename(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60]
+    return f"{slug or 'plot'}.svg"
+
+
+async def upload_plot(
+    client: AsyncWebClient, channel: str, thread_ts: str | None, plot: Plot
+) -> bool:
+    """Upload one plot into the thread; False (and a log line) when the token may not upload."""
+    try:
+        await client.files_upload_v2(
+            channel=channel,
+            thread_ts=thread_ts,
+            content=plot.svg.encode("utf-8"),
+            filename=_filename(plot.title),
+            title=plot.title,
+        )
+    except SlackApiError as exc:
+        error = exc.response.get("error", "")
+        if error in UPLOAD_REFUSED:
+            log.info(
+                "slack: plot %r not uploaded (%s); add files:write to upload", plot.title, error
+            )
+            return False
+        raise
+    return True
+
+
+async def post_reply(
+    client: AsyncWebClient,
+    channel: str,
+    thread_ts: str | None,
+    payload: dict[str, Any],
+    plots: list[Plot] = (),  # type: ignore[assignment]
+    respond: Callable[..., Awaitable[Any]] | None = None,
+) -> None:
+    """Post ``payload`` (``text`` + ``blocks``) in the thread, then upload the plots."""
+    try:
+        await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, unfurl_links=False, **payload
+        )
+    except SlackApiError as exc:
+        if respond is None or exc.response.get("error") not in NOT_A_MEMBER:
+            raise
+        log.info("slack: not in channel %s, answering through response_url", channel)
+        await respond(response_type="in_channel", **payload)
+        return  # files cannot be uploaded where the bot is not a member
+    for plot in plots:
+        await upload_plot(client, channel, thread_ts, plot)

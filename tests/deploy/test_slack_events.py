@@ -1,0 +1,390 @@
+"""POST /slack/events end to end: Slack's real signing, Bolt's real verification,
+the real FastAPI app, and a local fake Slack Web API recording what the bot sends."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from core.settings import Settings
+from tests.deploy.fake_platforms import FakePlatform, ScriptedTutor, adapter_app
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def slack_api():
+    with FakePlatform() as fake:
+        yield fake
+
+
+def make_settings(tmp_path, api_url: str, **extra: Any) -> Settings:
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path,
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SECRET,
+        slack_api_url=api_url,
+        public_url="https://tutor.example.edu",
+        **extra,
+    )
+
+
+@asynccontextmanager
+async def running(settings: Settings, tutor: Any) -> AsyncIterator[httpx.AsyncClient]:
+    app = adapter_app(settings, tutor)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+def signed(body: str, secret: str = SECRET, timestamp: int | None = None, **headers: str) -> dict:
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    content_type = (
+        "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
+    )
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": sig,
+        "Content-Type": content_type,
+        **headers,
+    }
+
+
+def mention(text: str, event_id: str = "Ev001", ts: str = "1700000001.000100", **event: Any) -> str:
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1700000001,
+            "event": {
+                "type": "app_mention",
+                "user": "U42",
+                "text": text,
+                "ts": ts,
+                "channel": "C9",
+                "event_ts": ts,
+                **event,
+            },
+        }
+    )
+
+
+async def test_mention_is_answered_in_a_thread_with_cited_blocks(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        resp = await client.post(
+            "/slack/events",
+            content=(body := mention("<@UBOT> what is the hidden state?")),
+            headers=signed(body),
+        )
+        assert resp.status_code == 200
+        (post,) = await slack_api.wait_for("/chat.postMessage")
+
+    assert tutor.turns[0].text == "what is the hidden state?"
+    assert tutor.turns[0].channel == "slack"
+    assert tutor.sessions == {("slack", "T1:C9:1700000001.000100"): "sess1"}
+    sent = post.body
+    assert sent["channel"] == "C9"
+    assert sent["thread_ts"] == "1700000001.000100"
+    assert sent["blocks"][0] == {
+        "type": "section",
+        "text": {
+            "type": "mrkdwn",
+            "text": "The *hidden state* is the network's memory. See "
+            "<https://tutor.example.edu/lessons/why-sequences-need-memory#the-hidden-state|the lesson>.",
+        },
+    }
+    assert sent["blocks"][-1] == {
+        "type": "context",
+        "block_id": "rnn_citations",
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": ":book: <https://tutor.example.edu/lessons/why-sequences-need-memory"
+                "#where-memory-fades|Where memory fades>",
+            }
+        ],
+    }
+    assert sent["text"].startswith("The **hidden state**")
+    assert post.headers["Authorization"] == "Bearer xoxb-test-token"
+
+
+async def test_a_reply_in_a_thread_continues_that_threads_session(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        first = mention("<@UBOT> hello", event_id="Ev1", ts="1700000001.000100")
+        second = mention(
+            "<@UBOT> and then?",
+            event_id="Ev2",
+            ts="1700000009.000200",
+            thread_ts="1700000001.000100",
+        )
+        for body in (first, second):
+            assert (
+                await client.post("/slack/events", content=body, headers=signed(body))
+            ).status_code == 200
+            await slack_api.wait_for("/chat.postMessage", count=len(tutor.turns) + 1)
+    posts = slack_api.find("/chat.postMessage")
+    assert [p.body["thread_ts"] for p in posts] == ["1700000001.000100"] * 2
+    assert [t.session_id for t in tutor.turns] == ["sess1", "sess1"]
+
+
+async def test_retries_never_produce_a_second_reply(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        body = mention("<@UBOT> why do RNNs forget?", event_id="EvRetry")
+        assert (
+            await client.post("/slack/events", content=body, headers=signed(body))
+        ).status_code == 200
+        await slack_api.wait_for("/chat.postMessage")
+        for n in ("1", "2"):
+            retry = signed(body, **{"X-Slack-Retry-Num": n, "X-Slack-Retry-Reason": "http_timeout"})
+            assert (
+                await client.post("/slack/events", content=body, headers=retry)
+            ).status_code == 200
+        other = mention("<@UBOT> hello again", event_id="EvOther", ts="1700000050.000100")
+        await client.post("/slack/events", content=other, headers=signed(other))
+        await slack_api.wait_for("/chat.postMessage", count=2)
+    assert len(tutor.turns) == 2
+    assert [p.body["thread_ts"] for p in slack_api.find("/chat.postMessage")] == [
+        "1700000001.000100",
+        "1700000050.000100",
+    ]
+
+
+async def test_forged_and_stale_requests_are_rejected(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        body = mention("<@UBOT> hi")
+        forged = await client.post(
+            "/slack/events", content=body, headers=signed(body, secret="not-the-secret")
+        )
+        stale = await client.post(
+            "/slack/events", content=body, headers=signed(body, timestamp=int(time.time()) - 6 * 60)
+        )
+        unsigned = await client.post(
+            "/slack/events", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert (forged.status_code, stale.status_code, unsigned.status_code) == (401, 401, 401)
+    assert tutor.turns == []
+    assert slack_api.find("/chat.postMessage") == []
+
+
+async def test_direct_messages_are_answered_but_bot_and_edited_messages_are_not(
+    tmp_path, slack_api
+):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+
+        def dm(event_id: str, text: str, **event: Any) -> str:
+            return mention(text, event_id, type="message", channel_type="im", channel="D7", **event)
+
+        for body in (
+            dm("EvBot", "I am a bot", bot_id="B9"),
+            dm("EvEdit", "edited", subtype="message_changed"),
+            dm("EvDM", "quiz me"),
+        ):
+            await client.post("/slack/events", content=body, headers=signed(body))
+        (post,) = await slack_api.wait_for("/chat.postMessage")
+    assert [t.text for t in tutor.turns] == ["quiz me"]
+    assert post.body["channel"] == "D7"
+    actions = post.body["blocks"][-1]
+    assert actions["type"] == "actions"
+    assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
+        ("rnn_hint", "sess1"),
+        ("rnn_giveup", "sess1"),
+        ("rnn_next", "sess1"),
+    ]
+
+
+async def test_plots_are_uploaded_into_the_thread_or_skipped_without_scope(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        body = mention("<@UBOT> walk me through a trace", event_id="EvT")
+        await client.post("/slack/events", content=body, headers=signed(body))
+        (complete,) = await slack_api.wait_for("/files.completeUploadExternal")
+        slack_api.fail["/files.getUploadURLExternal"] = (
+            200,
+            {"ok": False, "error": "missing_scope"},
+        )
+        body = mention("<@UBOT> why do RNNs forget?", event_id="EvF", ts="1700000077.000100")
+        await client.post("/slack/events", content=body, headers=signed(body))
+        await slack_api.wait_for("/files.getUploadURLExternal", count=2)
+        await slack_api.wait_for("/chat.postMessage", count=2)
+    (upload,) = slack_api.find("/upload/F1")
+    assert upload.raw.startswith(b"<svg")
+    assert complete.body["thread_ts"] == "1700000001.000100"
+    assert complete.body["channel_id"] == "C9"
+    assert json.loads(complete.body["files"]) == [{"id": "F1", "title": "Hidden state over time"}]
+    trace_post = slack_api.find("/chat.postMessage")[0].body
+    assert (
+        "```\nRNN · hidden 1 · input 1 · 4 steps\nt  x       h"
+        in trace_post["blocks"][1]["text"]["text"]
+    )
+    assert len(slack_api.find("/files.completeUploadExternal")) == 1  # the refused one was skipped
+
+
+async def test_slash_command_is_acked_before_the_work_and_posts_later(tmp_path, slack_api):
+    tutor = ScriptedTutor(gate=threading.Event())
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        form = urlencode(
+            {
+                "command": "/rnn",
+                "text": "ask what is the hidden state?",
+                "team_id": "T1",
+                "channel_id": "C5",
+                "user_id": "U42",
+                "response_url": slack_api.url + "/commands/T1/1/abc",
+                "trigger_id": "1.2.3",
+            }
+        )
+        resp = await client.post("/slack/events", content=form, headers=signed(form))
+        # acknowledged while the tutor is still blocked: the work is not in the ack path
+        assert resp.status_code == 200
+        assert tutor.turns == [] and slack_api.find("/chat.postMessage") == []
+        tutor.gate.set()
+        (post,) = await slack_api.wait_for("/chat.postMessage")
+    assert tutor.turns[0].text == "what is the hidden state?"
+    assert tutor.sessions == {("slack", "T1:C5:cmd:U42"): "sess1"}
+    assert post.body["channel"] == "C5"
+    assert "thread_ts" not in post.body
+    assert (
+        post.body["blocks"][0]["elements"][0]["text"]
+        == "<@U42>: `/rnn ask what is the hidden state?`"
+    )
+
+
+async def test_slash_help_and_mistakes_are_answered_in_the_ack(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+
+        def command(text: str) -> str:
+            return urlencode(
+                {
+                    "command": "/rnn",
+                    "text": text,
+                    "team_id": "T1",
+                    "channel_id": "C5",
+                    "user_id": "U1",
+                    "response_url": slack_api.url + "/commands/x",
+                }
+            )
+
+        helped = await client.post(
+            "/slack/events", content=(b := command("help")), headers=signed(b)
+        )
+        mistake = await client.post(
+            "/slack/events", content=(b := command("ask")), headers=signed(b)
+        )
+    assert "`/rnn trace <inputs and weights>`" in helped.json()["blocks"][0]["text"]["text"]
+    assert "Add a question after `/rnn ask`" in mistake.json()["blocks"][0]["text"]["text"]
+    assert tutor.turns == []
+
+
+async def test_slash_command_outside_the_bots_channels_uses_response_url(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    slack_api.fail["/chat.postMessage"] = (200, {"ok": False, "error": "not_in_channel"})
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        form = urlencode(
+            {
+                "command": "/rnn",
+                "text": "quiz",
+                "team_id": "T1",
+                "channel_id": "C8",
+                "user_id": "U1",
+                "response_url": slack_api.url + "/commands/T1/9/xyz",
+            }
+        )
+        await client.post("/slack/events", content=form, headers=signed(form))
+        (responded,) = await slack_api.wait_for("/commands/T1/9/xyz")
+    assert tutor.turns[0].text == "quiz me"
+    assert responded.body["response_type"] == "in_channel"
+    assert responded.body["blocks"][-1]["block_id"] == "rnn_exercise"
+
+
+async def test_hint_button_posts_a_hint_in_the_exercise_thread(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    tutor.session_for("slack", "T1:C9:1700000001.000100")  # the thread where the quiz was posted
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": "U42"},
+            "channel": {"id": "C9"},
+            "container": {"type": "message", "message_ts": "1700000002.000300", "channel_id": "C9"},
+            "message": {
+                "ts": "1700000002.000300",
+                "thread_ts": "1700000001.000100",
+                "text": "Exercise",
+            },
+            "trigger_id": "1.2.3",
+            "response_url": slack_api.url + "/actions/x",
+            "actions": [
+                {
+                    "action_id": "rnn_hint",
+                    "block_id": "rnn_exercise",
+                    "value": "sess1",
+                    "type": "button",
+                    "action_ts": "1700000003.1",
+                }
+            ],
+        }
+        form = urlencode({"payload": json.dumps(payload)})
+        resp = await client.post("/slack/events", content=form, headers=signed(form))
+        assert resp.status_code == 200
+        (post,) = await slack_api.wait_for("/chat.postMessage")
+    assert tutor.turns[0].session_id == "sess1" and tutor.turns[0].text == "hint"
+    assert post.body["thread_ts"] == "1700000001.000100"
+    assert post.body["blocks"][0]["text"]["text"] == "Hint: multiply the input by the weight first."
+
+
+async def test_tutor_errors_become_a_friendly_line_in_the_thread(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        body = mention("<@UBOT> trace this broken thing", event_id="EvErr")
+        await client.post("/slack/events", content=body, headers=signed(body))
+        (post,) = await slack_api.wait_for("/chat.postMessage")
+    assert post.body["blocks"] == [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": ":warning: The inputs must be numbers, e.g. 'inputs 1, 0, 0'.",
+            },
+        }
+    ]
+
+
+async def test_slack_is_disabled_with_a_clear_error_without_credentials(
+    tmp_path, slack_api, caplog
+):
+    settings = Settings(_env_file=None, data_dir=tmp_path, slack_api_url=slack_api.url + "/api/")
+    async with running(settings, ScriptedTutor()) as client:
+        body = mention("<@UBOT> hi")
+        resp = await client.post("/slack/events", content=body, headers=signed(body))
+    assert resp.status_code == 503
+    assert resp.json()["error"]["code"] == "slack_disabled"
+    assert "TUTOR_SLACK_BOT_TOKEN" in resp.json()["error"]["message"]
+    assert any("slack: disabled" in r.message for r in caplog.records)
+    assert slack_api.calls == []
