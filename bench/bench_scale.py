@@ -1,0 +1,115 @@
+"""Scale-out load test: two tutor instances on a Chroma server, PostgreSQL and Redis.
+
+Boots the same deployment as ``tests/scale`` (``tests.scale.cluster``: ``chroma run``,
+a fresh PostgreSQL database, an empty Redis database, ``tutor index``, then ``tutor
+serve`` processes) and drives ``POST /v1/chat`` with the offline brain from async
+httpx "learners": each learner owns a session and sends its turns one after another,
+turn ``j`` of learner ``i`` going to instance ``(i + j) % n`` (round-robin, so every
+session hops between instances and every turn takes the cross-process session lock).
+Rows: turns/s, p50 and p95 latency at 16 and 64 concurrent learners on two instances,
+plus one instance on the same engines at 16 for comparison. Each level is bounded in
+turns and in seconds. Without ``TUTOR_TEST_DATABASE_URL`` / ``TUTOR_TEST_REDIS_URL``
+it returns one row saying how to run it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+BENCH = "scale-out"
+QUESTIONS = (
+    "why can't a normal network handle sequences?",
+    "what is the hidden state?",
+    "why do RNNs share weights across time steps?",
+    "what does the forget gate do?",
+    "how is a GRU different from an LSTM?",
+    "why does the memory of an RNN fade?",
+)
+TURNS_PER_LEARNER = 6
+MAX_SECONDS = 45.0  # per level; learners stop starting turns after this
+
+
+def _row(metric: str, value: float | str, unit: str = "", target: str = "") -> dict:
+    return {"benchmark": BENCH, "metric": metric, "value": value, "unit": unit, "target": target}
+
+
+async def _learner(
+    client: httpx.AsyncClient, urls: list[str], index: int, deadline: float, latencies: list[float]
+) -> int:
+    session_id, errors = None, 0
+    for turn in range(TURNS_PER_LEARNER):
+        if time.monotonic() > deadline:
+            break
+        url = urls[(index + turn) % len(urls)]
+        body = {"message": QUESTIONS[(index + turn) % len(QUESTIONS)], "session_id": session_id}
+        started = time.perf_counter()
+        response = await client.post(f"{url}/v1/chat", json=body)
+        if response.status_code != 200:
+            errors += 1
+            continue
+        latencies.append(time.perf_counter() - started)
+        session_id = response.json()["session_id"]
+    return errors
+
+
+async def _load(urls: list[str], learners: int) -> tuple[list[float], float, int]:
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=learners, max_keepalive_connections=learners)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        deadline = time.monotonic() + MAX_SECONDS
+        errors = await asyncio.gather(
+            *(_learner(client, urls, i, deadline, latencies) for i in range(learners))
+        )
+        wall = time.perf_counter() - started
+    return latencies, wall, sum(errors)
+
+
+def _level_rows(label: str, urls: list[str], learners: int) -> list[dict]:
+    latencies, wall, errors = asyncio.run(_load(urls, learners))
+    if not latencies:
+        return [_row(f"{label}: failed", "every turn failed", "", "")]
+    ms = sorted(x * 1000 for x in latencies)
+    p95 = ms[min(len(ms) - 1, int(0.95 * len(ms)))]
+    return [
+        _row(f"{label} turns/s", len(ms) / wall, "turns/s", ">= 50 (2 instances)"),
+        _row(f"{label} p50", statistics.median(ms), "ms", "<= 60 at 16"),
+        _row(f"{label} p95", p95, "ms", "<= 200 at 16"),
+        _row(f"{label} turns (errors)", f"{len(ms)} ({errors})", "", "0 errors"),
+    ]
+
+
+def run() -> list[dict]:
+    from tests.scale.cluster import HOW_TO_RUN, Cluster, backing_services, scale_urls
+
+    urls = scale_urls()
+    if urls is None:
+        return [_row("skipped", HOW_TO_RUN)]
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="tutor-bench-scale-") as tmp:
+        workdir = Path(tmp)
+        with backing_services(workdir, *urls) as backing:
+            backing.tutor(["index"], workdir / "indexer")
+            cluster = Cluster(backing)
+            try:
+                booted = time.perf_counter()
+                a, b = cluster.pair(rate_limit="1000000/minute")
+                rows.append(_row("2 instances start to ready", time.perf_counter() - booted, "s"))
+                asyncio.run(_load([a.url, b.url], 2))  # warm-up: first turns load lazily
+                rows += _level_rows("1 instance x 16 learners", [a.url], 16)
+                rows += _level_rows("2 instances x 16 learners", [a.url, b.url], 16)
+                rows += _level_rows("2 instances x 64 learners", [a.url, b.url], 64)
+            finally:
+                cluster.stop_all()
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
