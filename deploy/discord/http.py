@@ -1,5 +1,65 @@
-"""The Discord interactions endpoint (placeholder until the Discord adapter lands)."""
+"""The Discord endpoint ``POST /discord/interactions`` (Ed25519-signed by Discord).
 
-from fastapi import APIRouter
+Order matters: without ``TUTOR_DISCORD_PUBLIC_KEY`` the route answers 503
+``discord_disabled``; then the signature over the raw body is checked (401 when bad or
+missing) before the body is even parsed; a PING is answered without the tutor so the
+Developer Portal can save the URL while the tutor is still starting. The adapter
+(``DiscordTutor``) is built on the first real interaction and kept on ``app.state``.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from core.errors import InvalidInput
+from deploy.deps import ServicesDep
+from deploy.discord import turns
+from deploy.discord.interactions import EPHEMERAL, PONG, DiscordTutor
+from deploy.discord.render import render_error
+from deploy.discord.verify import verify_request
+
+log = logging.getLogger("tutor.discord")
+router = APIRouter(tags=["chat platforms"])
+
+DISABLED = (
+    "Discord is not configured on this tutor: set TUTOR_DISCORD_PUBLIC_KEY (and "
+    "TUTOR_DISCORD_APP_ID, TUTOR_DISCORD_BOT_TOKEN) and restart (see docs/chat-platforms.md)."
+)
+STARTING = "The tutor is still starting up; try again in a few seconds."
+
+
+@router.post("/discord/interactions")
+async def discord_interactions(request: Request, services: ServicesDep) -> JSONResponse:
+    """Discord interactions: PING, slash commands and button clicks (signed by Discord)."""
+    settings = services.settings
+    if not settings.discord_public_key:
+        if not getattr(request.app.state, "discord_disabled_logged", False):
+            request.app.state.discord_disabled_logged = True
+            log.warning("discord: disabled (TUTOR_DISCORD_PUBLIC_KEY unset)")
+        return JSONResponse(
+            {"error": {"code": "discord_disabled", "message": DISABLED}}, status_code=503
+        )
+    body = await request.body()
+    verify_request(
+        settings.discord_public_key,
+        request.headers.get("X-Signature-Ed25519"),
+        request.headers.get("X-Signature-Timestamp"),
+        body,
+    )
+    try:
+        interaction = json.loads(body)
+        assert isinstance(interaction, dict)
+    except (ValueError, AssertionError) as exc:
+        raise InvalidInput("The interaction body must be a JSON object.") from exc
+    if interaction.get("type") == turns.PING:
+        return JSONResponse(PONG)
+    if not services.ready or services.tutor is None:
+        return JSONResponse({"type": 4, "data": {**render_error(STARTING), "flags": EPHEMERAL}})
+    adapter = getattr(request.app.state, "discord_adapter", None)
+    if adapter is None:
+        adapter = request.app.state.discord_adapter = DiscordTutor(services.tutor, settings)
+    return JSONResponse(adapter.handle(interaction))

@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.types import ChatTurn
 from core.errors import InvalidInput
+from deploy.chatkit import phrases
 from deploy.slack.mrkdwn import unescape
 from deploy.slack.render import ACTION_GIVEUP, ACTION_HINT, ACTION_NEXT
 
@@ -23,7 +24,7 @@ MAX_TEXT = 4000
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 # What a button or sub-command means, in the learner's words.
-ACTION_TEXT = {ACTION_HINT: "hint", ACTION_GIVEUP: "I give up", ACTION_NEXT: "next exercise"}
+ACTION_TEXT = {ACTION_HINT: phrases.HINT, ACTION_GIVEUP: phrases.GIVE_UP, ACTION_NEXT: phrases.NEXT}
 COMMANDS = ("ask", "trace", "quiz", "help")
 
 
@@ -87,9 +88,9 @@ def command_text(sub: str, arg: str) -> str:
             )
         return arg[:MAX_TEXT]
     if sub == "trace":
-        return f"walk me through a trace {arg}".strip()[:MAX_TEXT]
+        return phrases.trace_request(arg)[:MAX_TEXT]
     if sub == "quiz":
-        return "quiz me"
+        return phrases.QUIZ
     raise InvalidInput(f"Unknown /rnn command {sub!r}: use one of {', '.join(COMMANDS)}.")
 
 
