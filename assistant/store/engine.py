@@ -1,0 +1,100 @@
+"""Building the SQLAlchemy engine for the session store from a database URL.
+
+SQLite (the one-machine default) gets WAL journaling, a busy timeout, foreign keys and
+``BEGIN IMMEDIATE`` for write transactions, so a read-then-write (the next message
+``seq``) can never fail half-way with "database is locked". PostgreSQL URLs are
+accepted as ``postgresql://`` or ``postgres://`` and rewritten to the psycopg 3 driver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from core.errors import ConfigError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+READONLY = "tutor_readonly"  # execution option: start a plain (deferred) SQLite transaction
+
+
+def normalise_url(url: str) -> str:
+    """Return ``url`` with a supported driver, or raise ``ConfigError`` saying which are."""
+    if not url or not url.strip():
+        raise ConfigError(
+            "The database URL is empty. Set TUTOR_DATABASE_URL or leave it unset for SQLite."
+        )
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith(("postgresql+psycopg://", "sqlite://", "sqlite+pysqlite://")):
+        return url
+    raise ConfigError(
+        f"Unsupported database URL {url.split('://')[0]!r}://...: use sqlite:///path/to/tutor.db "
+        "or postgresql://user@host:5432/dbname in TUTOR_DATABASE_URL."
+    )
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (SQLite file or PostgreSQL), configured for the store."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"TUTOR_DATABASE_URL is not a valid URL ({exc}).") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=20)
+
+
+def _sqlite_engine(parsed: sa.URL) -> Engine:
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        raise ConfigError(
+            "An in-memory SQLite database cannot be shared between connections; "
+            "use a file, e.g. sqlite:///data/tutor.db."
+        )
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        parsed,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        readonly = conn.get_execution_options().get(READONLY, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+@contextlib.contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """One write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextlib.contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    """One read-only transaction (plain deferred ``BEGIN`` on SQLite)."""
+    with engine.connect().execution_options(**{READONLY: True}) as conn, conn.begin():
+        yield conn
