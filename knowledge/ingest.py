@@ -21,10 +21,9 @@ import numpy as np
 from core.errors import IngestError
 from knowledge.chunking import Chunk, chunk_document
 from knowledge.embeddings import BATCH_SIZE, Embedder
+from knowledge.lessons import bundled_paths
 from knowledge.loaders import load_documents
 from knowledge.store import RECIPE, LessonStore, StoredChunk
-
-LESSONS_DIR = Path(__file__).resolve().parent / "lessons"
 
 # progress(stage, done, total); stages: "read", "embed", "write"
 Progress = Callable[[str, int, int], None]
@@ -59,7 +58,7 @@ class IngestReport:
 
 def bundled_lesson_paths() -> list[Path]:
     """The lesson Markdown files shipped in ``knowledge/lessons/``."""
-    return sorted(LESSONS_DIR.glob("*.md"))
+    return bundled_paths()
 
 
 def _same_metadata(old: StoredChunk, new: Chunk) -> bool:
