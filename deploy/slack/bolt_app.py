@@ -86,10 +86,14 @@ class SlackTutor:
 
 
 def build_slack_app(
-    settings: Settings, tutor: Any, deduper: EventDeduper | None = None
+    settings: Settings, tutor: Any, deduper: EventDeduper | None = None, socket_mode: bool = False
 ) -> AsyncApp:
-    """The Bolt app for one tutor (call lazily: it builds a Slack client)."""
-    if not slack_enabled(settings):
+    """The Bolt app for one tutor (call lazily: it builds a Slack client).
+
+    ``socket_mode`` apps receive requests over Slack's WebSocket, so they need no signing
+    secret; HTTP apps always verify signatures.
+    """
+    if not socket_mode and not slack_enabled(settings):
         raise ConfigError(
             "Slack is not configured: set TUTOR_SLACK_BOT_TOKEN and TUTOR_SLACK_SIGNING_SECRET "
             "(see docs/chat-platforms.md)."
@@ -101,6 +105,7 @@ def build_slack_app(
         name="rnn-tutor",
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
+        request_verification_enabled=not socket_mode,
         process_before_response=False,
     )
     work = SlackTutor(tutor, settings.public_url)
