@@ -47,6 +47,9 @@ class TutorReply:
     )
     plots: list[Plot] = field(default_factory=list)
     intent: str = ""  # what the brain decided the learner wanted (not part of the API body)
+    message_index: int | None = (
+        None  # the stored assistant message's seq (for feedback; not in the body)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``POST /v1/chat`` response body."""

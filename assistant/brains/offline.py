@@ -1,0 +1,119 @@
+"""The offline brain: a deterministic LangChain chat model that tutors without any LLM.
+
+It runs inside the same agent loop as any other chat model. Called with the learner's
+message it recognises the intent (``assistant.intents``) and answers with tool calls
+(``search_lesson``, ``rnn_trace``, ``memory_fade``, the quiz and flashcard tools) or, for
+greetings, thanks and the like, with a reply straight away. Called again with the
+``ToolMessage`` results it composes the final reply (``assistant.brains.replies``): cited
+extractive answers, worked traces, the fade demonstration, exercise feedback. Session
+state reaches it as the ``turn`` keyword (a ``TurnContext``), bound by the loop's
+middleware because this model declares ``reads_turn_context``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, ClassVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import ConfigDict
+
+from assistant import prompts
+from assistant.brains.replies import compose_reply
+from assistant.parsing import trace_args, wants_harder
+
+DIRECT_REPLIES = {
+    "empty": prompts.NUDGE_EMPTY,
+    "injection": prompts.INJECTION,
+    "greeting": prompts.GREETING,
+    "capabilities": prompts.CAPABILITIES,
+    "thanks": prompts.THANKS,
+    "off_topic": prompts.OFF_TOPIC,
+}
+WHY_FORGET_QUERY = "why memory fades over long sequences: vanishing gradients"
+_ids = itertools.count(1)
+
+
+def _call(name: str, **args: Any) -> dict[str, Any]:
+    return {"name": name, "args": args, "id": f"offline-{next(_ids)}", "type": "tool_call"}
+
+
+def plan(
+    intent: str, text: str, state: dict[str, Any], rating: str | None = None
+) -> list[dict[str, Any]]:
+    """The tool calls that serve ``intent`` (empty: answer directly)."""
+    exercise = state.get("exercise") or {}
+    if intent == "concept":
+        return [_call("search_lesson", query=text, k=4)]
+    if intent == "why_forget":
+        return [
+            _call("search_lesson", query=f"{text} {WHY_FORGET_QUERY}", k=3),
+            _call("memory_fade"),
+        ]
+    if intent == "trace":
+        return [_call("rnn_trace", **{"inputs": [1.0, 0.0, 0.0, 0.0], **trace_args(text)})]
+    if intent in ("quiz", "next"):
+        level = wants_harder(text) or exercise.get("level") or "tanh_table"
+        return [_call("new_exercise", level=level)]
+    if intent == "answer":
+        return [_call("check_exercise_answer", answer=text)]
+    if intent == "hint":
+        return [_call("exercise_hint")]
+    if intent == "give_up":
+        return [_call("give_up_exercise")]
+    if intent == "flashcards":
+        return [_call("review_flashcards", action="start")]
+    if intent == "flip":
+        return [_call("review_flashcards", action="flip")]
+    if intent == "rate":
+        return [_call("review_flashcards", action=rating or "good")]
+    if intent == "progress":
+        return [_call("learner_progress")]
+    return []
+
+
+class OfflineBrain(BaseChatModel):
+    """Intent recognition + extractive composition, speaking LangChain's chat-model protocol."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    reads_turn_context: ClassVar[bool] = True
+
+    recognizer: Any  # assistant.intents.IntentRecognizer
+    composer: Any  # assistant.compose.Composer
+
+    @property
+    def _llm_type(self) -> str:
+        return "rnn-tutor-offline"
+
+    def bind_tools(self, tools: Any, *, tool_choice: Any = None, **kwargs: Any) -> Any:
+        """The tools are fixed by design; keep only the per-turn keywords."""
+        return self.bind(**kwargs) if kwargs else self
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        turn: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+        current = messages[start + 1 :]
+        text = str(messages[start].content) if start >= 0 else ""
+        state = turn.state if turn is not None else {}
+        results = [m for m in current if isinstance(m, ToolMessage)]
+        if not current:
+            intent = self.recognizer.classify(text, state)
+            if turn is not None:
+                turn.intent = intent.name
+            calls = plan(intent.name, text, state, intent.rating)
+            if calls:
+                message = AIMessage(content="", tool_calls=calls)
+            else:
+                message = AIMessage(content=DIRECT_REPLIES.get(intent.name, prompts.NUDGE_EMPTY))
+        else:
+            reply, citations = compose_reply(self.composer, text, results, turn)
+            message = AIMessage(content=reply, additional_kwargs={"citations": citations})
+        return ChatResult(generations=[ChatGeneration(message=message)])

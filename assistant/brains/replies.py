@@ -1,0 +1,133 @@
+"""Writing the offline brain's final reply from the tool results of one turn.
+
+Each tool artifact kind has one writer: lesson passages become a cited extractive answer
+ending with a check-your-understanding question; a fade report becomes the "why RNNs
+forget" demonstration; a trace becomes worked steps plus a table; exercise, flashcard and
+progress tools already return finished prose. Every template comes from
+``assistant.prompts``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import ToolMessage
+
+from assistant import prompts
+from assistant.compose import Composer
+
+
+def _artifacts(results: list[ToolMessage]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for m in results:
+        art = m.artifact if isinstance(m.artifact, dict) else None
+        if art is None:
+            out.setdefault("error", {"kind": "error", "message": str(m.content)})
+        else:
+            out.setdefault(art.get("kind", "error"), art)
+    return out
+
+
+def _concept(
+    composer: Composer, text: str, passages: list[dict[str, Any]], question: bool
+) -> tuple[list[str], list[dict]]:
+    if not passages:
+        return [prompts.CONCEPT_NOTHING], []
+    comp = composer.compose(composer.embedder.embed_one(text), passages)
+    if not comp.paragraphs:
+        return [prompts.CONCEPT_NOTHING], []
+    parts = list(comp.paragraphs)
+    if question:
+        parts.append(
+            prompts.render(
+                prompts.CHECK_QUESTION, question=prompts.check_question(comp.top_section)
+            )
+        )
+    return parts, comp.citations
+
+
+def _fade(art: dict[str, Any]) -> list[str]:
+    parts = [prompts.render(prompts.WHY_FORGET_DEMO, summary=art["summary_md"].strip())]
+    report = art.get("report") or {}
+    halves = half_lives(report)
+    if "rnn" in halves and "lstm" in halves:
+        parts.append(
+            prompts.render(
+                prompts.WHY_FORGET_HALF_LIFE, rnn_half=halves["rnn"], lstm_half=halves["lstm"]
+            )
+        )
+    return parts
+
+
+def half_lives(report: dict[str, Any]) -> dict[str, Any]:
+    """Cell name -> memory half-life (steps) from a ``FadeReport.to_dict()``, where present."""
+    out: dict[str, Any] = {}
+    cells = report.get("cells") or report.get("curves") or {}
+    if isinstance(cells, list):
+        cells = {c.get("cell", c.get("name", str(i))): c for i, c in enumerate(cells)}
+    for name, data in cells.items() if isinstance(cells, dict) else []:
+        if isinstance(data, dict):
+            value = data.get("half_life", data.get("half_life_step"))
+            out[name] = value if value is not None else "more than the whole sequence"
+    return out
+
+
+def _trace(art: dict[str, Any]) -> list[str]:
+    trace = art["trace"]
+    body = art.get("body") or {}
+    weights = body.get("weights")
+    if weights and len(weights["weight_ih"]) >= 1:
+        wx, wh, b = weights["weight_ih"][0][0], weights["weight_hh"][0][0], weights["bias_ih"][0]
+        weights_text = f"$W_{{xh}} = {wx:g}$, $W_{{hh}} = {wh:g}$, $b = {b:g}$"
+    else:
+        weights_text = f"random PyTorch-style weights (seed {body.get('seed')})"
+    inputs = ", ".join(
+        f"{s['x'][0]:g}" if len(s["x"]) == 1 else str(s["x"]) for s in trace["steps"]
+    )
+    parts = [
+        prompts.render(
+            prompts.TRACE_INTRO,
+            cell=trace["cell"].upper(),
+            hidden=trace["hidden_size"],
+            inputs=f"$x = [{inputs}]$",
+            weights_text=weights_text,
+        ),
+        art["worked_md"].strip(),
+        prompts.render(prompts.TRACE_TABLE, table=art["table_md"].strip()),
+    ]
+    if trace["cell"] == "rnn" and all(v == 0 for s in trace["steps"][1:] for v in s["x"]):
+        parts.append(prompts.TRACE_OUTRO)
+    return parts
+
+
+def compose_reply(
+    composer: Composer, text: str, results: list[ToolMessage], turn: Any
+) -> tuple[str, list[dict]]:
+    """The final Markdown reply and its citations for one turn's tool results."""
+    arts = _artifacts(results)
+    parts: list[str] = []
+    citations: list[dict] = []
+    if "error" in arts:
+        parts.append(prompts.render(prompts.TOOL_ERROR, message=arts["error"].get("message", "")))
+    if "fade" in arts:
+        parts.append(prompts.WHY_FORGET_INTRO)
+        if "passages" in arts:
+            concept, citations = _concept(
+                composer, text, arts["passages"]["passages"], question=False
+            )
+            parts.extend(concept)
+        parts.extend(_fade(arts["fade"]))
+        parts.append(
+            prompts.render(
+                prompts.CHECK_QUESTION, question=prompts.CHECK_QUESTIONS["where memory fades"]
+            )
+        )
+    elif "passages" in arts:
+        concept, citations = _concept(composer, text, arts["passages"]["passages"], question=True)
+        parts.extend(concept)
+    if "trace" in arts:
+        parts.extend(_trace(arts["trace"]))
+    for kind in ("exercise", "flashcard", "progress"):
+        if kind in arts:
+            parts.append(arts[kind]["text"])
+    return "\n\n".join(p for p in parts if p), citations

@@ -1,0 +1,96 @@
+"""Building the tutor: ``make_brain`` picks the chat model, ``make_tutor`` wires the rest.
+
+``make_tutor(settings, embedder=None, retriever=None, sessions=None)`` builds whatever is
+not passed in (the embedding model, the Chroma store and hybrid retriever, ingesting the
+bundled lesson when the index is empty, the session store), the brain named by
+``settings.model``, the tools and the agent loop. Provider problems surface here as
+``ConfigError``/``ModelUnavailable``, never in the middle of a chat.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+from assistant.agent import build_agent
+from assistant.compose import Composer
+from assistant.intents import IntentRecognizer
+from assistant.tools import make_tools
+from assistant.tutor import Tutor
+from core.settings import Settings
+
+OFFLINE = "offline"
+_COMPOSERS: weakref.WeakKeyDictionary[Any, Composer] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def lesson_text() -> str:
+    """The bundled lessons' text, used to put extracted sentences back in lesson order."""
+    from knowledge.ingest import bundled_lesson_paths
+
+    return "\n\n".join(p.read_text(encoding="utf-8") for p in bundled_lesson_paths())
+
+
+def shared_composer(embedder: Any) -> Composer:
+    """One composer (and sentence-vector cache) per embedder object."""
+    with _LOCK:
+        composer = _COMPOSERS.get(embedder)
+        if composer is None:
+            composer = _COMPOSERS[embedder] = Composer(embedder, lesson_text())
+        return composer
+
+
+def make_brain(settings: Settings, embedder: Any = None) -> Any:
+    """The chat model for ``settings.model``: 'offline' or an ``init_chat_model`` string."""
+    name = (settings.model or OFFLINE).strip()
+    if name.lower() == OFFLINE:
+        from assistant.brains.offline import OfflineBrain
+
+        if embedder is None:
+            from knowledge.embeddings import make_embedder
+
+            embedder = make_embedder(settings)
+        return OfflineBrain(
+            recognizer=IntentRecognizer(embedder), composer=shared_composer(embedder)
+        )
+    from assistant.brains.llm import make_llm
+
+    return make_llm(settings)
+
+
+def make_retriever_with_index(settings: Settings, embedder: Any) -> Any:
+    """The hybrid retriever over the configured store, ingesting the bundled lesson if empty."""
+    from knowledge.ingest import bundled_lesson_paths, ingest
+    from knowledge.retrieval import make_retriever
+    from knowledge.store import make_store
+
+    store = make_store(settings, embedder)
+    if store.count() == 0:
+        ingest(bundled_lesson_paths(), store, embedder)
+    return make_retriever(settings, embedder, store)
+
+
+def make_tutor(
+    settings: Settings,
+    embedder: Any = None,
+    retriever: Any = None,
+    sessions: Any = None,
+    brain: Any = None,
+) -> Tutor:
+    """A ready ``Tutor``. Pass ``brain`` (a chat model) to override ``settings.model`` (tests)."""
+    if embedder is None and (retriever is None or brain is None):
+        from knowledge.embeddings import make_embedder
+
+        embedder = make_embedder(settings)
+    if brain is None:
+        brain = make_brain(settings, embedder)
+    if retriever is None:
+        retriever = make_retriever_with_index(settings, embedder)
+    if sessions is None:
+        from assistant.store import make_session_store
+
+        sessions = make_session_store(settings)
+    agent = build_agent(brain, make_tools(retriever))
+    name = OFFLINE if getattr(brain, "reads_turn_context", False) else settings.model
+    return Tutor(agent, sessions, brain=name)

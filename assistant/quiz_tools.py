@@ -1,0 +1,263 @@
+"""Session-aware practice tools: the "trace the memory" exercise loop, flashcards, progress.
+
+The lab's exercise functions are stateless; these tools keep the open exercise in the
+session (``TurnContext.state``, reached through LangGraph's ``ToolRuntime.context``) and
+enforce the pedagogy whichever brain calls them: one hint rung per request, the last rung
+only after an attempt, and the solution only after a correct answer, an attempt followed
+by a request for it, or an explicit give-up in the learner's own message. The exercise
+JSON they return is ``Exercise.public_dict(reveal=...)`` and never carries answers early.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from typing import Annotated, Any, Literal
+
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import Field
+
+from assistant import prompts
+from assistant.guards import explicit_give_up, wants_solution
+from core.errors import TutorError
+
+LEVELS = ("tanh_table", "calculator", "lstm_gates")
+RATINGS = ("again", "hard", "good", "easy")
+MAX_RUNG_BEFORE_ATTEMPT = 3
+
+
+Level = Annotated[
+    Literal["tanh_table", "calculator", "lstm_gates"],
+    Field(description="tanh_table (by hand with a tanh table), calculator, or lstm_gates."),
+]
+Answer = Annotated[str, Field(description="The learner's answer exactly as they wrote it.")]
+Action = Annotated[
+    Literal["start", "flip", "again", "hard", "good", "easy"],
+    Field(description="start (next due card), flip the open card, or rate recall."),
+]
+
+
+def friendly_errors(fn: Any) -> Any:
+    """Turn a ``TutorError`` inside a tool into an ``error`` artifact the reply can explain."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> tuple[str, dict]:
+        try:
+            return fn(*args, **kwargs)
+        except TutorError as exc:
+            text = prompts.render(prompts.TOOL_ERROR, message=exc.message)
+            return text, {"kind": "error", "code": exc.code, "message": exc.message}
+
+    return wrapper
+
+
+def _exercise_id(ex: Any) -> str:
+    return str(getattr(ex, "id", None) or ex.exercise_id)
+
+
+def _exercise_text(ex: Any) -> str:
+    public = ex.public_dict(reveal=False)
+    return str(public.get("prompt") or public.get("question") or "")
+
+
+def _artifact(ctx: Any, action: str, ex: Any | None, text: str, **extra: Any) -> dict[str, Any]:
+    state = ctx.exercise or {}
+    reveal = bool(state.get("revealed") or state.get("solved"))
+    public = ex.public_dict(reveal=reveal) if ex is not None else None
+    return {"kind": "exercise", "action": action, "exercise": public, "text": text, **extra}
+
+
+def _record(ctx: Any, solved: bool) -> None:
+    state = ctx.exercise
+    if state and not state.get("recorded"):
+        ctx.sessions.record_exercise(
+            ctx.session_id,
+            state["id"],
+            state.get("level", "tanh_table"),
+            solved,
+            state.get("attempts", 0),
+            state.get("rung", 0),
+        )
+        state["recorded"] = True
+
+
+def new_exercise(runtime: ToolRuntime, level: Level = "tanh_table") -> tuple[str, dict]:
+    from tools.exercises import new_exercise as make
+
+    ctx = runtime.context
+    if ctx.exercise_is_live():
+        _record(ctx, solved=False)  # moving on counts as tried, not solved
+    ex = make(secrets.randbelow(1_000_000), level)
+    ctx.open_exercise(_exercise_id(ex), level)
+    text = prompts.render(
+        prompts.EXERCISE_OPEN, exercise_id=_exercise_id(ex), prompt=_exercise_text(ex)
+    )
+    return text, _artifact(ctx, "opened", ex, text)
+
+
+def _open(ctx: Any) -> Any | None:
+    from tools.exercises import exercise_from_id
+
+    state = ctx.exercise
+    return exercise_from_id(state["id"]) if state else None
+
+
+def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, dict]:
+    from tools.exercises import grade_answer
+
+    ctx = runtime.context
+    ex = _open(ctx)
+    if ex is None or not ctx.exercise_is_live():
+        text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
+        return text, _artifact(ctx, "none", ex, text)
+    grade = grade_answer(ex, answer)
+    state = ctx.exercise
+    state["attempts"] = state.get("attempts", 0) + 1
+    feedback = str(getattr(grade, "feedback", "") or "")
+    if bool(getattr(grade, "correct", False)):
+        state["solved"] = True
+        _record(ctx, solved=True)
+        text = prompts.render(
+            prompts.EXERCISE_CORRECT, feedback=feedback, solution=ex.solution_markdown()
+        )
+    else:
+        text = prompts.render(prompts.EXERCISE_PARTIAL, feedback=feedback)
+    grade_dict = grade.to_dict() if hasattr(grade, "to_dict") else {}
+    return text, _artifact(ctx, "graded", ex, text, grade=grade_dict)
+
+
+def exercise_hint(runtime: ToolRuntime) -> tuple[str, dict]:
+    from tools.exercises import hint
+
+    ctx = runtime.context
+    ex = _open(ctx)
+    if ex is None or not ctx.exercise_is_live():
+        text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
+        return text, _artifact(ctx, "none", ex, text)
+    state = ctx.exercise
+    limit = 4 if state.get("attempts", 0) > 0 else MAX_RUNG_BEFORE_ATTEMPT
+    if state.get("rung", 0) >= limit:
+        text = prompts.EXERCISE_HINT_LAST
+        return text, _artifact(ctx, "hint", ex, text)
+    state["rung"] = state.get("rung", 0) + 1
+    text = prompts.render(prompts.EXERCISE_HINT, rung=state["rung"], hint=hint(ex, state["rung"]))
+    return text, _artifact(ctx, "hint", ex, text)
+
+
+def give_up_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
+    from tools.exercises import hint
+
+    ctx = runtime.context
+    ex = _open(ctx)
+    if ex is None or not ctx.exercise_is_live():
+        text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
+        if ex is not None:  # already solved or revealed: showing it again gives nothing away
+            text = f"{text}\n\n{ex.solution_markdown()}"
+        return text, _artifact(ctx, "none", ex, text)
+    state = ctx.exercise
+    attempted = state.get("attempts", 0) > 0
+    if not (explicit_give_up(ctx.text) or (attempted and wants_solution(ctx.text))):
+        state["rung"] = min(state.get("rung", 0) + 1, MAX_RUNG_BEFORE_ATTEMPT)
+        text = prompts.render(
+            prompts.EXERCISE_ASK_ATTEMPT, rung=state["rung"], hint=hint(ex, state["rung"])
+        )
+        return text, _artifact(ctx, "hint", ex, text)
+    state["revealed"] = True
+    _record(ctx, solved=False)
+    text = prompts.render(prompts.EXERCISE_REVEALED, solution=ex.solution_markdown())
+    return text, _artifact(ctx, "revealed", ex, text)
+
+
+def review_flashcards(runtime: ToolRuntime, action: Action = "start") -> tuple[str, dict]:
+    from knowledge.lessons import load_flashcards
+
+    ctx = runtime.context
+    cards = {c.id: c for c in load_flashcards()}
+    open_card = ctx.flashcard
+    lines: list[str] = []
+    if action in RATINGS:
+        if not open_card or open_card["card_id"] not in cards:
+            return prompts.FLASHCARD_NONE_OPEN, {
+                "kind": "flashcard",
+                "text": prompts.FLASHCARD_NONE_OPEN,
+            }
+        due = ctx.sessions.review_card(ctx.session_id, open_card["card_id"], action)
+        when = f"on {due:%Y-%m-%d %H:%M} UTC" if hasattr(due, "strftime") else "later"
+        lines.append(prompts.render(prompts.FLASHCARD_RATED, rating=action, when=when))
+        ctx.close_flashcard()
+        action = "start"
+    if action == "flip":
+        if not open_card or open_card["card_id"] not in cards:
+            return prompts.FLASHCARD_NONE_OPEN, {
+                "kind": "flashcard",
+                "text": prompts.FLASHCARD_NONE_OPEN,
+            }
+        open_card["flipped"] = True
+        text = prompts.render(prompts.FLASHCARD_BACK, back=cards[open_card["card_id"]].back)
+        return text, {"kind": "flashcard", "text": text, "card_id": open_card["card_id"]}
+    due_ids = ctx.sessions.due_cards(ctx.session_id, list(cards))
+    if not due_ids:
+        ctx.close_flashcard()
+        lines.append(prompts.FLASHCARD_NONE_DUE)
+        text = "\n\n".join(lines)
+        return text, {"kind": "flashcard", "text": text}
+    card = cards[due_ids[0]]
+    ctx.state["flashcard"] = {"card_id": card.id, "flipped": False}
+    lines.append(
+        prompts.render(
+            prompts.FLASHCARD_FRONT, due=len(due_ids), section=card.section, front=card.front
+        )
+    )
+    text = "\n\n".join(lines)
+    return text, {"kind": "flashcard", "text": text, "card_id": card.id}
+
+
+def learner_progress(runtime: ToolRuntime) -> tuple[str, dict]:
+    from knowledge.lessons import load_flashcards
+
+    ctx = runtime.context
+    report = ctx.sessions.progress(ctx.session_id, [c.id for c in load_flashcards()])
+    skills = report.get("skills") or report.get("by_skill") or {}
+    by_skill = "".join(
+        f"\n  - {name}: {s.get('solved', 0)} of {s.get('tried', 0)}" for name, s in skills.items()
+    )
+    due = report.get("flashcards_due", report.get("due", 0))
+    tried, solved = report.get("tried", 0), report.get("solved", 0)
+    suggestion = prompts.PROGRESS_SUGGEST_CARDS if due else prompts.PROGRESS_SUGGEST_QUIZ
+    text = prompts.render(
+        prompts.PROGRESS,
+        solved=solved,
+        tried=tried,
+        by_skill=by_skill,
+        due=due,
+        suggestion=suggestion,
+    )
+    return text, {"kind": "progress", "text": text, "progress": report}
+
+
+_SPECS: list[tuple[Any, str, str]] = [
+    (new_exercise, "new_exercise",
+     "Open a new 'trace the memory' exercise for the learner (replaces the open one)."),
+    (check_exercise_answer, "check_exercise_answer",
+     "Grade the learner's answer to the open exercise (per-step feedback, partial credit)."),
+    (exercise_hint, "exercise_hint",
+     "Give the next rung of the hint ladder for the open exercise (one rung per request)."),
+    (give_up_exercise, "give_up_exercise",
+     "Reveal the open exercise's solution. Only works after an attempt or when the "
+     "learner explicitly gives up; otherwise it returns a hint."),
+    (review_flashcards, "review_flashcards",
+     "Spaced-repetition flashcard review: start (next due card), flip, or rate recall."),
+    (learner_progress, "learner_progress",
+     "Summarise the learner's exercises tried/solved by skill and flashcards due."),
+]  # fmt: skip
+
+
+def make_quiz_tools() -> list[BaseTool]:
+    """The session-aware practice tools (they need ``TurnContext`` as runtime context)."""
+    return [
+        StructuredTool.from_function(
+            friendly_errors(fn), name=name, description=desc, response_format="content_and_artifact"
+        )
+        for fn, name, desc in _SPECS
+    ]

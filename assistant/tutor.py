@@ -1,0 +1,170 @@
+"""The ``Tutor``: one learner turn from ``ChatTurn`` to ``TutorReply``, persisted.
+
+For each turn the tutor validates the message, finds (or creates) the session, holds the
+session's lock for the whole turn, loads the session state and recent history, runs the
+agent loop with a ``TurnContext``, lifts citations, trace, exercise and plots out of the
+tool results, renders the Markdown to sanitized HTML, and stores the user message, the
+reply and the new state. ``stream`` yields the API.md SSE events as the reply is
+produced; ``respond`` is ``stream`` run to its end. Everything is synchronous; async
+callers use a thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from assistant.agent import RECURSION_LIMIT
+from assistant.reply import build_reply, chunk_text
+from assistant.state import TurnContext
+from assistant.types import ChatTurn, StoredMessage, TutorReply
+from core.errors import InvalidInput, LimitExceeded, ModelUnavailable, TutorError
+
+MAX_MESSAGE_CHARS = 4000
+HISTORY_MESSAGES = 8  # recent messages given to the model as context
+
+Event = tuple[str, dict[str, Any]]
+
+
+def validate_text(text: object) -> str:
+    """The learner's message, or an ``InvalidInput``/``LimitExceeded`` saying how to fix it."""
+    if not isinstance(text, str):
+        raise InvalidInput("The message must be a string of 1 to 4000 characters.")
+    if len(text) == 0:
+        raise InvalidInput("The message is empty: send 1 to 4000 characters, e.g. 'quiz me'.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise LimitExceeded(
+            f"The message is {len(text)} characters long; the limit is {MAX_MESSAGE_CHARS}. "
+            "Shorten it or split it into several messages."
+        )
+    if "\x00" in text:
+        raise InvalidInput("The message contains a NUL character; send plain text.")
+    return text
+
+
+class Tutor:
+    """The tutor core the HTTP service, the bots and the CLI talk to."""
+
+    def __init__(self, agent: Any, sessions: Any, brain: str = "offline") -> None:
+        self.agent = agent
+        self.sessions = sessions
+        self.brain = brain
+
+    # ------------------------------------------------------------------ sessions
+    def new_session(self, channel: str = "api") -> str:
+        """A new session id (a random token of >= 128 bits)."""
+        return self.sessions.create_session(channel)
+
+    def session_for(self, channel: str, external_key: str) -> str:
+        """The session for a platform conversation (Slack thread, Discord channel+user)."""
+        if not external_key:
+            raise InvalidInput("external_key is empty: pass the thread or channel+user key.")
+        return self.sessions.session_for(channel, external_key)
+
+    def history(self, session_id: str) -> list[StoredMessage]:
+        self.sessions.require(session_id)
+        return self.sessions.messages(session_id)
+
+    def feedback(
+        self, session_id: str, message_index: int, rating: str, comment: str | None = None
+    ) -> int:
+        """Store a thumbs up/down on the assistant message with sequence ``message_index``."""
+        self.sessions.require(session_id)
+        return self.sessions.add_feedback(session_id, message_index, rating, comment)
+
+    # --------------------------------------------------------------------- turns
+    def respond(self, turn: ChatTurn) -> TutorReply:
+        """Answer one turn (see ``stream``); returns the whole reply."""
+        reply: TutorReply | None = None
+        for event, data in self._events(*self._prepare(turn)):
+            if event == "reply":
+                reply = data["reply"]
+        assert reply is not None
+        return reply
+
+    def stream(self, turn: ChatTurn) -> Iterator[Event]:
+        """Validate now (errors raise here), then yield ``delta`` ... ``done`` events."""
+        prepared = self._prepare(turn)
+
+        def events() -> Iterator[Event]:
+            for event, data in self._events(*prepared):
+                if event != "reply":
+                    yield event, data
+
+        return events()
+
+    def _prepare(self, turn: ChatTurn) -> tuple[str, str]:
+        text = validate_text(turn.text)
+        if turn.session_id is None:
+            return self.new_session(turn.channel), text
+        self.sessions.require(turn.session_id)
+        return turn.session_id, text
+
+    def _events(self, session_id: str, text: str) -> Iterator[Event]:
+        with self.sessions.locked(session_id):
+            state = self.sessions.get_state(session_id) or {}
+            history = self.sessions.messages(session_id)[-HISTORY_MESSAGES:]
+            ctx = TurnContext(session_id, text, state, self.sessions, history)
+            messages: list[Any] = [
+                HumanMessage(m.content) if m.role == "user" else AIMessage(m.content)
+                for m in history
+            ]
+            messages.append(HumanMessage(text))
+            new_messages: list[Any] = []
+            for delta in self._run(messages, ctx, new_messages):
+                yield "delta", {"text": delta}
+            reply = build_reply(session_id, new_messages, ctx)
+            self.sessions.append_message(session_id, "user", text)
+            seq = self.sessions.append_message(
+                session_id,
+                "assistant",
+                reply.reply,
+                meta={"intent": reply.intent, "citations": len(reply.citations)},
+            )
+            self.sessions.set_state(session_id, ctx.state)
+        reply.message_index = seq
+        body = reply.to_dict()
+        for citation in body["citations"]:
+            yield "citation", citation
+        if reply.trace is not None:
+            yield "trace", reply.trace
+        if reply.exercise is not None:
+            yield "exercise", reply.exercise
+        yield "reply", {"reply": reply}
+        yield "done", body
+
+    def _run(self, messages: list[Any], ctx: TurnContext, out: list[Any]) -> Iterator[str]:
+        """Run the loop, yielding reply text as it is produced; fill ``out`` with new messages."""
+        config = {"recursion_limit": RECURSION_LIMIT}
+        final: dict[str, Any] | None = None
+        try:
+            for mode, data in self.agent.stream(
+                {"messages": messages},
+                config=config,
+                context=ctx,
+                stream_mode=["messages", "values"],
+            ):
+                if mode == "values":
+                    final = data
+                    continue
+                chunk, meta = data
+                if meta.get("langgraph_node") != "model" or isinstance(chunk, ToolMessage):
+                    continue
+                if getattr(chunk, "tool_calls", None) or getattr(chunk, "tool_call_chunks", None):
+                    continue
+                text = chunk.text
+                if text:
+                    yield from chunk_text(text)
+        except TutorError:
+            raise
+        except Exception as exc:  # a provider failure mid-turn: say which, keep the session
+            if self.brain == "offline":
+                raise
+            raise ModelUnavailable(
+                f"The language model '{self.brain}' failed during this turn ({type(exc).__name__}: "
+                f"{exc}). Check TUTOR_MODEL, TUTOR_MODEL_BASE_URL and TUTOR_MODEL_API_KEY, or "
+                "set TUTOR_MODEL=offline."
+            ) from exc
+        out.extend((final or {}).get("messages", [])[len(messages) :])
