@@ -1,0 +1,143 @@
+"""Small SVG pictures of the lab's results, for the widget and chat surfaces with images.
+
+``hidden_heatmap_svg(trace)`` shows every hidden unit over time, ``fade_curve_svg(report)``
+the first input's influence for rnn, lstm and gru on one log-scale axis, and
+``gates_svg(trace)`` the gates of an LSTM or GRU over time. Figures are built with
+matplotlib's object API on an Agg canvas created inside each function (no pyplot, no
+global backend, safe in threads), written as SVG with text kept as text
+(``svg.fonttype = none``) and long series thinned, so each picture stays under 60 KB.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.errors import InvalidInput
+from tools.cells import GATE_NAMES
+from tools.trace import Trace
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from tools.fade import FadeReport
+
+MAX_POINTS = 300  # per line
+MAX_CELLS = (64, 200)  # heatmap rows (units) x columns (steps)
+GATE_TITLES = {
+    "i": "input gate i (how much new information is written)",
+    "f": "forget gate f (how much old memory is kept)",
+    "g": "candidate g (the new information)",
+    "o": "output gate o (how much memory is shown in h)",
+    "r": "reset gate r (how much old state feeds the candidate)",
+    "z": "update gate z (how much old state is kept)",
+    "n": "candidate n (the new information)",
+}
+COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=72, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _svg(fig: Figure) -> str:
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "rnn-tutor"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
+def _thin(n: int, most: int) -> np.ndarray:
+    """Indices of at most ``most`` evenly spaced points out of n, always keeping the last."""
+    if n <= most:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, most).round().astype(int))
+
+
+def _blocks(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Average an (R, C) array down to at most (rows, cols) blocks."""
+    r_edges = np.linspace(0, a.shape[0], min(rows, a.shape[0]) + 1).astype(int)
+    c_edges = np.linspace(0, a.shape[1], min(cols, a.shape[1]) + 1).astype(int)
+    out = np.add.reduceat(np.add.reduceat(a, r_edges[:-1], axis=0), c_edges[:-1], axis=1)
+    return out / np.outer(np.diff(r_edges), np.diff(c_edges))
+
+
+def hidden_heatmap_svg(trace: Trace) -> str:
+    """A heatmap of every hidden unit h_t[j] (rows) over the steps t (columns)."""
+    data = _blocks(trace.hs.T, *MAX_CELLS)  # (H', T')
+    limit = max(1.0, float(np.abs(data).max())) if trace.nonlinearity == "relu" else 1.0
+    fig = _figure(6.4, 3.2)
+    ax = fig.add_subplot()
+    T, H = trace.steps, trace.hidden_size
+    image = ax.imshow(
+        data,
+        aspect="auto",
+        cmap="RdBu_r",
+        vmin=-limit,
+        vmax=limit,
+        interpolation="none",
+        extent=(0.5, T + 0.5, H + 0.5, 0.5),
+    )
+    ax.set_title(f"What the {trace.cell.upper()} remembers: hidden state h_t over time")
+    ax.set_xlabel("time step t")
+    ax.set_ylabel("hidden unit")
+    ax.locator_params(nbins=6, integer=True)
+    fig.colorbar(image, ax=ax, label="value of h_t", shrink=0.9)
+    return _svg(fig)
+
+
+def fade_curve_svg(report: FadeReport) -> str:
+    """How much x_1 still moves h_t, for each cell, relative to step 1 (log scale)."""
+    fig = _figure(6.4, 3.4)
+    ax = fig.add_subplot()
+    for c in report.cells:
+        curve = np.maximum(np.asarray(c.influence), 1e-12)
+        idx = _thin(curve.size, MAX_POINTS)
+        ax.semilogy(idx + 1, curve[idx], label=c.cell.upper(), color=COLORS.get(c.cell), lw=2)
+    for level, text in ((0.5, "half"), (0.1, "10 %")):
+        ax.axhline(level, color="grey", ls="--", lw=0.8)
+        ax.text(
+            0.99,
+            level,
+            text,
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="bottom",
+            color="grey",
+        )
+    ax.set_title("How long does the first input stay in memory?")
+    ax.set_xlabel("time step t")
+    ax.set_ylabel("influence of x_1 on h_t (step 1 = 1)")
+    ax.legend(frameon=False)
+    ax.grid(True, which="major", alpha=0.3)
+    return _svg(fig)
+
+
+def gates_svg(trace: Trace) -> str:
+    """Each gate of an LSTM or GRU over time: the mean over units, with the min-max band."""
+    names = GATE_NAMES[trace.cell]
+    if not names:
+        raise InvalidInput("gate plots need an lstm or gru trace; a plain rnn has no gates")
+    fig = _figure(6.4, 1.5 * len(names) + 0.6)
+    axes = fig.subplots(len(names), 1, sharex=True)
+    idx = _thin(trace.steps, MAX_POINTS // 4)  # a band and a line per gate
+    t = idx + 1
+    for ax, name in zip(axes, names, strict=True):
+        values = trace.gate(name)[idx]  # (T', H)
+        ax.fill_between(t, values.min(axis=1), values.max(axis=1), alpha=0.25, lw=0)
+        ax.plot(t, values.mean(axis=1), lw=1.5)
+        ax.set_ylim(-1.05 if name in ("g", "n") else -0.05, 1.05)
+        ax.set_title(GATE_TITLES[name], fontsize=9, loc="left")
+        ax.locator_params(axis="y", nbins=3)
+    axes[-1].set_xlabel("time step t (line: mean over units, band: smallest to largest)")
+    fig.suptitle(f"{trace.cell.upper()} gates over time")
+    return _svg(fig)
