@@ -1,0 +1,131 @@
+"""Replies as safe HTML: Markdown with ``$...$`` math -> sanitised HTML with MathML.
+
+markdown-it-py parses CommonMark plus tables, strikethrough and dollar math
+(``mdit_py_plugins.dollarmath``); each formula is converted to MathML by latex2mathml
+(``display="block"`` for ``$$...$$``). LaTeX that does not convert cleanly (a parse
+error, an unknown command, unbalanced braces) falls back to ``<code>`` holding the
+source, so rendering never raises on content. Finally nh3 keeps only an allow-list of
+HTML and MathML tags and attributes, links only to http/https/mailto or relative URLs,
+and adds ``rel="noopener noreferrer"`` to every link. Raw HTML in the Markdown is
+allowed through the parser and then cleaned, so ``<script>`` and ``onerror=`` vanish.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import Any
+
+import latex2mathml.converter
+import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from core.errors import InvalidInput
+
+MAX_MARKDOWN_CHARS = 200_000
+
+HTML_TAGS = {
+    "p", "a", "code", "pre", "span", "div", "br", "hr", "blockquote",
+    "strong", "em", "b", "i", "s", "del", "sub", "sup", "kbd",
+    "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tr", "th", "td",
+    "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary",
+}  # fmt: skip
+MATHML_TAGS = {
+    "math", "mrow", "mi", "mn", "mo", "ms", "msub", "msup", "msubsup", "mfrac", "msqrt",
+    "mroot", "mtext", "mspace", "mover", "munder", "munderover", "mtable", "mtr", "mtd",
+    "mstyle", "mpadded", "mphantom", "menclose", "semantics", "annotation",
+}  # fmt: skip
+MATHML_ATTRIBUTES = {
+    "display", "xmlns", "mathvariant", "mathsize", "stretchy", "fence", "separator",
+    "lspace", "rspace", "columnalign", "rowalign", "columnspacing", "rowspacing",
+    "columnlines", "rowlines", "frame", "displaystyle", "scriptlevel", "accent",
+    "accentunder", "largeop", "movablelimits", "symmetric", "minsize", "maxsize",
+    "linethickness", "width", "height", "depth", "notation", "encoding", "form",
+}  # fmt: skip
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_UNKNOWN_COMMAND = re.compile(r"<m[io][^>]*>\\[A-Za-z]")
+
+
+def render_markdown(md: str) -> str:
+    """Render a reply's Markdown (with ``$...$``/``$$...$$`` math) to sanitised HTML."""
+    if not isinstance(md, str):
+        raise InvalidInput(f"render_markdown expects a Markdown string, got {type(md).__name__}.")
+    if len(md) > MAX_MARKDOWN_CHARS:
+        raise InvalidInput(
+            f"The text to render is {len(md)} characters; the limit is {MAX_MARKDOWN_CHARS}. "
+            "Split it into several replies."
+        )
+    return _cleaner().clean(_parser().render(md)).strip()
+
+
+def latex_to_mathml(latex: str, display: bool = False) -> str:
+    """MathML for one formula, or ``<code class="math-error">source</code>`` if it is bad."""
+    source = latex.strip()
+    fallback = f'<code class="math-error">{html.escape(source)}</code>'
+    if not source or not _balanced(source):
+        return fallback
+    try:
+        mathml = latex2mathml.converter.convert(source, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many unrelated types for bad input
+        return fallback
+    if _UNKNOWN_COMMAND.search(mathml):
+        return fallback
+    return mathml
+
+
+def _balanced(latex: str) -> bool:
+    depth = 0
+    escaped = False
+    for ch in latex:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _render_math(content: str, options: dict[str, Any]) -> str:
+    return latex_to_mathml(content, display=bool(options.get("display_mode")))
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    dollarmath_plugin(md, allow_digits=False, double_inline=True, renderer=_render_math)
+    return md
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    attributes: dict[str, set[str]] = {tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS}
+    attributes.update(
+        {
+            "a": {"href", "title"},
+            "code": {"class"},
+            "span": {"class"},
+            "div": {"class", "id"},
+            "th": {"style"},
+            "td": {"style"},
+            "ol": {"start"},
+        }
+    )
+    return nh3.Cleaner(
+        tags=HTML_TAGS | MATHML_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=attributes,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+        filter_style_properties={"text-align"},  # table column alignment only
+    )
