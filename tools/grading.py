@@ -177,6 +177,8 @@ def grade_answer(ex: Exercise, answer: Any) -> Grade:
             lines.append(
                 f"The first wrong step is step {t} ({sym}_{t} = {fmt(g)}){': ' + why if why else ''}."
             )
+            if diagnosis is None:
+                lines.append(f"Redo step {t} carefully, or ask for a hint for step {t}.")
         if follow_on:
             steps = ", ".join(str(s) for s in follow_on)
             lines.append(
