@@ -214,6 +214,6 @@ def exercise_is_open(exercise: dict[str, Any] | None) -> bool:
     """Whether an exercise still waits for an answer (Hint / Give up make sense)."""
     if not exercise:
         return False
-    if exercise.get("solved") or exercise.get("revealed") or exercise.get("answer") is not None:
+    if exercise.get("solved") or exercise.get("revealed") or "answers" in exercise:
         return False
     return str(exercise.get("status", "open")).lower() not in _CLOSED

@@ -235,7 +235,7 @@ def scripted_reply(session_id: str, text: str) -> TutorReply:
             "exercise",
         )
     if "give up" in low:
-        ex = {"id": "ex-1-42", "level": 1, "status": "revealed", "answer": 0.462}
+        ex = {"id": "ex-1-42", "level": 1, "status": "revealed", "answers": [0.462]}
         return TutorReply(session_id, "The answer is **0.462**.", "", [], None, ex, [], "giveup")
     if "hint" in low:
         ex = {"id": "ex-1-42", "level": 1, "status": "open"}
