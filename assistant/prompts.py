@@ -134,8 +134,8 @@ WHY_FORGET_HALF_LIFE = (
 )
 
 TRACE_INTRO = (
-    "Here is a {cell} trace with hidden size {hidden}: inputs {inputs}, {weights_text}, "
-    "starting from $h_0 = 0$. I carry full precision between steps and round to 4 decimals."
+    "Here is the step-by-step trace of the {cell} cell with hidden size {hidden}: inputs "
+    "{inputs}, {weights_text}, starting from $h_0 = 0$. I carry full precision between steps and round to 4 decimals."
 )
 TRACE_DEFAULTS_NOTE = (
     "(I picked teaching values; give your own like *inputs 1, 0.5, 0, input weight 1.0, "
@@ -223,7 +223,7 @@ def session_note(exercise: dict | None) -> str:
         status = SESSION_STATUS_EXERCISE.format(
             exercise_id=exercise.get("id", "?"),
             attempts=exercise.get("attempts", 0),
-            hints=exercise.get("rung", 0),
+            hints=exercise.get("hints", 0),
             revealed="revealed" if exercise.get("revealed") else "not revealed",
         )
     return SESSION_NOTE.format(status=status)

@@ -77,7 +77,7 @@ def _record(ctx: Any, solved: bool) -> None:
             state.get("level", "tanh_table"),
             solved,
             state.get("attempts", 0),
-            state.get("rung", 0),
+            state.get("hints", 0),
         )
         state["recorded"] = True
 
@@ -114,8 +114,10 @@ def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, di
     grade = grade_answer(ex, answer)
     state = ctx.exercise
     state["attempts"] = state.get("attempts", 0) + 1
-    feedback = str(getattr(grade, "feedback", "") or "")
-    if bool(getattr(grade, "correct", False)):
+    feedback = grade.feedback
+    if grade.first_wrong is not None and grade.first_wrong != state.get("step", 1):
+        state["step"], state["rung"] = grade.first_wrong, 0  # hints now focus on that step
+    if grade.all_correct:
         state["solved"] = True
         _record(ctx, solved=True)
         text = prompts.render(
@@ -123,7 +125,9 @@ def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, di
         )
     else:
         text = prompts.render(prompts.EXERCISE_PARTIAL, feedback=feedback)
-    grade_dict = grade.to_dict() if hasattr(grade, "to_dict") else {}
+    grade_dict = grade.to_dict()
+    if not state.get("solved"):
+        grade_dict.pop("expected", None)  # the answers stay private until solved or given up
     return text, _artifact(ctx, "graded", ex, text, grade=grade_dict)
 
 
@@ -141,7 +145,11 @@ def exercise_hint(runtime: ToolRuntime) -> tuple[str, dict]:
         text = prompts.EXERCISE_HINT_LAST
         return text, _artifact(ctx, "hint", ex, text)
     state["rung"] = state.get("rung", 0) + 1
-    text = prompts.render(prompts.EXERCISE_HINT, rung=state["rung"], hint=hint(ex, state["rung"]))
+    state["hints"] = state.get("hints", 0) + 1
+    step = state.get("step", 1)
+    text = prompts.render(
+        prompts.EXERCISE_HINT, rung=state["rung"], hint=hint(ex, state["rung"], step)
+    )
     return text, _artifact(ctx, "hint", ex, text)
 
 
@@ -158,10 +166,11 @@ def give_up_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
     state = ctx.exercise
     attempted = state.get("attempts", 0) > 0
     if not (explicit_give_up(ctx.text) or (attempted and wants_solution(ctx.text))):
-        state["rung"] = min(state.get("rung", 0) + 1, MAX_RUNG_BEFORE_ATTEMPT)
-        text = prompts.render(
-            prompts.EXERCISE_ASK_ATTEMPT, rung=state["rung"], hint=hint(ex, state["rung"])
-        )
+        if state.get("rung", 0) < MAX_RUNG_BEFORE_ATTEMPT:
+            state["rung"] = state.get("rung", 0) + 1
+            state["hints"] = state.get("hints", 0) + 1
+        rung, step = state["rung"] or 1, state.get("step", 1)
+        text = prompts.render(prompts.EXERCISE_ASK_ATTEMPT, rung=rung, hint=hint(ex, rung, step))
         return text, _artifact(ctx, "hint", ex, text)
     state["revealed"] = True
     _record(ctx, solved=False)

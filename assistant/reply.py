@@ -65,7 +65,7 @@ def _exercise(art: dict[str, Any], ctx: TurnContext) -> dict[str, Any] | None:
         )
         out.setdefault("status", status)
         out.setdefault("attempts", state.get("attempts", 0))
-        out.setdefault("hints_used", state.get("rung", 0))
+        out.setdefault("hints_used", state.get("hints", 0))
     if "grade" in art and art["grade"]:
         out.setdefault("grade", art["grade"])
     return out

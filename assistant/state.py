@@ -26,7 +26,8 @@ class TurnContext:
     # ---- the open exercise -------------------------------------------------------
     @property
     def exercise(self) -> dict[str, Any] | None:
-        """The open exercise's state, or None. Keys: id, attempts, rung, revealed, solved."""
+        """The open exercise's state, or None. Keys: id, level, attempts, rung, step, hints,
+        revealed, solved, recorded."""
         return self.state.get("exercise")
 
     def exercise_is_live(self) -> bool:
@@ -39,7 +40,9 @@ class TurnContext:
             "id": exercise_id,
             "level": level,
             "attempts": 0,
-            "rung": 0,
+            "rung": 0,  # hint rung reached for the focus step
+            "step": 1,  # the step hints are about (the first wrong one after an attempt)
+            "hints": 0,  # hints given in total
             "revealed": False,
             "solved": False,
             "recorded": False,

@@ -11,6 +11,9 @@ validation as ``POST /v1/trace``; the exercise and flashcard tools in
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 from typing import Annotated, Any, Literal
 
 from langchain_core.tools import BaseTool, StructuredTool
@@ -85,6 +88,42 @@ def trace_body(args: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+@functools.lru_cache(maxsize=256)
+def _lab_trace(body_json: str) -> dict[str, Any]:
+    """Run (and render) one trace request; cached, because the same demos recur a lot."""
+    from tools.plots import hidden_heatmap_svg
+    from tools.requests import run_trace_request
+    from tools.text import trace_table_markdown, worked_steps_markdown
+
+    body = json.loads(body_json)
+    trace = run_trace_request(body)
+    return {
+        "kind": "trace",
+        "body": body,
+        "trace": trace.to_dict(),
+        "table_md": trace_table_markdown(trace),
+        "worked_md": worked_steps_markdown(trace),
+        "plots": [{"title": "Hidden state over time", "svg": hidden_heatmap_svg(trace)}],
+    }
+
+
+@functools.lru_cache(maxsize=32)
+def _lab_fade(steps: int) -> dict[str, Any]:
+    """The memory-fade demonstration over ``steps`` steps (deterministic, so cached)."""
+    from tools.fade import memory_fade as fade
+    from tools.plots import fade_curve_svg
+
+    report = fade(steps=steps)
+    return {
+        "kind": "fade",
+        "report": report.to_dict(),
+        "summary_md": report.summary_markdown(),
+        "plots": [
+            {"title": "How fast the first input is forgotten", "svg": fade_curve_svg(report)}
+        ],
+    }
+
+
 def make_tools(retriever: Any) -> list[BaseTool]:
     """All tools of the agent loop: ``search_lesson``, the lab tools and the quiz tools."""
 
@@ -110,11 +149,6 @@ def make_tools(retriever: Any) -> list[BaseTool]:
         hidden_size: HiddenSize = 1,
         seed: Seed = None,
     ) -> tuple[str, dict[str, Any]]:
-        from tools.plots import hidden_heatmap_svg
-
-        from tools.requests import run_trace_request
-        from tools.text import trace_table_markdown, worked_steps_markdown
-
         body = trace_body(
             {
                 "inputs": inputs,
@@ -126,35 +160,12 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "seed": seed,
             }
         )
-        trace = run_trace_request(body)
-        table = trace_table_markdown(trace)
-        worked = worked_steps_markdown(trace)
-        plots = [{"title": "Hidden state over time", "svg": hidden_heatmap_svg(trace)}]
-        artifact = {
-            "kind": "trace",
-            "body": body,
-            "trace": trace.to_dict(),
-            "table_md": table,
-            "worked_md": worked,
-            "plots": plots,
-        }
-        return f"{worked}\n\n{table}", artifact
+        artifact = copy.deepcopy(_lab_trace(json.dumps(body, sort_keys=True)))
+        return f"{artifact['worked_md']}\n\n{artifact['table_md']}", artifact
 
     def memory_fade(steps: Steps = 30) -> tuple[str, dict[str, Any]]:
-        from tools.plots import fade_curve_svg
-
-        from tools.fade import memory_fade as fade
-
-        report = fade(steps=steps)
-        summary = report.summary_markdown()
-        plots = [{"title": "How fast the first input is forgotten", "svg": fade_curve_svg(report)}]
-        artifact = {
-            "kind": "fade",
-            "report": report.to_dict(),
-            "summary_md": summary,
-            "plots": plots,
-        }
-        return summary, artifact
+        artifact = copy.deepcopy(_lab_fade(steps))
+        return artifact["summary_md"], artifact
 
     return [
         StructuredTool.from_function(
