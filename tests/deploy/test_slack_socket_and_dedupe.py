@@ -97,3 +97,32 @@ async def test_redis_deduper_is_shared_between_instances(tmp_path):
         await first.aclose()
         await second.aclose()
     assert isinstance(make_deduper(Settings(_env_file=None, data_dir=tmp_path)), MemoryDeduper)
+
+
+def test_manifest_declares_what_the_adapter_handles():
+    import importlib.resources
+
+    import yaml
+
+    text = importlib.resources.files("deploy").joinpath("slack/manifest.yml").read_text()
+    manifest = yaml.safe_load(text)
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "app_mentions:read",
+        "chat:write",
+        "commands",
+        "files:write",
+        "im:history",
+        "im:read",
+    }
+    settings = manifest["settings"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_mention", "message.im"]
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/rnn"
+    urls = {
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+        command["url"],
+    }
+    assert urls == {"https://YOUR-HOST/slack/events"}
+    assert settings["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["bot_user"]["display_name"] == "RNN Tutor"
