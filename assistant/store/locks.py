@@ -1,18 +1,27 @@
-"""Serialising the turns of one session: in-process, and across processes on PostgreSQL.
+"""Serialising the turns of one session, within a process and across processes.
 
 Every backend first takes a per-session re-entrant lock inside this process, so threads
-of one instance queue up without each holding a database connection. On PostgreSQL
-the holder then takes ``pg_advisory_lock(<64-bit hash of the session id>)`` on a
-dedicated autocommit connection for the whole turn, which serialises turns from any
-number of instances; the lock is released in ``finally`` (and by the server if the
-process dies). SQLite mode is one-process: its writes use ``BEGIN IMMEDIATE`` so they
-never interleave, but whole turns are only serialised within one process.
+queue up without each holding a database connection. Then:
+
+- PostgreSQL: ``pg_advisory_lock(<64-bit hash of the session id>)`` on a dedicated
+  autocommit connection for the whole turn; it serialises turns from any number of
+  instances and is released in ``finally`` (or by the server if the process dies).
+- SQLite: a POSIX record lock (``fcntl.lockf``) on one byte, at a 62-bit hash of the
+  session id, of a ``<database>.turn-locks`` file next to the database. That serialises
+  processes on one machine (several workers); the OS drops it if a process dies. SQLite
+  is still a one-machine store: use PostgreSQL for several hosts.
+
+POSIX record locks belong to the process, not the thread or file descriptor, so the
+SQLite lock file is opened once per process and never closed, and all stores of a
+process on the same file share one in-process registry.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
+import os
 import threading
 from collections.abc import Iterator
 
@@ -26,51 +35,83 @@ def advisory_key(session_id: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class SessionLocks:
-    """Hands out ``hold(session_id)`` context managers; one instance per store."""
+class _Registry:
+    """Per-session re-entrant locks, created on demand and dropped when unused."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._cross_process = engine.dialect.name == "postgresql"
+    def __init__(self) -> None:
         self._mutex = threading.Lock()
-        self._locks: dict[str, list] = {}  # id -> [RLock, users, depth-by-thread]
+        self._locks: dict[str, list] = {}  # id -> [RLock, users, depth by thread id]
 
     @contextlib.contextmanager
-    def hold(self, session_id: str) -> Iterator[None]:
-        entry = self._acquire_entry(session_id)
-        lock: threading.RLock = entry[0]
+    def hold(self, session_id: str) -> Iterator[bool]:
+        """Yield True for the outermost hold of this thread, False when re-entered."""
+        with self._mutex:
+            entry = self._locks.setdefault(session_id, [threading.RLock(), 0, {}])
+            entry[1] += 1
         try:
-            with lock:
+            with entry[0]:
                 depth: dict[int, int] = entry[2]
                 me = threading.get_ident()
                 depth[me] = depth.get(me, 0) + 1
                 try:
-                    if depth[me] == 1 and self._cross_process:
-                        with self._advisory(session_id):
-                            yield
-                    else:
-                        yield
+                    yield depth[me] == 1
                 finally:
                     depth[me] -= 1
                     if not depth[me]:
                         del depth[me]
         finally:
-            self._release_entry(session_id)
+            with self._mutex:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[session_id]
 
-    def _acquire_entry(self, session_id: str) -> list:
-        with self._mutex:
-            entry = self._locks.get(session_id)
-            if entry is None:
-                entry = self._locks[session_id] = [threading.RLock(), 0, {}]
-            entry[1] += 1
-            return entry
 
-    def _release_entry(self, session_id: str) -> None:
-        with self._mutex:
-            entry = self._locks[session_id]
-            entry[1] -= 1
-            if entry[1] == 0:
-                del self._locks[session_id]
+_FILES_MUTEX = threading.Lock()
+_SQLITE_REGISTRIES: dict[str, _Registry] = {}
+_SQLITE_LOCK_FDS: dict[str, int] = {}
+
+
+def _sqlite_lock_fd(path: str) -> tuple[_Registry, int]:
+    with _FILES_MUTEX:
+        if path not in _SQLITE_LOCK_FDS:
+            _SQLITE_LOCK_FDS[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            _SQLITE_REGISTRIES[path] = _Registry()
+        return _SQLITE_REGISTRIES[path], _SQLITE_LOCK_FDS[path]
+
+
+class SessionLocks:
+    """Hands out ``hold(session_id)`` context managers; one instance per store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._fd: int | None = None
+        if engine.dialect.name == "sqlite":
+            database = os.path.abspath(engine.url.database or "tutor.db")
+            self._registry, self._fd = _sqlite_lock_fd(database + ".turn-locks")
+        else:
+            self._registry = _Registry()
+
+    @contextlib.contextmanager
+    def hold(self, session_id: str) -> Iterator[None]:
+        with self._registry.hold(session_id) as outermost:
+            if not outermost:
+                yield
+            elif self._fd is not None:
+                with self._file_lock(session_id):
+                    yield
+            else:
+                with self._advisory(session_id):
+                    yield
+
+    @contextlib.contextmanager
+    def _file_lock(self, session_id: str) -> Iterator[None]:
+        assert self._fd is not None
+        offset = advisory_key(session_id) & ((1 << 62) - 1)
+        fcntl.lockf(self._fd, fcntl.LOCK_EX, 1, offset, os.SEEK_SET)
+        try:
+            yield
+        finally:
+            fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, offset, os.SEEK_SET)
 
     @contextlib.contextmanager
     def _advisory(self, session_id: str) -> Iterator[None]:

@@ -5,7 +5,8 @@ write is its own short transaction. Conversation turns on one session are serial
 with ``with store.locked(session_id): ...`` (across processes on PostgreSQL, see
 ``locks.py``). Learner progress, flashcard scheduling, feedback and the instructor's
 admin queries are implemented in ``progress.py`` and ``admin.py``; this class is the
-one interface the rest of the tutor uses.
+one interface the rest of the tutor uses. Message ``seq`` numbers start at 0 and are
+gap-free, so an index into ``messages(session_id)`` is the message's ``seq``.
 """
 
 from __future__ import annotations
@@ -191,8 +192,9 @@ class SessionStore:
     def locked(self, session_id: str) -> AbstractContextManager[None]:
         """Serialise a whole turn on one session: ``with store.locked(sid): ...``.
 
-        Re-entrant within a thread. Cross-process on PostgreSQL (advisory lock);
-        SQLite mode serialises turns within this process only.
+        Re-entrant within a thread. Serialises processes too: a PostgreSQL advisory
+        lock (any number of hosts), or a file record lock next to the SQLite file (one
+        machine). Writes inside are still one transaction each.
         """
         return self._locks.hold(session_id)
 
