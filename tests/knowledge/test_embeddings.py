@@ -1,0 +1,67 @@
+"""The embedder gives normalised float32 vectors and plugs into Chroma's protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import InvalidInput
+
+
+def test_embed_shapes_dtype_and_norms(embedder):
+    vectors = embedder.embed(["the hidden state is a running memory", "gradient clipping"])
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert embedder.embed([]).shape == (0, 384)
+
+
+def test_similar_sentences_are_closer(embedder):
+    a, b, c = embedder.embed(
+        ["RNNs forget distant inputs", "recurrent networks lose long-range memory", "bake bread"]
+    )
+    assert a @ b > a @ c + 0.2
+
+
+def test_query_path_matches_the_batch_path(embedder):
+    texts = ["why do RNNs forget?", "Explain like I'm five: what is a gate?", "x " * 400]
+    batch = embedder.embed(texts * 3)[:3]  # > 4 texts: sentence-transformers encode()
+    for text, row in zip(texts, batch, strict=True):
+        embedder.clear_cache()
+        single = embedder.embed_one(text)  # fast path (bf16 on capable CPUs)
+        assert single.shape == (384,)
+        assert float(single @ row) > 0.999
+
+
+def test_embed_one_caches_and_returns_read_only_vectors(embedder):
+    embedder.clear_cache()
+    first = embedder.embed_one("what is backpropagation through time")
+    assert embedder.embed_one("what is backpropagation through time") is first
+    with pytest.raises(ValueError):
+        first[0] = 1.0
+
+
+def test_bad_input_is_invalid_input(embedder):
+    with pytest.raises(InvalidInput, match="list of texts"):
+        embedder.embed("a string, not a list")
+    with pytest.raises(InvalidInput):
+        embedder.embed(["ok", 3])
+    with pytest.raises(InvalidInput):
+        embedder.embed_one(None)
+
+
+def test_chroma_function_follows_the_protocol(embedder):
+    fn = embedder.chroma_function()
+    out = fn(["one", "two"])
+    assert len(out) == 2 and len(out[0]) == 384
+    assert fn.name() == "rnn_tutor_minilm" and not fn.is_legacy()
+    rebuilt = type(fn).build_from_config(fn.get_config())
+    assert rebuilt.get_config() == fn.get_config()
+
+
+def test_a_wrong_model_path_is_a_clear_error(tmp_path):
+    from core.errors import ModelUnavailable
+    from core.settings import Settings
+    from knowledge.embeddings import make_embedder
+
+    with pytest.raises(ModelUnavailable, match="TUTOR_EMBEDDING_MODEL_PATH"):
+        make_embedder(Settings(_env_file=None, embedding_model_path=str(tmp_path / "none")))
