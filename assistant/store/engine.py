@@ -34,7 +34,7 @@ def normalise_url(url: str) -> str:
     if url.startswith(("postgresql+psycopg://", "sqlite://", "sqlite+pysqlite://")):
         return url
     raise ConfigError(
-        f"Unsupported database URL {url.split('://')[0]!r}://...: use sqlite:///path/to/tutor.db "
+        f"Unsupported database URL scheme {url.split('://')[0]!r}: use sqlite:///path/to/tutor.db "
         "or postgresql://user@host:5432/dbname in TUTOR_DATABASE_URL."
     )
 

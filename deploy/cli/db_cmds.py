@@ -1,9 +1,110 @@
-"""CLI commands: db_cmds (filled in by its issue)."""
+"""CLI commands of the session database: ``tutor db upgrade``, ``tutor db status``, ``tutor db export``.
+
+``upgrade`` creates or migrates the schema of ``TUTOR_DATABASE_URL`` (SQLite file in
+the data dir by default) and is safe to run while instances are up or from several
+instances at once; ``status`` prints which database is used and its schema version;
+``export`` writes every stored message as CSV for the instructor. Errors leave through
+``cli_errors()``.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from core.settings import get_settings
+from deploy.cli.common import cli_errors
+
+console = Console()
+EXPORT_FIELDS = ["session_id", "channel", "seq", "role", "content", "created_at", "rating"]
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from assistant.store.engine import normalise_url
+
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
+def upgrade_cmd() -> None:
+    """Create or migrate the session database schema (idempotent)."""
+    from assistant.store.engine import make_engine
+    from assistant.store.schema import upgrade
+
+    with cli_errors():
+        url = get_settings().resolved_database_url
+        engine = make_engine(url)
+        try:
+            before, after = upgrade(engine)
+        finally:
+            engine.dispose()
+        if before is None:
+            console.print(f"created schema version {after} in {_safe_url(url)}", highlight=False)
+        elif before == after:
+            console.print(
+                f"schema is up to date (version {after}) in {_safe_url(url)}", highlight=False
+            )
+        else:
+            console.print(
+                f"upgraded schema {before} -> {after} in {_safe_url(url)}", highlight=False
+            )
+
+
+def status_cmd() -> None:
+    """Print the database in use and its schema version."""
+    from assistant.store.engine import make_engine
+    from assistant.store.schema import SCHEMA_VERSION, current_version
+
+    with cli_errors():
+        url = get_settings().resolved_database_url
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                version = current_version(conn)
+        finally:
+            engine.dispose()
+        state = "not created (run `tutor db upgrade`)" if version is None else f"version {version}"
+        console.print(f"database: {_safe_url(url)}", highlight=False)
+        console.print(
+            f"schema: {state}; this tutor expects version {SCHEMA_VERSION}", highlight=False
+        )
+
+
+def export_cmd(
+    out: Annotated[str, typer.Argument(help="CSV file to write, or - for stdout")] = "-",
+) -> None:
+    """Export every stored message (with its feedback rating) as CSV."""
+    from assistant.store import make_session_store
+
+    with cli_errors(), contextlib.ExitStack() as stack:
+        store = make_session_store(get_settings())
+        stack.callback(store.close)
+        handle = sys.stdout
+        if out != "-":
+            handle = stack.enter_context(Path(out).open("w", newline="", encoding="utf-8"))
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        count = 0
+        for row in store.export_rows():
+            writer.writerow(row)
+            count += 1
+        if out != "-":
+            console.print(f"wrote {count} messages to {out}", highlight=False)
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
-    """Add this group's commands to the `tutor` app."""
+    """Add the ``db`` command group to the `tutor` app."""
+    db_app = typer.Typer(
+        help="The session database (sessions, progress, feedback).", no_args_is_help=True
+    )
+    db_app.command("upgrade")(upgrade_cmd)
+    db_app.command("status")(status_cmd)
+    db_app.command("export")(export_cmd)
+    app.add_typer(db_app, name="db")

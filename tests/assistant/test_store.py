@@ -197,7 +197,7 @@ def test_database_urls_are_normalised_or_rejected():
     assert normalise_url("postgresql://u@h:5432/db") == "postgresql+psycopg://u@h:5432/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
-    with pytest.raises(ConfigError, match="Unsupported database URL 'mysql'"):
+    with pytest.raises(ConfigError, match="Unsupported database URL scheme 'mysql'"):
         normalise_url("mysql://u@h/db")
     with pytest.raises(ConfigError, match="in-memory SQLite"):
         make_engine("sqlite://")
