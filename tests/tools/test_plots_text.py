@@ -1,0 +1,102 @@
+"""SVG plots (valid, small, titled) and the Markdown renderings of traces."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from core.errors import InvalidInput
+from tools.fade import memory_fade
+from tools.plots import fade_curve_svg, gates_svg, hidden_heatmap_svg
+from tools.requests import run_trace_request
+from tools.text import trace_table_markdown, worked_steps_markdown
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+LIMIT = 60_000
+
+
+def _texts(svg: str) -> str:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG_NS}svg"
+    return " ".join("".join(el.itertext()) for el in root.iter(f"{SVG_NS}text"))
+
+
+@pytest.fixture(scope="module")
+def big_lstm():
+    rng = np.random.default_rng(0)
+    inputs = rng.normal(size=(2000, 16)).tolist()
+    return run_trace_request({"cell": "lstm", "inputs": inputs, "hidden_size": 256})
+
+
+def test_heatmap_is_valid_small_and_titled(big_lstm):
+    small = run_trace_request({"inputs": [0.5, -1, 0.25, 1], "hidden_size": 3})
+    for trace in (small, big_lstm):
+        svg = hidden_heatmap_svg(trace)
+        assert len(svg.encode()) < LIMIT
+        text = _texts(svg)
+        assert "hidden state h_t over time" in text and "time step t" in text
+        assert "hidden unit" in text
+
+
+def test_gates_plot_for_lstm_and_gru(big_lstm):
+    gru = run_trace_request({"cell": "gru", "inputs": [0.5, -1, 0.25], "hidden_size": 2})
+    for trace, words in ((big_lstm, "forget gate f"), (gru, "update gate z")):
+        svg = gates_svg(trace)
+        assert len(svg.encode()) < LIMIT
+        assert words in _texts(svg) and "gates over time" in _texts(svg)
+    with pytest.raises(InvalidInput, match="no gates"):
+        gates_svg(run_trace_request({"inputs": [1.0]}))
+
+
+def test_fade_curve_is_valid_and_labelled():
+    for report in (memory_fade(), memory_fade(steps=2000, hidden_size=16)):
+        svg = fade_curve_svg(report)
+        assert len(svg.encode()) < LIMIT
+        text = _texts(svg)
+        assert "How long does the first input stay in memory?" in text
+        assert all(name in text for name in ("RNN", "LSTM", "GRU"))
+        assert "influence of x_1" in text
+
+
+def test_plots_are_deterministic():
+    trace = run_trace_request({"cell": "gru", "inputs": [1, 2, 3], "hidden_size": 2})
+    assert gates_svg(trace) == gates_svg(trace)
+
+
+def test_trace_table_has_four_decimals_and_elides_long_traces():
+    trace = run_trace_request(
+        {"inputs": [1.0, 0.5], "weights": {"weight_ih": [[0.5]], "weight_hh": [[0.8]]}}
+    )
+    table = trace_table_markdown(trace)
+    h1 = np.tanh(0.5)
+    assert f"| 1 | 1.0000 | 0.5000 | {h1:.4f} |" in table
+    assert f"| 2 | 0.5000 | {0.25 + 0.8 * h1:.4f} |" in table
+    long = trace_table_markdown(
+        run_trace_request({"cell": "lstm", "inputs": [0.1] * 100, "hidden_size": 8})
+    )
+    lines = [line for line in long.splitlines() if line.startswith("| ")]
+    assert len(lines) == 21 and "| … |" in long and long.splitlines()[-1].startswith("| 100 |")
+    assert "gate f" in long and ", …]" in long  # 8 units shown as the first 4
+
+
+def test_worked_steps_substitute_numbers():
+    trace = run_trace_request(
+        {
+            "inputs": [1.0, -0.5],
+            "weights": {"weight_ih": [[0.5]], "weight_hh": [[0.8]], "bias_ih": [0.1]},
+        }
+    )
+    text = worked_steps_markdown(trace)
+    h1 = np.tanh(0.6)
+    assert (
+        "a_1 = W_xh·x_1 + W_hh·h_0 + b = 0.5000·1.0000 + 0.8000·0.0000 + 0.1000 = **0.6000**"
+        in text
+    )
+    assert f"h_1 = tanh(0.6000) = **{h1:.4f}**" in text
+    assert f"0.5000·(-0.5000) + 0.8000·{h1:.4f}" in text
+    lstm = worked_steps_markdown(
+        run_trace_request({"cell": "lstm", "inputs": [1, 2], "hidden_size": 1})
+    )
+    assert "c_1 = f·c_0 + i·g" in lstm
