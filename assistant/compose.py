@@ -30,6 +30,7 @@ TOPIC_BONUS = 0.05  # a section's first sentence usually states its subject
 MAX_MERGED = 600  # a list merged into its lead-in sentence stays under this many characters
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.DOTALL)
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“*_\x00])")
+REFERENCE = re.compile(r">\s*(Flashcards|Glossary)\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s")
 _SKIP_LINE = re.compile(r"^\s*(#|\||```|<|:::|---|\s*$)")
 
@@ -75,11 +76,25 @@ def _sentences(item: str) -> list[str]:
     return out
 
 
+def prefer_teaching(
+    passages: list[dict[str, Any]], keep_reference: int = 1
+) -> list[dict[str, Any]]:
+    """Teaching sections first; at most ``keep_reference`` glossary/flashcard passages, last.
+
+    Reference sections restate the lesson tersely, so they match questions well, but an
+    answer should quote and cite the section that teaches the idea.
+    """
+    teaching = [p for p in passages if not REFERENCE.search(p["section"])]
+    reference = [p for p in passages if REFERENCE.search(p["section"])]
+    return teaching + reference[:keep_reference]
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences and list items of a passage, math kept whole; display math joins its lead-in."""
     units: list[str] = []
     blocks: list[str] = []
-    for para in re.split(r"\n\s*\n", text or ""):
+    text = re.sub(r"[ \t]+-\s+\*\*Q:\*\*", "\n\n- **Q:**", text or "")
+    for para in re.split(r"\n\s*\n", text):
         lines = [ln for ln in para.splitlines() if not _SKIP_LINE.match(ln)]
         block = "\n".join(lines).strip()
         if block and blocks and blocks[-1].endswith(":") and _LIST_ITEM.match(block):

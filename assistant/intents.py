@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.guards import looks_like_injection
+from assistant.guards import looks_like_injection, wants_solution
 from assistant.intent_examples import INTENT_EXAMPLES
 from assistant.parsing import flashcard_rating, looks_like_answer, numbers_in
 
@@ -31,6 +31,7 @@ DOMAIN_WORDS = re.compile(
     r"cell state|time step|timestep|forget|transformer|token|order|input",
     re.IGNORECASE,
 )
+PRACTICE_WORDS = re.compile(r"\b(quiz|test me|exercise|practi[cs]e|drill)\b", re.IGNORECASE)
 REVIEW_CONTROLS = {"next", "flashcards", "flip", "give_up", "answer", "concept", "hint"}
 
 _CACHE: weakref.WeakKeyDictionary[Any, tuple[np.ndarray, list[str]]] = weakref.WeakKeyDictionary()
@@ -100,6 +101,10 @@ class IntentRecognizer:
         best = scores[name]
         if live and looks_like_answer(clean) and name not in ("trace", "quiz", "next"):
             return Intent("answer", best, scores)
+        if live and wants_solution(clean):
+            return Intent("give_up", best, scores)  # the tool decides whether it may reveal
+        if name == "concept" and PRACTICE_WORDS.search(clean):
+            name = "quiz"
         if name == "answer" and not numbers_in(clean):
             name = max((n for n in scores if n != "answer"), key=scores.get)
         if card and name in REVIEW_CONTROLS and not (live and name in ("hint", "give_up")):

@@ -46,7 +46,7 @@ def plan(
     """The tool calls that serve ``intent`` (empty: answer directly)."""
     exercise = state.get("exercise") or {}
     if intent == "concept":
-        return [_call("search_lesson", query=text, k=4)]
+        return [_call("search_lesson", query=text, k=6)]
     if intent == "why_forget":
         return [
             _call("search_lesson", query=f"{text} {WHY_FORGET_QUERY}", k=3),

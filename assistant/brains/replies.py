@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 
 from assistant import prompts
-from assistant.compose import Composer
+from assistant.compose import Composer, prefer_teaching
 
 
 def _artifacts(results: list[ToolMessage]) -> dict[str, dict[str, Any]]:
@@ -33,7 +33,7 @@ def _concept(
 ) -> tuple[list[str], list[dict]]:
     if not passages:
         return [prompts.CONCEPT_NOTHING], []
-    comp = composer.compose(composer.embedder.embed_one(text), passages)
+    comp = composer.compose(composer.embedder.embed_one(text), prefer_teaching(passages))
     if not comp.paragraphs:
         return [prompts.CONCEPT_NOTHING], []
     parts = list(comp.paragraphs)

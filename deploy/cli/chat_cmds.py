@@ -1,9 +1,147 @@
-"""CLI commands: chat_cmds (filled in by its issue)."""
+"""CLI commands of the tutor: ``tutor ask``, ``tutor chat``, ``tutor eval conversations``.
+
+``ask`` runs one turn (``--session`` continues a conversation, ``--json`` prints the
+``POST /v1/chat`` body); ``chat`` is an interactive terminal conversation rendered with
+rich (``/new`` starts over, ``/quit`` leaves); ``eval conversations`` runs the
+multi-turn eval with fresh sessions in a temporary database and prints the pass rate.
+Errors leave through ``cli_errors()``.
+"""
 
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from core.settings import get_settings
+from deploy.cli.common import cli_errors
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _tutor(**overrides):
+    from assistant.factory import make_tutor
+
+    settings = get_settings()
+    with err_console.status("loading the tutor...", spinner="dots"):
+        return make_tutor(settings, **overrides)
+
+
+def _show(reply) -> None:
+    """Print a reply for a terminal: Markdown, then sources, trace and plot notes."""
+    console.print(Markdown(reply.reply))
+    if reply.citations:
+        console.print("[dim]sources: " + "; ".join(c.section for c in reply.citations) + "[/]")
+    if reply.plots:
+        titles = ", ".join(p.title for p in reply.plots)
+        console.print(f"[dim]plots: {titles} (shown in the web widget; --json carries the SVG)[/]")
+
+
+def ask(
+    message: Annotated[str, typer.Argument(help="What to ask the tutor.")],
+    session: Annotated[str | None, typer.Option("--session", help="Continue this session.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the /v1/chat body.")] = False,
+) -> None:
+    """One chat turn with the tutor."""
+    from assistant.types import ChatTurn
+
+    with cli_errors():
+        tutor = _tutor()
+        reply = tutor.respond(ChatTurn(session, message, "cli"))
+        if as_json:
+            typer.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
+            return
+        _show(reply)
+        err_console.print(f"[dim]session: {reply.session_id} (continue with --session)[/]")
+
+
+def chat() -> None:
+    """Interactive chat in the terminal (/new starts over, /quit leaves)."""
+    from assistant.types import ChatTurn
+    from core.errors import TutorError
+
+    with cli_errors():
+        tutor = _tutor()
+        session = tutor.new_session("cli")
+        console.print(
+            Markdown(
+                "**RNN Tutor** - ask about *Why sequences need memory*. `/new` starts over, `/quit` leaves."
+            )
+        )
+        while True:
+            try:
+                text = console.input("[bold cyan]you>[/] ")
+            except (EOFError, KeyboardInterrupt):
+                console.print()
+                return
+            command = text.strip().lower()
+            if command in ("/quit", "/exit", "/q"):
+                return
+            if command == "/new":
+                session = tutor.new_session("cli")
+                console.print("[dim]new conversation[/]")
+                continue
+            if not text.strip():
+                continue
+            try:
+                reply = tutor.respond(ChatTurn(session, text, "cli"))
+            except TutorError as exc:  # one bad message should not end the chat
+                err_console.print(f"[red]error[{exc.code}][/]: {exc.message}")
+                continue
+            console.print("[bold green]tutor>[/]")
+            _show(reply)
+
+
+def eval_conversations(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    cases: Annotated[
+        Path | None, typer.Option("--cases", help="A conversations.jsonl file.")
+    ] = None,
+) -> None:
+    """Run the multi-turn conversation eval (fresh sessions in a temporary database)."""
+    from assistant.eval.runner import load_cases, run_conversations
+    from assistant.store import make_session_store_from_url
+
+    with cli_errors(), tempfile.TemporaryDirectory(prefix="tutor-eval-") as tmp:
+        settings = get_settings()
+        sessions = make_session_store_from_url(f"sqlite:///{tmp}/eval.db")
+        try:
+            report = run_conversations(_tutor(sessions=sessions), load_cases(cases))
+        finally:
+            sessions.close()
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+            return
+        table = Table(
+            title="Conversation eval (offline brain)"
+            if settings.model == "offline"
+            else f"Conversation eval ({settings.model})"
+        )
+        for col in ("cases", "passed", "pass rate", "turns", "p50 ms", "p95 ms"):
+            table.add_column(col)
+        table.add_row(
+            str(report["cases"]),
+            str(report["passed"]),
+            f"{report['pass_rate']:.1%}",
+            str(report["turns"]),
+            f"{report['p50_ms']:.1f}",
+            f"{report['p95_ms']:.1f}",
+        )
+        console.print(table)
+        for result in report["results"]:
+            for failure in result["failures"]:
+                console.print(f"[red]FAIL[/] {result['id']}: {failure}", highlight=False)
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the `tutor` app."""
+    app.command("ask")(ask)
+    app.command("chat")(chat)
+    eval_app.command("conversations")(eval_conversations)
