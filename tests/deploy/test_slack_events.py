@@ -388,3 +388,38 @@ async def test_slack_is_disabled_with_a_clear_error_without_credentials(
     assert "TUTOR_SLACK_BOT_TOKEN" in resp.json()["error"]["message"]
     assert any("slack: disabled" in r.message for r in caplog.records)
     assert slack_api.calls == []
+
+
+async def test_url_verification_challenge_is_answered_only_when_signed(tmp_path, slack_api):
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), ScriptedTutor()) as client:
+        body = json.dumps(
+            {
+                "token": "t",
+                "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                "type": "url_verification",
+            }
+        )
+        ok = await client.post("/slack/events", content=body, headers=signed(body))
+        forged = await client.post("/slack/events", content=body, headers=signed(body, secret="x"))
+    assert ok.status_code == 200
+    assert ok.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+    assert forged.status_code == 401
+
+
+async def test_a_stale_button_gets_the_tutors_advice(tmp_path, slack_api):
+    tutor = ScriptedTutor()
+    async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "channel": {"id": "C9"},
+            "message": {"ts": "1700000002.000300"},
+            "actions": [{"action_id": "rnn_next", "value": "gone", "type": "button"}],
+        }
+        form = urlencode({"payload": json.dumps(payload)})
+        await client.post("/slack/events", content=form, headers=signed(form))
+        (post,) = await slack_api.wait_for("/chat.postMessage")
+    assert (
+        post.body["blocks"][0]["text"]["text"]
+        == ":warning: Unknown session 'gone'; start a new chat."
+    )
