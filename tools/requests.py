@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import InvalidInput, LimitExceeded
 from tools.cells import GATES
@@ -29,23 +28,6 @@ DEFAULT_SEED = 0
 CELLS = tuple(GATES)
 FIELDS = ("cell", "inputs", "weights", "hidden_size", "seed", "nonlinearity", "h0", "c0")
 WEIGHT_FIELDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-
-
-class TraceRequest(BaseModel):
-    """The ``POST /v1/trace`` body, for API docs; ``run_trace_request`` does the checking."""
-
-    model_config = ConfigDict(extra="allow")
-    cell: str = Field("rnn", description="'rnn', 'lstm' or 'gru'")
-    inputs: list[Any] = Field(
-        ..., description="x_1..x_T: a list of numbers (input size 1) or of equal-length lists"
-    )
-    weights: dict[str, Any] | None = Field(
-        None, description="PyTorch layout: weight_ih (G*H x D), weight_hh (G*H x H), biases"
-    )
-    hidden_size: int | None = Field(None, description="size of h when weights are random")
-    seed: int | None = Field(None, description="seed for random weights")
-    nonlinearity: str = Field("tanh", description="rnn only: 'tanh' or 'relu'")
-    h0: list[float] | None = Field(None, description="initial hidden state (default zeros)")
 
 
 def _number(value: Any, where: str) -> float:
