@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.store.engine import read_tx, write_tx
+from assistant.store.history import require_in
 from assistant.store.records import FEEDBACK_RATINGS, MAX_COMMENT_LEN, iso, utcnow
 from assistant.store.schema import exercise_results, feedback, messages, sessions
-from core.errors import InvalidInput, LimitExceeded, NotFound, SessionNotFound
+from core.errors import InvalidInput, LimitExceeded, NotFound
 
 _EXPORT_BATCH = 500
 
@@ -54,14 +55,7 @@ def add_feedback(
             )
         comment = comment.strip() or None
     with write_tx(engine) as conn:
-        if (
-            conn.execute(sa.select(sessions.c.id).where(sessions.c.id == session_id)).first()
-            is None
-        ):
-            raise SessionNotFound(
-                f"Session {session_id!r} does not exist. Start a new chat by sending no session_id.",
-                session_id=session_id,
-            )
+        require_in(conn, session_id)
         role = conn.execute(
             sa.select(messages.c.role).where(
                 (messages.c.session_id == session_id) & (messages.c.seq == message_seq)

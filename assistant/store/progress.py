@@ -14,12 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from fsrs import Card, Rating, Scheduler
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from assistant.store.engine import read_tx, write_tx
+from assistant.store.history import require_in
 from assistant.store.records import CARD_RATINGS, as_utc, utcnow
-from assistant.store.schema import cards, exercise_results, sessions
-from core.errors import InvalidInput, SessionNotFound
+from assistant.store.schema import cards, exercise_results
+from core.errors import InvalidInput
 
 _RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 
@@ -27,14 +28,6 @@ _RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "ea
 def _scheduler() -> Scheduler:
     # no fuzzing: a learner's schedule is reproducible and testable
     return Scheduler(enable_fuzzing=False)
-
-
-def _require(conn: Connection, session_id: str) -> None:
-    if conn.execute(sa.select(sessions.c.id).where(sessions.c.id == session_id)).first() is None:
-        raise SessionNotFound(
-            f"Session {session_id!r} does not exist. Start a new chat by sending no session_id.",
-            session_id=session_id,
-        )
 
 
 def _when(now: datetime | None) -> datetime:
@@ -72,7 +65,7 @@ def record_exercise(
         exercise_results.c.exercise_id == exercise_id
     )
     with write_tx(engine) as conn:
-        _require(conn, session_id)
+        require_in(conn, session_id)
         prior = conn.execute(sa.select(exercise_results.c.solved).where(key)).first()
         if prior is None:
             conn.execute(
@@ -101,7 +94,7 @@ def progress(
 ) -> dict[str, Any]:
     when = _when(now)
     with read_tx(engine) as conn:
-        _require(conn, session_id)
+        require_in(conn, session_id)
         rows = conn.execute(
             sa.select(
                 exercise_results.c.skill,
@@ -139,7 +132,7 @@ def due_cards(
         raise InvalidInput("card_ids must be a list of flashcard ids.")
     when = _when(now)
     with read_tx(engine) as conn:
-        _require(conn, session_id)
+        require_in(conn, session_id)
         seen = dict(
             conn.execute(
                 sa.select(cards.c.card_id, cards.c.due).where(cards.c.session_id == session_id)
@@ -165,7 +158,7 @@ def review_card(
     when = _when(now)
     key = (cards.c.session_id == session_id) & (cards.c.card_id == card_id)
     with write_tx(engine) as conn:
-        _require(conn, session_id)
+        require_in(conn, session_id)
         row = conn.execute(sa.select(cards.c.fsrs_card, cards.c.reviews).where(key)).first()
         card = Card.from_json(row.fsrs_card) if row else Card(card_id=0, due=when)
         card, _log = _scheduler().review_card(card, fsrs_rating, review_datetime=when)

@@ -2,41 +2,27 @@
 
 One object per process, shared by all threads; every method is synchronous and each
 write is its own short transaction. Conversation turns on one session are serialised
-with ``with store.locked(session_id): ...`` (across processes on PostgreSQL, see
-``locks.py``). Learner progress, flashcard scheduling, feedback and the instructor's
-admin queries are implemented in ``progress.py`` and ``admin.py``; this class is the
+with ``with store.locked(session_id): ...`` (across processes too, see ``locks.py``).
+The work is done in ``history.py``, ``progress.py`` and ``admin.py``; this class is the
 one interface the rest of the tutor uses. Message ``seq`` numbers start at 0 and are
-gap-free, so an index into ``messages(session_id)`` is the message's ``seq``.
+gap-free, so an index into ``messages(session_id)`` is that message's ``seq``.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from assistant.store import admin, progress
-from assistant.store.engine import make_engine, read_tx, write_tx
+from assistant.store import admin, history, progress
+from assistant.store.engine import make_engine
 from assistant.store.locks import SessionLocks
-from assistant.store.records import (
-    MAX_CHANNEL_LEN,
-    MAX_EXTERNAL_KEY_LEN,
-    ROLES,
-    MessageRecord,
-    iso,
-    utcnow,
-)
-from assistant.store.schema import messages, sessions, upgrade
+from assistant.store.records import MessageRecord
+from assistant.store.schema import upgrade
 from assistant.types import StoredMessage
-from core.errors import InvalidInput, SessionNotFound
-
-_SESSION_FOR_RETRIES = 5
 
 
 class SessionStore:
@@ -48,146 +34,51 @@ class SessionStore:
         if create_schema:
             upgrade(engine)
 
-    # -- sessions ---------------------------------------------------------------------
+    # -- sessions and history (history.py) ---------------------------------------------
 
     def create_session(self, channel: str, external_key: str | None = None) -> str:
         """Create a session and return its id (a random >= 128-bit URL-safe token)."""
-        _check_channel(channel)
-        if external_key is not None:
-            _check_external_key(external_key)
-        session_id = secrets.token_urlsafe(24)
-        now = utcnow()
-        with write_tx(self.engine) as conn:
-            conn.execute(
-                sa.insert(sessions).values(
-                    id=session_id,
-                    channel=channel,
-                    external_key=external_key,
-                    created_at=now,
-                    updated_at=now,
-                    state="{}",
-                )
-            )
-        return session_id
+        return history.create_session(self.engine, channel, external_key)
 
     def session_for(self, channel: str, external_key: str) -> str:
         """The session bound to ``external_key`` (a Slack thread, a Discord channel+user),
         created on first use. Race-safe across threads and processes."""
-        _check_channel(channel)
-        _check_external_key(external_key)
-        for _ in range(_SESSION_FOR_RETRIES):
-            with read_tx(self.engine) as conn:
-                found = conn.execute(
-                    sa.select(sessions.c.id).where(sessions.c.external_key == external_key)
-                ).scalar()
-            if found is not None:
-                return found
-            try:
-                return self.create_session(channel, external_key)
-            except sa.exc.IntegrityError:
-                continue  # another thread or process created it first: read it back
-        raise InvalidInput(f"Could not create a session for external key {external_key!r}.")
+        return history.session_for(self.engine, channel, external_key)
 
     def exists(self, session_id: str) -> bool:
         """Whether ``session_id`` names a stored session."""
-        if not isinstance(session_id, str) or not session_id:
-            return False
-        with read_tx(self.engine) as conn:
-            return _exists(conn, session_id)
+        return history.exists(self.engine, session_id)
 
     def require(self, session_id: str) -> None:
         """Raise ``SessionNotFound`` unless the session exists."""
-        if not self.exists(session_id):
-            raise _not_found(session_id)
-
-    # -- history ----------------------------------------------------------------------
+        if not history.exists(self.engine, session_id):
+            raise history.not_found(session_id)
 
     def append_message(
         self, session_id: str, role: str, content: str, meta: dict[str, Any] | None = None
     ) -> int:
-        """Append a message and return its ``seq`` (0-based, gap-free, strictly increasing)."""
-        if role not in ROLES:
-            raise InvalidInput(
-                f"Message role {role!r} is not valid; use one of {', '.join(ROLES)}."
-            )
-        if not isinstance(content, str):
-            raise InvalidInput("Message content must be a string.")
-        meta_json = json.dumps(meta or {}, default=str)
-        now = utcnow()
-        with write_tx(self.engine) as conn:
-            _touch(conn, session_id, now)  # locks the session row on PostgreSQL
-            seq = conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(messages.c.seq) + 1, 0)).where(
-                    messages.c.session_id == session_id
-                )
-            ).scalar_one()
-            conn.execute(
-                sa.insert(messages).values(
-                    session_id=session_id,
-                    seq=seq,
-                    role=role,
-                    content=content,
-                    meta=meta_json,
-                    created_at=now,
-                )
-            )
-        return int(seq)
+        """Append a ``user``/``assistant`` message (``meta``: any JSON-serialisable dict)
+        and return its ``seq`` (0-based, gap-free, strictly increasing per session)."""
+        return history.append_message(self.engine, session_id, role, content, meta)
 
     def messages(self, session_id: str, limit: int | None = None) -> list[StoredMessage]:
         """The history, oldest first; with ``limit``, only the last ``limit`` messages."""
         return [
             StoredMessage(role=r.role, content=r.content, created_at=r.created_at)  # type: ignore[arg-type]
-            for r in self.message_records(session_id, limit)
+            for r in history.message_records(self.engine, session_id, limit)
         ]
 
     def message_records(self, session_id: str, limit: int | None = None) -> list[MessageRecord]:
         """Like ``messages`` but with ``seq`` and ``meta`` (what the tutor stored alongside)."""
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
-            raise InvalidInput(f"limit must be a non-negative integer, got {limit!r}.")
-        with read_tx(self.engine) as conn:
-            if not _exists(conn, session_id):
-                raise _not_found(session_id)
-            query = sa.select(messages).where(messages.c.session_id == session_id)
-            query = query.order_by(messages.c.seq.desc() if limit is not None else messages.c.seq)
-            if limit is not None:
-                query = query.limit(limit)
-            rows = conn.execute(query).all()
-        if limit is not None:
-            rows.reverse()
-        return [
-            MessageRecord(
-                session_id=r.session_id,
-                seq=r.seq,
-                role=r.role,
-                content=r.content,
-                created_at=iso(r.created_at),
-                meta=json.loads(r.meta or "{}"),
-            )
-            for r in rows
-        ]
-
-    # -- per-session state ------------------------------------------------------------
+        return history.message_records(self.engine, session_id, limit)
 
     def get_state(self, session_id: str) -> dict[str, Any]:
         """The session's JSON state (open exercise, hint rung, card in review...); {} at first."""
-        with read_tx(self.engine) as conn:
-            raw = conn.execute(
-                sa.select(sessions.c.state).where(sessions.c.id == session_id)
-            ).scalar()
-        if raw is None:
-            raise _not_found(session_id)
-        return json.loads(raw)
+        return history.get_state(self.engine, session_id)
 
     def set_state(self, session_id: str, state: dict[str, Any]) -> None:
-        """Replace the session's state (must be JSON-serialisable)."""
-        if not isinstance(state, dict):
-            raise InvalidInput(f"Session state must be a dict, got {type(state).__name__}.")
-        try:
-            raw = json.dumps(state)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"Session state must be JSON-serialisable: {exc}.") from None
-        with write_tx(self.engine) as conn:
-            _touch(conn, session_id, utcnow(), state=raw)
+        """Replace the session's state (must be a JSON-serialisable dict)."""
+        history.set_state(self.engine, session_id, state)
 
     def locked(self, session_id: str) -> AbstractContextManager[None]:
         """Serialise a whole turn on one session: ``with store.locked(sid): ...``.
@@ -275,42 +166,3 @@ class SessionStore:
 def make_session_store_from_url(url: str) -> SessionStore:
     """A store over ``url`` (SQLite file or PostgreSQL), schema created if missing."""
     return SessionStore(make_engine(url))
-
-
-def _exists(conn: Connection, session_id: str) -> bool:
-    return (
-        conn.execute(sa.select(sessions.c.id).where(sessions.c.id == session_id)).first()
-        is not None
-    )
-
-
-def _touch(conn: Connection, session_id: str, now: datetime, **values: Any) -> None:
-    """Bump ``updated_at`` (taking the row lock) or raise ``SessionNotFound``."""
-    result = conn.execute(
-        sa.update(sessions).where(sessions.c.id == session_id).values(updated_at=now, **values)
-    )
-    if result.rowcount == 0:
-        raise _not_found(session_id)
-
-
-def _not_found(session_id: object) -> SessionNotFound:
-    return SessionNotFound(
-        f"Session {session_id!r} does not exist. Start a new chat by sending no session_id.",
-        session_id=session_id,
-    )
-
-
-def _check_channel(channel: object) -> None:
-    if not isinstance(channel, str) or not channel or len(channel) > MAX_CHANNEL_LEN:
-        raise InvalidInput(
-            f"channel must be a non-empty string of at most {MAX_CHANNEL_LEN} characters "
-            f"(e.g. 'web', 'slack'), got {channel!r}."
-        )
-
-
-def _check_external_key(key: object) -> None:
-    if not isinstance(key, str) or not key or len(key) > MAX_EXTERNAL_KEY_LEN:
-        raise InvalidInput(
-            f"external_key must be a non-empty string of at most {MAX_EXTERNAL_KEY_LEN} "
-            f"characters (e.g. 'slack:T1:C1:1700000000.0001'), got {key!r}."
-        )
