@@ -67,6 +67,7 @@ class FadeReport:
     recurrent_scale: float
     keep_bias: float
     clip: float | None
+    nonlinearity: str = "tanh"  # of the rnn cell
 
     @property
     def steps(self) -> int:
@@ -89,6 +90,7 @@ class FadeReport:
             "recurrent_scale": self.recurrent_scale,
             "keep_bias": self.keep_bias,
             "clip": self.clip,
+            "nonlinearity": self.nonlinearity,
             "inputs": self.inputs,
             "cells": [asdict(c) for c in self.cells],
         }
@@ -202,4 +204,5 @@ def memory_fade(
         recurrent_scale=float(recurrent_scale),
         keep_bias=keep_bias,
         clip=clip,
+        nonlinearity=nonlinearity,
     )

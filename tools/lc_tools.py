@@ -57,6 +57,9 @@ class FadeArgs(BaseModel):
         "vanish", description="'vanish': normal weights; 'explode': large recurrent weights"
     )
     clip: float | None = Field(None, description="gradient-clipping threshold to demonstrate")
+    nonlinearity: Literal["tanh", "relu"] = Field(
+        "tanh", description="the rnn's squashing function; relu with 'explode' grows without bound"
+    )
 
 
 class NewExerciseArgs(BaseModel):

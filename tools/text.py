@@ -148,11 +148,18 @@ def fade_summary_markdown(report: FadeReport) -> str:
     rnn = next((c for c in report.cells if c.cell == "rnn"), None)
     if rnn is not None:
         factor = rnn.spectral_radius * rnn.mean_tanh_slope
+        slope = (
+            "tanh slope"
+            if report.nonlinearity == "tanh"
+            else "relu slope, the share of active units"
+        )
         para += (
             f" At every step the RNN multiplies the signal by W_hh (spectral radius "
-            f"{rnn.spectral_radius:.2f}) and by the tanh slope (mean {rnn.mean_tanh_slope:.2f})"
+            f"{rnn.spectral_radius:.2f}) and by the {slope} (mean {rnn.mean_tanh_slope:.2f})"
         )
-        if rnn.peak > 1.5:
+        if rnn.peak > 1.5 and report.nonlinearity == "relu":
+            para += ": relu never saturates, so nothing stops the growth."
+        elif rnn.peak > 1.5:
             para += (
                 ": while h is small the slope is near 1 and a radius above 1 makes the influence "
                 "grow; once tanh saturates the slope collapses and it shrinks again."

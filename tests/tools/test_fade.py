@@ -122,3 +122,11 @@ def test_bad_arguments():
         memory_fade(clip=-1.0)
     with pytest.raises(LimitExceeded, match="'inputs'"):
         memory_fade(inputs=[0.1] * 2001)
+
+
+def test_relu_explodes_without_bound():
+    report = memory_fade(cells=["rnn"], regime="explode", nonlinearity="relu", clip=5.0)
+    rnn = report.get("rnn")
+    assert rnn.peak > 1e6 and rnn.half_life is None
+    assert max(rnn.clipped) == 5.0
+    assert "relu never saturates" in report.summary_markdown()
