@@ -161,6 +161,18 @@ def memory_fade(
     "explode" the factor that gives the RNN a spectral radius of 3). ``inputs`` (T, D)
     overrides the random sequence drawn from ``seed``.
     """
+    for name, value in (
+        ("steps", steps),
+        ("hidden_size", hidden_size),
+        ("input_size", input_size),
+        ("seed", seed),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInput(f"'{name}' must be an integer, got {value!r:.40}")
+    if not 1 <= input_size <= 256:
+        raise LimitExceeded(f"'input_size' must be between 1 and 256, got {input_size}")
+    if seed < 0:
+        raise InvalidInput(f"'seed' must be 0 or more, got {seed}")
     if regime not in ("vanish", "explode"):
         raise InvalidInput(f"'regime' must be 'vanish' or 'explode', got {regime!r:.40}")
     if nonlinearity not in ("tanh", "relu"):

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import InvalidInput
 from tools.cells import GATE_NAMES, GATES, gru_update, lstm_update, phi, project
 
 WEIGHT_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -54,8 +55,6 @@ class Trace:
         """The activations of one gate over time, (T, H); e.g. ``trace.gate("f")``."""
         names = GATE_NAMES[self.cell]
         if self.gates is None or name not in names:
-            from core.errors import InvalidInput
-
             raise InvalidInput(
                 f"a {self.cell} trace has no gate {name!r}; its gates are {list(names) or 'none'}"
             )

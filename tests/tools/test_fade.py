@@ -130,3 +130,16 @@ def test_relu_explodes_without_bound():
     assert rnn.peak > 1e6 and rnn.half_life is None
     assert max(rnn.clipped) == 5.0
     assert "relu never saturates" in report.summary_markdown()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"steps": 2.5}, "'steps' must be an integer"),
+        ({"hidden_size": 0}, "'hidden_size'"),
+        ({"seed": -3}, "'seed'"),
+    ],
+)
+def test_argument_types_and_ranges(kwargs, words):
+    with pytest.raises(InvalidInput, match=words):
+        memory_fade(**kwargs)
