@@ -4,6 +4,7 @@ the real FastAPI app, and a local fake Slack Web API recording what the bot send
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -379,6 +380,7 @@ async def test_tutor_errors_become_a_friendly_line_in_the_thread(tmp_path, slack
 async def test_slack_is_disabled_with_a_clear_error_without_credentials(
     tmp_path, slack_api, caplog
 ):
+    caplog.set_level(logging.INFO, logger="tutor.slack")
     settings = Settings(_env_file=None, data_dir=tmp_path, slack_api_url=slack_api.url + "/api/")
     async with running(settings, ScriptedTutor()) as client:
         body = mention("<@UBOT> hi")
@@ -386,7 +388,9 @@ async def test_slack_is_disabled_with_a_clear_error_without_credentials(
     assert resp.status_code == 503
     assert resp.json()["error"]["code"] == "slack_disabled"
     assert "TUTOR_SLACK_BOT_TOKEN" in resp.json()["error"]["message"]
-    assert any("slack: disabled" in r.message for r in caplog.records)
+    assert [r.message for r in caplog.records if r.name == "tutor.slack"] == [
+        "slack: disabled (set TUTOR_SLACK_BOT_TOKEN and TUTOR_SLACK_SIGNING_SECRET)"
+    ]
     assert slack_api.calls == []
 
 
