@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from core.errors import TutorError
 
@@ -19,5 +20,7 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except TutorError as exc:
-        err_console.print(f"[bold red]error[{exc.code}][/]: {exc.message}", highlight=False)
+        err_console.print(
+            f"[bold red]error\\[{exc.code}][/]: {escape(exc.message)}", highlight=False
+        )
         raise typer.Exit(2) from None
