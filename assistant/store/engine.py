@@ -9,6 +9,7 @@ accepted as ``postgresql://`` or ``postgres://`` and rewritten to the psycopg 3 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,8 +44,12 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (SQLite file or PostgreSQL), configured for the store."""
+def make_engine(url: str, **pool_options: int) -> Engine:
+    """An engine for ``url`` (SQLite file or PostgreSQL), configured for the store.
+
+    ``pool_options`` (``pool_size``, ``max_overflow``, ``pool_timeout``) override the
+    PostgreSQL pool defaults.
+    """
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -52,7 +57,8 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"TUTOR_DATABASE_URL is not a valid URL ({exc}).") from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=20)
+    pool = {"pool_size": 10, "max_overflow": 30} | pool_options
+    return sa.create_engine(parsed, pool_pre_ping=True, **pool)
 
 
 def _sqlite_engine(parsed: sa.URL) -> Engine:
@@ -86,9 +92,43 @@ def _sqlite_engine(parsed: sa.URL) -> Engine:
     return engine
 
 
+_bound = threading.local()  # engine -> the connection holding this thread's turn lock
+
+
+@contextlib.contextmanager
+def bound_connection(engine: Engine, conn: Connection) -> Iterator[None]:
+    """Inside a locked turn, let this thread's transactions reuse ``conn``.
+
+    A PostgreSQL turn then needs one pooled connection (the one holding the advisory
+    lock) instead of two, so many concurrent turns cannot exhaust the pool.
+    """
+    conns: dict[int, Connection] = _bound.__dict__.setdefault("conns", {})
+    previous = conns.get(id(engine))
+    conns[id(engine)] = conn
+    try:
+        yield
+    finally:
+        if previous is None:
+            del conns[id(engine)]
+        else:
+            conns[id(engine)] = previous
+
+
+def _reusable(engine: Engine) -> Connection | None:
+    conn = _bound.__dict__.get("conns", {}).get(id(engine))
+    if conn is None or conn.closed or conn.in_transaction():
+        return None  # e.g. a generator still reading on it: use a pooled connection
+    return conn
+
+
 @contextlib.contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """One write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
+    conn = _reusable(engine)
+    if conn is not None:
+        with conn.begin():
+            yield conn
+        return
     with engine.begin() as conn:
         yield conn
 
@@ -96,5 +136,10 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
 @contextlib.contextmanager
 def read_tx(engine: Engine) -> Iterator[Connection]:
     """One read-only transaction (plain deferred ``BEGIN`` on SQLite)."""
+    conn = _reusable(engine)
+    if conn is not None:
+        with conn.begin():
+            yield conn
+        return
     with engine.connect().execution_options(**{READONLY: True}) as conn, conn.begin():
         yield conn

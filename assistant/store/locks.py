@@ -6,6 +6,7 @@ queue up without each holding a database connection. Then:
 - PostgreSQL: ``pg_advisory_lock(<64-bit hash of the session id>)`` on a dedicated
   autocommit connection for the whole turn; it serialises turns from any number of
   instances and is released in ``finally`` (or by the server if the process dies).
+  The turn's own reads and writes reuse that connection (one pooled connection a turn).
 - SQLite: a POSIX record lock (``fcntl.lockf``) on one byte, at a 62-bit hash of the
   session id, of a ``<database>.turn-locks`` file next to the database. That serialises
   processes on one machine (several workers); the OS drops it if a process dies. SQLite
@@ -27,6 +28,8 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from assistant.store.engine import bound_connection
 
 
 def advisory_key(session_id: str) -> int:
@@ -116,12 +119,18 @@ class SessionLocks:
     @contextlib.contextmanager
     def _advisory(self, session_id: str) -> Iterator[None]:
         key = advisory_key(session_id)
-        conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        conn = self._engine.connect()
         try:
+            # a session-level advisory lock outlives the commits of the turn's writes
             conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()
             try:
-                yield
+                with bound_connection(self._engine, conn):
+                    yield
             finally:
+                if conn.in_transaction():
+                    conn.rollback()
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
         finally:
             conn.close()

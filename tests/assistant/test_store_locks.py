@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from assistant.store import SessionStore, make_session_store_from_url
+from assistant.store.engine import make_engine
 
 # the SQLite/PostgreSQL fixtures are shared with test_store.py (imported, not redefined)
 from tests.assistant.test_store import pg_url, store, store_url  # noqa: F401
@@ -126,3 +127,28 @@ def test_processes_are_serialised_and_a_fresh_process_sees_everything(store):
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err
     assert_complete_history(store, sid, 36)
+
+
+def test_a_postgresql_turn_needs_one_pooled_connection(pg_url):
+    # Two turns hold their locks at the same time, then write, on a pool of two
+    # connections: only possible if each turn's writes reuse its lock connection.
+    store = SessionStore(make_engine(pg_url, pool_size=2, max_overflow=0, pool_timeout=10))
+    try:
+        sids = [store.create_session("web") for _ in range(2)]
+        inside = threading.Barrier(2, timeout=60)
+        errors: list[BaseException] = []
+
+        def turn(i: int) -> None:
+            try:
+                with store.locked(sids[i]):
+                    inside.wait()
+                    one_turn(store, sids[i], f"{i}")
+            except BaseException as exc:  # surfaced below
+                errors.append(exc)
+
+        run_threads(turn, 2)
+        assert errors == []
+        for sid in sids:
+            assert_complete_history(store, sid, 1)
+    finally:
+        store.close()
