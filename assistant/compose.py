@@ -27,9 +27,10 @@ MAX_PASSAGES = 4
 REDUNDANT = 0.88  # cosine above which two sentences say the same thing
 RELEVANCE_DROP = 0.22  # stop adding sentences this far below the best one
 TOPIC_BONUS = 0.05  # a section's first sentence usually states its subject
-MAX_MERGED = 600  # a list merged into its lead-in sentence stays under this many characters
+MAX_MERGED = 600
+MIN_CHARS = 35  # shorter units are labels ("Backpropagate from the end."), not answers  # a list merged into its lead-in sentence stays under this many characters
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.DOTALL)
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“*_\x00])")
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“*_\x00\x01])|(?<=\x01)\s+(?=[A-Z])")
 REFERENCE = re.compile(r">\s*(Flashcards|Glossary)\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s")
 _SKIP_LINE = re.compile(r"^\s*(#|\||```|<|:::|---|\s*$)")
@@ -58,21 +59,34 @@ def _units(block: str) -> list[str]:
         merged = items[0] + " " + " ".join(it.rstrip(".;") + ";" for it in items[1:])
         if len(merged) <= MAX_MERGED:
             return [merged.rstrip(";") + "."]
-        return items[1:]
-    return items
+        items = items[1:]
+    return [_as_sentence(it) for it in items] if len(items) > 1 else items
+
+
+def _as_sentence(item: str) -> str:
+    """A list item made to stand alone: 'and the **x** does y;' -> 'The **x** does y.'."""
+    item = re.sub(r"^(and|or|but)\s+", "", item.strip()).rstrip(";,")
+    if item and not item.endswith((".", "!", "?", "$$")):
+        item += "."
+    lead = re.match(r"^(\W*)([a-z])", item)
+    if lead:
+        item = item[: lead.start(2)] + lead.group(2).upper() + item[lead.end(2) :]
+    return item
 
 
 def _sentences(item: str) -> list[str]:
     maths: list[str] = []
 
-    def protect(m: re.Match[str]) -> str:
+    def protect(m: re.Match[str]) -> str:  # \x01 marks display math, \x00 inline math
         maths.append(m.group())
-        return f"\x00{len(maths) - 1}\x00"
+        mark = "\x01" if m.group().startswith("$$") else "\x00"
+        return f"{mark}{len(maths) - 1}{mark}"
 
     out = []
     for sentence in _SPLIT.split(_MATH.sub(protect, item)):
-        sentence = re.sub(r"\x00(\d+)\x00", lambda m: maths[int(m.group(1))], sentence)
-        out.append(re.sub(r"[ \t]*\n[ \t]*", " ", sentence).strip())
+        sentence = re.sub(r"[\x00\x01](\d+)[\x00\x01]", lambda m: maths[int(m.group(1))], sentence)
+        sentence = re.sub(r"[ \t]*\n[ \t]*", " ", sentence).strip()
+        out.append(re.sub(r"\s*(\$\$.+?\$\$)\s*", r"\n\n\1\n\n", sentence, flags=re.DOTALL).strip())
     return out
 
 
@@ -108,7 +122,11 @@ def split_sentences(text: str) -> list[str]:
             continue
         for item in _units(block):
             for sentence in _sentences(item):
-                if len(sentence) < 25 or sentence.endswith(":") or looks_like_injection(sentence):
+                if (
+                    len(sentence) < MIN_CHARS
+                    or sentence.endswith(":")
+                    or looks_like_injection(sentence)
+                ):
                     continue
                 if sentence not in units:
                     units.append(sentence)
@@ -200,7 +218,10 @@ class Composer:
         for section, texts, p in groups:
             label = short_section(section)
             link = f"[{label}]({p['url']})" if p.get("url") else f"*{label}*"
-            paragraphs.append(" ".join(texts) + f" *(see {link})*")
+            body = texts[0]
+            for text in texts[1:]:  # display math stays on its own lines
+                body += ("\n\n" if body.endswith("$$") else " ") + text
+            paragraphs.append(body + f" *(see {link})*")
             if section not in citations:
                 quote = texts[0] if len(texts[0]) <= 280 else texts[0][:277].rstrip() + "..."
                 citations[section] = {

@@ -12,22 +12,14 @@ import pytest
 from core.settings import Settings
 
 
-def _settings(data_dir, **overrides) -> Settings:
+def settings_for(data_dir, **overrides) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, **overrides)
 
 
 @pytest.fixture(scope="session")
-def tutor_embedder(request):
-    """The suite's shared embedder when the root conftest provides one, else our own."""
-    if "embedder" in request.fixturenames or _has_fixture(request, "embedder"):
-        return request.getfixturevalue("embedder")
-    from knowledge.embeddings import make_embedder
-
-    return make_embedder(_settings("/tmp"))
-
-
-def _has_fixture(request, name: str) -> bool:
-    return bool(request._fixturemanager.getfixturedefs(name, request.node))
+def tutor_embedder(embedder):
+    """The suite's shared embedder (tests/conftest.py)."""
+    return embedder
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +29,7 @@ def lesson_index(tmp_path_factory, tutor_embedder):
     from knowledge.retrieval import make_retriever
     from knowledge.store import make_store
 
-    settings = _settings(tmp_path_factory.mktemp("lesson-index"))
+    settings = settings_for(tmp_path_factory.mktemp("lesson-index"))
     store = make_store(settings, tutor_embedder)
     ingest(bundled_lesson_paths(), store, tutor_embedder)
     return settings, store, make_retriever(settings, tutor_embedder, store)
@@ -50,7 +42,7 @@ def retriever(lesson_index):
 
 @pytest.fixture()
 def settings(tmp_path) -> Settings:
-    return _settings(tmp_path)
+    return settings_for(tmp_path)
 
 
 @pytest.fixture()
