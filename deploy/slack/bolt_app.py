@@ -4,7 +4,9 @@
 ``settings.slack_api_url``. Bolt verifies every request's signature (bad or older
 than five minutes: 401) and acknowledges events at once; the listeners then run as
 tasks: mentions and direct messages are answered in a thread, ``/rnn`` is acked
-within Slack's three seconds and does its work in a lazy listener, and so do the
+within Slack's three seconds and does its work in a lazy listener (it posts the
+command as a new message and answers in that message's thread, so the learner can
+continue there by mentioning the bot), and so do the
 Hint / Give up / Next buttons. A middleware drops redeliveries of an ``event_id``
 already claimed, so Slack's retries never produce a second reply. The tutor is
 synchronous, so it runs in a worker thread (``asyncio.to_thread``).
@@ -26,7 +28,7 @@ from core.settings import Settings
 from deploy.slack import turns
 from deploy.slack.dedupe import EventDeduper, make_deduper
 from deploy.slack.mrkdwn import escape
-from deploy.slack.poster import post_reply
+from deploy.slack.poster import post_command_header, post_reply
 from deploy.slack.render import (
     ACTION_GIVEUP,
     ACTION_HINT,
@@ -64,7 +66,6 @@ class SlackTutor:
         *,
         session_key: str | None = None,
         session_id: str | None = None,
-        header: str | None = None,
         respond: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         """One turn: a session (by key or id), the tutor's reply, posted in the thread."""
@@ -79,9 +80,6 @@ class SlackTutor:
         except Exception:  # the edge: log it, tell the learner, keep serving
             log.exception("slack: turn failed in %s", channel)
             payload = render_error(UNEXPECTED)
-        if header:
-            context = {"type": "context", "elements": [{"type": "mrkdwn", "text": header}]}
-            payload["blocks"] = [context, *payload["blocks"]][:50]
         await post_reply(client, channel, thread_ts, payload, plots, respond=respond)
 
 
@@ -152,10 +150,14 @@ def build_slack_app(
         except InvalidInput:
             return  # help and mistakes were answered in the ack
         key, channel = turns.command_destination(body)
-        header = f"<@{body.get('user_id')}>: `/rnn {escape(body.get('text', '').strip())}`"
-        await work.answer(
-            client, channel, None, text, session_key=key, header=header[:2000], respond=respond
-        )
+        asked = f"<@{body.get('user_id')}>: `/rnn {escape(body.get('text', '').strip())}`"
+        thread_ts = await post_command_header(client, channel, asked[:2000])
+        if thread_ts is None:  # not a member here: answer through response_url, unthreaded
+            await work.answer(client, channel, None, text, session_key=key, respond=respond)
+            return
+        team = body.get("team_id", "T")
+        thread_key = turns.Destination(team, channel, thread_ts).session_key
+        await work.answer(client, channel, thread_ts, text, session_key=thread_key)
 
     app.command("/rnn")(ack=ack_command, lazy=[run_command])
 

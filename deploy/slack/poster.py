@@ -2,8 +2,9 @@
 
 Plots are uploaded with files_upload_v2 into the same thread. A workspace may not
 grant ``files:write`` (or an admin may forbid uploads); then the upload is skipped
-with a log line and the text reply still stands. Slash commands whose channel the bot
-has not joined fall back to the command's ``response_url`` (``respond()``).
+with a log line and the text reply still stands. A ``/rnn`` command is first posted as
+a short header message whose thread carries the answer; where the bot has not joined
+the channel, the answer goes through the command's ``response_url`` (``respond()``).
 """
 
 from __future__ import annotations
@@ -80,3 +81,18 @@ async def post_reply(
         return  # files cannot be uploaded where the bot is not a member
     for plot in plots:
         await upload_plot(client, channel, thread_ts, plot)
+
+
+async def post_command_header(client: AsyncWebClient, channel: str, text: str) -> str | None:
+    """Post who ran which ``/rnn`` command; its ``ts`` starts the answer's thread.
+
+    None when the bot is not a member of the channel (the caller then uses response_url).
+    """
+    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    try:
+        resp = await client.chat_postMessage(channel=channel, text=text, blocks=[block])
+    except SlackApiError as exc:
+        if exc.response.get("error") in NOT_A_MEMBER:
+            return None
+        raise
+    return resp.get("ts")

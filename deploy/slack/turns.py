@@ -1,8 +1,9 @@
 """Slack events, slash commands and button clicks translated into tutor turns.
 
 Pure functions, no Slack client: where a reply goes (channel and thread), which tutor
-session a message belongs to (one per thread: ``team:channel:thread_ts``; one per
-person and channel for ``/rnn`` commands), and the text the tutor sees (the bot
+session a message belongs to (one per thread: ``team:channel:thread_ts``; a ``/rnn``
+command starts its own thread, or, where the bot may not post, keeps one session per
+person and channel), and the text the tutor sees (the bot
 mention stripped, Slack's escaping undone, ``/rnn`` sub-commands and buttons phrased
 the way a learner would type them).
 """
@@ -95,7 +96,7 @@ def command_text(sub: str, arg: str) -> str:
 
 
 def command_destination(body: dict[str, Any]) -> tuple[str, str]:
-    """(session key, channel) of a slash command: one conversation per person and channel."""
+    """(fallback session key, channel) of a slash command: one per person and channel."""
     team, channel, user = body.get("team_id", "T"), body["channel_id"], body.get("user_id", "U")
     return f"{team}:{channel}:cmd:{user}", channel
 

@@ -126,24 +126,26 @@ async def test_slack_quiz_then_hint_button_in_the_same_session(client, platform,
         }
     )
     await client.post("/slack/events", content=form, headers=slack_headers(form))
-    (quiz,) = await platform.wait_for("/chat.postMessage", timeout=60)
+    header, quiz = await platform.wait_for("/chat.postMessage", count=2, timeout=60)
+    thread_ts = quiz.body["thread_ts"]
+    assert "thread_ts" not in header.body and thread_ts.startswith("1700000000.")
     (actions,) = [b for b in quiz.body["blocks"] if b["type"] == "actions"]
     hint_button = actions["elements"][0]
     assert hint_button["action_id"] == "rnn_hint"
     session_id = hint_button["value"]
-    assert session_id == tutor.session_for("slack", "T1:C2:cmd:U2")
+    assert session_id == tutor.session_for("slack", f"T1:C2:{thread_ts}")
     payload = {
         "type": "block_actions",
         "team": {"id": "T1"},
         "user": {"id": "U2"},
         "channel": {"id": "C2"},
-        "message": {"ts": "1700000000.000001"},
+        "message": {"ts": "1700000000.999999", "thread_ts": thread_ts},
         "actions": [{"action_id": "rnn_hint", "value": session_id, "type": "button"}],
     }
     form = urlencode({"payload": json.dumps(payload)})
     await client.post("/slack/events", content=form, headers=slack_headers(form))
-    _, hint = await platform.wait_for("/chat.postMessage", count=2, timeout=60)
-    assert hint.body["thread_ts"] == "1700000000.000001"
+    hint = (await platform.wait_for("/chat.postMessage", count=3, timeout=60))[-1]
+    assert hint.body["thread_ts"] == thread_ts
     assert "Hint 1" in hint.body["blocks"][0]["text"]["text"]
     assert "Worked solution" not in json.dumps(hint.body)
 

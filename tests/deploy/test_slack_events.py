@@ -262,18 +262,25 @@ async def test_slash_command_is_acked_before_the_work_and_posts_later(tmp_path, 
         )
         resp = await client.post("/slack/events", content=form, headers=signed(form))
         # acknowledged while the tutor is still blocked: the work is not in the ack path
-        assert resp.status_code == 200
-        assert tutor.turns == [] and slack_api.find("/chat.postMessage") == []
+        assert resp.status_code == 200 and resp.content == b""
+        assert tutor.turns == []
         tutor.gate.set()
-        (post,) = await slack_api.wait_for("/chat.postMessage")
+        header, answer = await slack_api.wait_for("/chat.postMessage", count=2)
+    # the command is posted as a header message and answered in its thread
+    assert header.body["channel"] == "C5" and "thread_ts" not in header.body
+    assert header.body["blocks"] == [
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": "<@U42>: `/rnn ask what is the hidden state?`"}
+            ],
+        }
+    ]
+    assert answer.body["channel"] == "C5"
+    assert answer.body["thread_ts"] == "1700000000.000001"  # the header's ts (fake API)
     assert tutor.turns[0].text == "what is the hidden state?"
-    assert tutor.sessions == {("slack", "T1:C5:cmd:U42"): "sess1"}
-    assert post.body["channel"] == "C5"
-    assert "thread_ts" not in post.body
-    assert (
-        post.body["blocks"][0]["elements"][0]["text"]
-        == "<@U42>: `/rnn ask what is the hidden state?`"
-    )
+    assert tutor.sessions == {("slack", "T1:C5:1700000000.000001"): "sess1"}
+    assert answer.body["blocks"][0]["text"]["text"].startswith("The *hidden state*")
 
 
 async def test_slash_help_and_mistakes_are_answered_in_the_ack(tmp_path, slack_api):
