@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.store import admin, history, progress
@@ -157,6 +158,15 @@ class SessionStore:
         """Every message of every session for a CSV export: ``{session_id, channel,
         seq, role, content, created_at, rating}`` (rating: feedback on it, or "")."""
         return admin.export_rows(self.engine)
+
+    def ping(self) -> bool:
+        """Whether the database answers (for readiness checks); never raises."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            return True
+        except sa.exc.SQLAlchemyError:
+            return False
 
     def close(self) -> None:
         """Release the connection pool."""

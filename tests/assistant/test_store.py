@@ -201,3 +201,11 @@ def test_database_urls_are_normalised_or_rejected():
         normalise_url("mysql://u@h/db")
     with pytest.raises(ConfigError, match="in-memory SQLite"):
         make_engine("sqlite://")
+
+
+def test_ping_reports_whether_the_database_answers(store_url):
+    store = make_session_store_from_url(store_url)
+    assert store.ping() is True
+    store.close()
+    broken = SessionStore(make_engine("postgresql://nobody@127.0.0.1:1/none"), create_schema=False)
+    assert broken.ping() is False
