@@ -21,7 +21,7 @@ from core.errors import InvalidInput, TutorError
 from core.settings import Settings
 from deploy.discord import turns
 from deploy.discord.render import render_error, render_reply
-from deploy.discord.webhooks import TIMEOUT, send_followup
+from deploy.discord.webhooks import TIMEOUT, USER_AGENT, send_followup
 
 log = logging.getLogger("tutor.discord")
 
@@ -70,7 +70,8 @@ class DiscordTutor:
             payload = render_error(UNEXPECTED)
         app_id = str(interaction.get("application_id") or self.settings.discord_app_id)
         try:
-            async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+            headers = {"User-Agent": USER_AGENT}
+            async with httpx.AsyncClient(timeout=TIMEOUT, headers=headers) as client:
                 await send_followup(
                     client,
                     self.settings.discord_api_url,

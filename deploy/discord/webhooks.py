@@ -21,6 +21,7 @@ from deploy.discord.commands import COMMANDS
 from deploy.discord.render import File
 
 TIMEOUT = httpx.Timeout(15.0)
+USER_AGENT = "DiscordBot (https://github.com/rnn-tutor, 0.1)"  # the form Discord asks for
 
 
 class DiscordAPIError(TutorError):
@@ -73,7 +74,7 @@ def register_commands(
             "from the Discord Developer Portal, then run `tutor discord register` again."
         )
     url = f"{settings.discord_api_url.rstrip('/')}/applications/{settings.discord_app_id}/commands"
-    headers = {"Authorization": f"Bot {token}", "User-Agent": "DiscordBot (rnn-tutor, 0.1)"}
+    headers = {"Authorization": f"Bot {token}", "User-Agent": USER_AGENT}
     own = client is None
     client = client or httpx.Client(timeout=TIMEOUT)
     try:

@@ -122,6 +122,7 @@ async def test_ask_is_deferred_then_answered_with_embeds_by_follow_up(tmp_path, 
     assert tutor.turns[0].channel == "discord"
     assert tutor.sessions == {("discord", "G1:C1:U7"): "sess1"}
     assert follow.method == "POST"
+    assert follow.headers["User-Agent"].startswith("DiscordBot (")
     (embed,) = follow.body["embeds"]
     assert embed["description"] == (
         "The **hidden state** is the network's memory. See [the lesson]"
