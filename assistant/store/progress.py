@@ -112,9 +112,11 @@ def progress(
             ).all()
         )
     skills = {r.skill: {"tried": int(r.tried), "solved": int(r.solved or 0)} for r in rows}
-    due = sum(1 for d in seen.values() if as_utc(d) <= when)
-    if card_ids is not None:
-        due += sum(1 for cid in dict.fromkeys(card_ids) if cid not in seen)
+    if card_ids is None:
+        due = sum(1 for d in seen.values() if as_utc(d) <= when)
+    else:  # only the current deck counts: a card dropped from the lesson is never due
+        deck = dict.fromkeys(card_ids)
+        due = sum(1 for cid in deck if cid not in seen or as_utc(seen[cid]) <= when)
     return {
         "skills": skills,
         "tried": sum(s["tried"] for s in skills.values()),

@@ -110,8 +110,8 @@ class SessionStore:
         self, session_id: str, card_ids: list[str] | None = None, now: datetime | None = None
     ) -> dict[str, Any]:
         """``{"skills": {skill: {"tried", "solved"}}, "tried", "solved", "hints_used",
-        "flashcards_reviewed", "flashcards_due"}``. With ``card_ids`` (the deck), unseen
-        cards of the deck count as due; without, only reviewed cards that are due."""
+        "flashcards_reviewed", "flashcards_due"}``. With ``card_ids`` (the deck), due counts
+        the deck's cards that are due or never seen; without, reviewed cards that are due."""
         return progress.progress(self.engine, session_id, card_ids, now)
 
     def due_cards(

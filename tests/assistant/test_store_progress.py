@@ -65,6 +65,8 @@ def test_fsrs_good_moves_due_out_again_keeps_it_soon(store):
     assert third - second >= timedelta(days=1)
     p = store.progress(sid, card_ids=deck, now=later)
     assert p["flashcards_reviewed"] == 2 and p["flashcards_due"] == 2  # c1 due, c3 unseen
+    assert store.progress(sid, card_ids=["c3"], now=later)["flashcards_due"] == 1
+    assert store.progress(sid, now=later)["flashcards_due"] == 1  # reviewed and due: c1
 
 
 def test_fsrs_rejects_bad_ratings(store):
