@@ -79,6 +79,7 @@ class Embedder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
+        self._cache_lock = Lock()
         self._fast = _mean_pooled_bert(model)
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -136,20 +137,23 @@ class Embedder:
         """One ``(384,)`` vector, served from the query cache when seen before."""
         if not isinstance(text, str):
             raise InvalidInput("embed_one() takes a string.")
-        cached = self._cache.get(text)
-        if cached is not None:
-            self._cache.move_to_end(text)
-            return cached
+        with self._cache_lock:
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                return cached
         vector = self.embed([text])[0]
         vector.setflags(write=False)
-        self._cache[text] = vector
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[text] = vector
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return vector
 
     def clear_cache(self) -> None:
         """Forget cached query vectors (benchmarks use it to time real embeddings)."""
-        self._cache.clear()
+        with self._cache_lock:
+            self._cache.clear()
 
     def chroma_function(self) -> TutorEmbeddingFunction:
         return TutorEmbeddingFunction(embedder=self)

@@ -147,8 +147,8 @@ def ingest(
         vectors[new_id] = stored[old_id]
     if to_write:
         store.upsert(to_write, np.stack([vectors[c.chunk_id] for c in to_write]))
-    if progress:
-        progress("write", len(to_write), len(to_write))
+        if progress:
+            progress("write", len(to_write), len(to_write))
     store.delete(stale)  # after the upsert: a crash in between leaves extra, not missing, text
     report.seconds = time.perf_counter() - started
     return report
