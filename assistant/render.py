@@ -103,7 +103,13 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     dollarmath_plugin(md, allow_digits=False, double_inline=True, renderer=_render_math)
+    md.add_render_rule("math_inline_double", _render_inline_display)  # no <div> inside <p>
     return md
+
+
+def _render_inline_display(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+    mathml = latex_to_mathml(str(tokens[idx].content), display=True)
+    return f'<span class="math display">{mathml}</span>'
 
 
 @lru_cache(maxsize=1)

@@ -95,3 +95,22 @@ def test_empty_and_bad_input():
         render_markdown(None)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="limit"):
         render_markdown("a" * 300_000)
+
+
+def test_display_math_inside_a_sentence_stays_in_the_paragraph():
+    html = render_markdown("so $$h_t = W h_{t-1}$$ holds")
+    assert html.startswith("<p>so ") and html.endswith(" holds</p>")
+    assert html.count("<p>") == 1 and "<div" not in html
+    assert 'display="block"' in html
+
+
+def test_math_in_code_is_left_alone_and_escaped_dollars_are_text():
+    html = render_markdown(r"`$x$` costs \$5")
+    assert "<code>$x$</code>" in html and "<math" not in html and "$5" in html
+
+
+def test_html_inside_latex_text_cannot_escape_the_sanitiser():
+    html = render_markdown(
+        r"$\text{<img src=x onerror=alert(1)>}$ and $\href{javascript:alert(1)}{x}$"
+    )
+    assert "onerror" not in html and "javascript" not in html and "<img" not in html
