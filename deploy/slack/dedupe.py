@@ -5,16 +5,22 @@ three seconds, or after an error. Each event carries a unique ``event_id``; the 
 delivery claims it and later deliveries are acknowledged and dropped. One process can
 keep the claims in memory (a small set with a TTL); several instances behind a load
 balancer must share them, so with ``TUTOR_REDIS_URL`` set claims are Redis keys written
-with ``SET NX EX``.
+with ``SET NX EX``. If Redis cannot be reached, claims fall back to this instance's
+memory (logged), so an outage costs at most a duplicate reply, never a lost one.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from typing import Protocol
 
+from redis.exceptions import RedisError
+
 from core.settings import Settings
+
+log = logging.getLogger("tutor.slack")
 
 DEFAULT_TTL = 15 * 60  # Slack retries three times within about five minutes
 
@@ -55,10 +61,15 @@ class RedisDeduper:
 
         self.ttl = ttl
         self.prefix = prefix
-        self._redis = aioredis.Redis.from_url(url)
+        self._redis = aioredis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._local = MemoryDeduper(ttl)  # while Redis is unreachable: one reply per instance
 
     async def claim(self, event_id: str) -> bool:
-        return bool(await self._redis.set(self.prefix + event_id, b"1", nx=True, ex=self.ttl))
+        try:
+            return bool(await self._redis.set(self.prefix + event_id, b"1", nx=True, ex=self.ttl))
+        except (RedisError, OSError) as exc:
+            log.warning("slack: Redis unreachable for event de-duplication (%s); using memory", exc)
+            return await self._local.claim(event_id)
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -99,6 +99,17 @@ async def test_redis_deduper_is_shared_between_instances(tmp_path):
     assert isinstance(make_deduper(Settings(_env_file=None, data_dir=tmp_path)), MemoryDeduper)
 
 
+@pytest.mark.anyio
+async def test_redis_deduper_falls_back_to_memory_when_redis_is_down(caplog):
+    seen = RedisDeduper("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    try:
+        assert await seen.claim("EvDown") is True
+        assert await seen.claim("EvDown") is False
+    finally:
+        await seen.aclose()
+    assert "Redis unreachable" in caplog.text
+
+
 def test_manifest_declares_what_the_adapter_handles():
     import importlib.resources
 
