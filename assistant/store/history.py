@@ -57,7 +57,9 @@ def session_for(engine: Engine, channel: str, external_key: str) -> str:
     for _ in range(_SESSION_FOR_RETRIES):
         with read_tx(engine) as conn:
             found = conn.execute(
-                sa.select(sessions.c.id).where(sessions.c.external_key == external_key)
+                sa.select(sessions.c.id).where(
+                    (sessions.c.channel == channel) & (sessions.c.external_key == external_key)
+                )
             ).scalar()
         if found is not None:
             return found

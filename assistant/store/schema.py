@@ -27,10 +27,12 @@ sessions = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("channel", sa.String(32), nullable=False),
-    sa.Column("external_key", sa.String(300), nullable=True, unique=True),
+    sa.Column("external_key", sa.String(300), nullable=True),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("state", sa.Text, nullable=False, default="{}"),
+    # one session per platform conversation; NULL keys (web/api sessions) never clash
+    sa.UniqueConstraint("channel", "external_key", name="uq_sessions_channel_key"),
 )
 
 messages = sa.Table(

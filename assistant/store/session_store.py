@@ -42,8 +42,8 @@ class SessionStore:
         return history.create_session(self.engine, channel, external_key)
 
     def session_for(self, channel: str, external_key: str) -> str:
-        """The session bound to ``external_key`` (a Slack thread, a Discord channel+user),
-        created on first use. Race-safe across threads and processes."""
+        """The session of ``channel`` bound to ``external_key`` (a Slack thread, a Discord
+        channel+user), created on first use. Race-safe across threads and processes."""
         return history.session_for(self.engine, channel, external_key)
 
     def exists(self, session_id: str) -> bool:

@@ -114,3 +114,15 @@ def test_html_inside_latex_text_cannot_escape_the_sanitiser():
         r"$\text{<img src=x onerror=alert(1)>}$ and $\href{javascript:alert(1)}{x}$"
     )
     assert "onerror" not in html and "javascript" not in html and "<img" not in html
+
+
+def test_rendering_is_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        f"Step {i}: $h_{i} = \\tanh(W h_{{{i - 1}}})$\n\n| t | h |\n|---|---|\n| {i} | 0.5 |"
+        for i in range(40)
+    ]
+    expected = [render_markdown(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(render_markdown, texts)) == expected

@@ -162,7 +162,8 @@ def test_session_for_is_get_or_create_and_race_safe(store_url):
         assert len(got) == 8 and len(set(got)) == 1
         assert stores[0].session_for("slack", "slack:T1:C9:1700000000.000100") == got[0]
         assert stores[0].session_for("slack", "other") != got[0]
-        assert len(stores[0].list_sessions()) == 2
+        assert stores[0].session_for("discord", "slack:T1:C9:1700000000.000100") != got[0]
+        assert len(stores[0].list_sessions()) == 3
     finally:
         for s in stores:
             s.close()
