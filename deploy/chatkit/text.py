@@ -146,25 +146,38 @@ def rewrite_links(markdown: str, public_url: str, fmt: str) -> str:
     return _LINK.sub(sub, markdown)
 
 
+def _aligned(rows: list[str]) -> list[str]:
+    """Pipe-table rows with every column padded to its widest cell."""
+    cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
+    n = max(map(len, cells))
+    cells = [r + [""] * (n - len(r)) for r in cells]
+    widths = [max(len(r[i]) for r in cells) for i in range(n)]
+    return [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells
+    ]
+
+
 def fence_tables(markdown: str) -> str:
-    """Markdown pipe tables wrapped in ``` fences: chat platforms show them only as monospace."""
+    """Markdown pipe tables aligned and fenced: chat platforms show them only as monospace."""
     out: list[str] = []
-    in_table = in_code = False
+    table: list[str] = []
+    in_code = False
+
+    def flush() -> None:
+        if table:
+            out.extend([FENCE, *_aligned(table), FENCE])
+            table.clear()
+
     for line in markdown.splitlines():
         if line.strip().startswith(FENCE):
             in_code = not in_code
-        is_row = not in_code and line.lstrip().startswith("|")
-        if is_row and not in_table:
-            out.append(FENCE)
-            in_table = True
-        elif not is_row and in_table:
-            out.append(FENCE)
-            in_table = False
-        if is_row and set(line.replace("|", "").strip()) <= set("-: "):
-            continue  # the |---|---| separator row adds nothing in monospace
+        if not in_code and line.lstrip().startswith("|"):
+            if not set(line.replace("|", "").strip()) <= set("-: "):
+                table.append(line)  # the |---|---| separator row adds nothing in monospace
+            continue
+        flush()
         out.append(line)
-    if in_table:
-        out.append(FENCE)
+    flush()
     return "\n".join(out)
 
 

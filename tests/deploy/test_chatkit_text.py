@@ -43,6 +43,17 @@ def test_fence_tables_wraps_pipe_tables_but_not_code():
     assert fence_tables(md) == "Intro\n```\n| a | b |\n| 1 | 2 |\n```\nAfter\n```\n| in code |\n```"
 
 
+def test_fenced_tables_are_aligned():
+    md = "| t | x_t | h_t |\n|---|---|---|\n| 1 | 1.0000 | 0.4621 |\n| 10 | 0 | 0.1 |"
+    assert fence_tables(md).splitlines() == [
+        "```",
+        "| t  | x_t    | h_t    |",
+        "| 1  | 1.0000 | 0.4621 |",
+        "| 10 | 0      | 0.1    |",
+        "```",
+    ]
+
+
 def test_trace_table_of_a_short_rnn_trace():
     trace = {
         "cell": "rnn",

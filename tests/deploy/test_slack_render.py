@@ -121,7 +121,7 @@ def test_trace_is_a_monospaced_table_with_long_traces_elided():
     assert lines[-2].startswith("2000")
     # the Markdown table of the reply itself became a code block too
     assert sections(payload)[0] == "*Worked steps*"
-    assert sections(payload)[1].startswith("```\n| t | h |\n| 1 | 0.5 |\n| t | h |")
+    assert sections(payload)[1].startswith("```\n| t | h   |\n| 1 | 0.5 |\n| t | h   |")
 
 
 def test_exercise_buttons_carry_the_session_and_close_with_the_exercise():
