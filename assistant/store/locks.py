@@ -68,18 +68,36 @@ class _Registry:
                 if entry[1] == 0:
                     del self._locks[session_id]
 
+    def busy(self) -> bool:
+        with self._mutex:
+            return bool(self._locks)
+
 
 _FILES_MUTEX = threading.Lock()
-_SQLITE_REGISTRIES: dict[str, _Registry] = {}
-_SQLITE_LOCK_FDS: dict[str, int] = {}
+_SQLITE_FILES: dict[str, list] = {}  # lock-file path -> [fd, registry, stores using it]
 
 
-def _sqlite_lock_fd(path: str) -> tuple[_Registry, int]:
+def _open_lock_file(path: str) -> tuple[_Registry, int]:
     with _FILES_MUTEX:
-        if path not in _SQLITE_LOCK_FDS:
-            _SQLITE_LOCK_FDS[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            _SQLITE_REGISTRIES[path] = _Registry()
-        return _SQLITE_REGISTRIES[path], _SQLITE_LOCK_FDS[path]
+        entry = _SQLITE_FILES.get(path)
+        if entry is None:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            entry = _SQLITE_FILES[path] = [fd, _Registry(), 0]
+        entry[2] += 1
+        return entry[1], entry[0]
+
+
+def _release_lock_file(path: str) -> None:
+    with _FILES_MUTEX:
+        entry = _SQLITE_FILES.get(path)
+        if entry is None:
+            return
+        entry[2] -= 1
+        # closing any descriptor drops all of the process's locks on the file, so only
+        # close when no store of this process uses it and no turn holds a lock
+        if entry[2] <= 0 and not entry[1].busy():
+            os.close(entry[0])
+            del _SQLITE_FILES[path]
 
 
 class SessionLocks:
@@ -88,11 +106,18 @@ class SessionLocks:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._fd: int | None = None
+        self._path: str | None = None
         if engine.dialect.name == "sqlite":
-            database = os.path.abspath(engine.url.database or "tutor.db")
-            self._registry, self._fd = _sqlite_lock_fd(database + ".turn-locks")
+            self._path = os.path.abspath(engine.url.database or "tutor.db") + ".turn-locks"
+            self._registry, self._fd = _open_lock_file(self._path)
         else:
             self._registry = _Registry()
+
+    def close(self) -> None:
+        """Let go of the SQLite lock file (closed when no store of the process uses it)."""
+        if self._path is not None:
+            path, self._path = self._path, None
+            _release_lock_file(path)
 
     @contextlib.contextmanager
     def hold(self, session_id: str) -> Iterator[None]:

@@ -169,7 +169,8 @@ class SessionStore:
             return False
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pool (and the SQLite turn-lock file)."""
+        self._locks.close()
         self.engine.dispose()
 
 

@@ -152,3 +152,18 @@ def test_a_postgresql_turn_needs_one_pooled_connection(pg_url):
             assert_complete_history(store, sid, 1)
     finally:
         store.close()
+
+
+def test_sqlite_lock_file_is_shared_and_closed_with_the_last_store(tmp_path):
+    from assistant.store import locks
+
+    url = f"sqlite:///{tmp_path / 'tutor.db'}"
+    first, second = make_session_store_from_url(url), make_session_store_from_url(url)
+    path = str(tmp_path / "tutor.db") + ".turn-locks"
+    assert locks._SQLITE_FILES[path][2] == 2
+    sid = first.create_session("cli")
+    first.close()
+    one_turn(second, sid, "after first closed")
+    assert_complete_history(second, sid, 1)
+    second.close()
+    assert path not in locks._SQLITE_FILES
