@@ -49,11 +49,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         adapter = getattr(app.state, "discord_adapter", None)
-        if adapter is not None and adapter.tasks:
+        if adapter is not None:
             try:
                 await asyncio.wait_for(adapter.drain(), SHUTDOWN_GRACE)
             except TimeoutError:
                 log.warning("discord: %d follow-up(s) cut off by shutdown", len(adapter.tasks))
+            await adapter.aclose()
 
 
 router = APIRouter(tags=["chat platforms"], lifespan=lifespan)

@@ -38,6 +38,14 @@ class DiscordTutor:
         self.tutor = tutor
         self.settings = settings
         self.tasks: set[asyncio.Task[None]] = set()
+        self._http: httpx.AsyncClient | None = None  # one pool for all follow-ups
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            headers = {"User-Agent": USER_AGENT}
+            self._http = httpx.AsyncClient(timeout=TIMEOUT, headers=headers)
+        return self._http
 
     def handle(self, interaction: dict[str, Any]) -> dict[str, Any]:
         """The immediate response to a verified interaction (work continues in a task)."""
@@ -70,16 +78,14 @@ class DiscordTutor:
             payload = render_error(UNEXPECTED)
         app_id = str(interaction.get("application_id") or self.settings.discord_app_id)
         try:
-            headers = {"User-Agent": USER_AGENT}
-            async with httpx.AsyncClient(timeout=TIMEOUT, headers=headers) as client:
-                await send_followup(
-                    client,
-                    self.settings.discord_api_url,
-                    app_id,
-                    interaction["token"],
-                    payload,
-                    files,
-                )
+            await send_followup(
+                self.http,
+                self.settings.discord_api_url,
+                app_id,
+                interaction["token"],
+                payload,
+                files,
+            )
         except (TutorError, httpx.HTTPError) as exc:
             log.error(
                 "discord: follow-up for interaction %s failed: %s", interaction.get("id"), exc
@@ -89,3 +95,9 @@ class DiscordTutor:
         """Wait for running follow-ups (shutdown, tests)."""
         if self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Release the HTTP connection pool."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
