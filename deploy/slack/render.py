@@ -128,6 +128,8 @@ def render_reply(reply: TutorReply, public_url: str = "") -> dict[str, Any]:
     if reply.exercise is not None:
         tail.append(exercise_actions(reply.session_id, reply.exercise))
     body = _sections(to_mrkdwn(reply.reply, public_url), MAX_BLOCKS - len(tail))
+    if not body and not tail:  # Slack refuses an empty message
+        body = [section(ELLIPSIS)]
     return {"text": fallback_text(reply.reply), "blocks": [*body, *tail]}
 
 

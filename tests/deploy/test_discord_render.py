@@ -135,6 +135,11 @@ def test_plots_become_attachments_and_exercises_buttons():
     assert [b["label"] for b in payload["components"][0]["components"]] == ["Next"]
 
 
+def test_an_empty_reply_still_makes_a_valid_message():
+    payload, files = render_reply(TutorReply("s1", "", ""), PUBLIC)
+    assert payload["embeds"] == [{"description": "…", "color": 0x5865F2}] and files == []
+
+
 def test_markdown_for_discord():
     md = "### Gates\nSee [the lesson](/lessons/l#gates).\n\n| a | b |\n|---|---|\n| 1 | 2 |"
     assert to_discord_markdown(md, PUBLIC) == (

@@ -124,6 +124,14 @@ def test_trace_is_a_monospaced_table_with_long_traces_elided():
     assert sections(payload)[1].startswith("```\n| t | h   |\n| 1 | 0.5 |\n| t | h   |")
 
 
+def test_an_empty_reply_still_makes_a_valid_message():
+    payload = render_reply(TutorReply("s1", "", ""), PUBLIC)
+    assert payload == {
+        "text": "RNN Tutor",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "…"}}],
+    }
+
+
 def test_exercise_buttons_carry_the_session_and_close_with_the_exercise():
     open_ex = render_reply(KINDS["exercise"], PUBLIC)["blocks"][-1]
     assert open_ex["type"] == "actions"
