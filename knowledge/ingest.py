@@ -145,10 +145,18 @@ def ingest(
     stored = store.embeddings(sorted(set(reuse.values())))
     for new_id, old_id in reuse.items():
         vectors[new_id] = stored[old_id]
-    if to_write:
-        store.upsert(to_write, np.stack([vectors[c.chunk_id] for c in to_write]))
-        if progress:
-            progress("write", len(to_write), len(to_write))
-    store.delete(stale)  # after the upsert: a crash in between leaves extra, not missing, text
+    try:
+        if to_write:
+            store.upsert(to_write, np.stack([vectors[c.chunk_id] for c in to_write]))
+            if progress:
+                progress("write", len(to_write), len(to_write))
+        store.delete(
+            stale
+        )  # after the upsert: a failure in between leaves extra, not missing, text
+    except Exception as exc:  # Chroma server gone, disk full, ...
+        raise IngestError(
+            f"{store.location}: writing the index failed ({exc}); fix the cause and run "
+            "`tutor index` again (unchanged chunks will be skipped)."
+        ) from exc
     report.seconds = time.perf_counter() - started
     return report

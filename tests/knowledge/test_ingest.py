@@ -122,3 +122,22 @@ def test_a_corrupt_chroma_dir(tmp_path, embedder):
 
 def test_bundled_lessons_are_found():
     assert [p.name for p in bundled_lesson_paths()] == ["why-sequences-need-memory.md"]
+
+
+def test_a_failing_write_is_an_ingest_error(store, embedder):
+    class FullDisk:
+        """The real collection, except that writes fail."""
+
+        def __init__(self, real):
+            self.real = real
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+        def upsert(self, **_):
+            raise RuntimeError("disk full")
+
+    store.collection = FullDisk(store.collection)
+    with pytest.raises(IngestError, match=r"writing the index failed \(disk full\)"):
+        ingest([FIXTURES / "notes.txt"], store, embedder)
+    assert store.count() == 0
