@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -104,16 +105,17 @@ def _result_dict(passage) -> dict[str, object]:
 
 
 def _print_passages(query: str, passages) -> None:
-    console.print(f"[bold]{query}[/]", highlight=False)
+    console.print(f"[bold]{escape(query)}[/]", highlight=False)
     if not passages:
         console.print("  (no matching passage)")
     for i, p in enumerate(passages, 1):
         console.print(
-            f"{i}. [cyan]{p.section}[/] ({p.source}, score {p.score:.4f})", highlight=False
+            f"{i}. [cyan]{escape(p.section)}[/] ({escape(p.source)}, score {p.score:.4f})",
+            highlight=False,
         )
         snippet = " ".join(p.text.split())
         console.print(
-            "   " + (snippet[:300] + ("…" if len(snippet) > 300 else "")), highlight=False
+            "   " + escape(snippet[:300] + ("…" if len(snippet) > 300 else "")), highlight=False
         )
 
 
@@ -144,7 +146,7 @@ def search_cmd(
                 if as_json:
                     typer.echo(json.dumps({"query": q, "results": [], **exc.to_dict()}))
                 else:
-                    err_console.print(f"error[{exc.code}]: {exc.message}", highlight=False)
+                    typer.echo(f"error[{exc.code}]: {exc.message}", err=True)
                 continue
             if as_json:
                 typer.echo(

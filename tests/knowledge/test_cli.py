@@ -74,8 +74,8 @@ def test_search_json_builds_a_missing_index_from_the_bundled_lessons(first_searc
     assert any("Where memory fades" in r["section"] for r in body["results"])
     assert "index is empty" in result.stderr
 
-    plain = runner.invoke(app, ["search", "what is a GRU", "--k", "1"])
-    assert plain.exit_code == 0 and "The GRU" in plain.stdout
+    plain = runner.invoke(app, ["search", "what is a GRU [red]", "--k", "1"])
+    assert plain.exit_code == 0 and "The GRU" in plain.stdout and "GRU [red]" in plain.stdout
 
 
 def test_search_dash_answers_one_json_line_per_stdin_line(data_dir, embedder):
@@ -108,6 +108,7 @@ def test_eval_retrieval_json_and_table(bundled_dir, tmp_path):
 def test_errors_exit_2_with_a_message_naming_the_file(data_dir, tmp_path, embedder):
     missing = runner.invoke(app, ["index", str(tmp_path / "nope.md")])
     assert missing.exit_code == 2
+    assert "error[ingest_error]" in _flat(missing.stderr)
     assert "nope.md" in _flat(missing.stderr) and "no such file" in _flat(missing.stderr)
     empty = tmp_path / "empty.txt"
     empty.write_text("")
