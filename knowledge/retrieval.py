@@ -5,7 +5,8 @@
 the score is the RRF score ``sum(1 / (60 + rank))`` over the dense and the BM25 lists,
 in ``"dense"`` mode the cosine similarity, in ``"bm25"`` mode the BM25 score.
 Near-identical passages (the same text indexed twice, e.g. a scraped page beside the
-lesson) are returned once. The BM25 index is built from the store's chunks on first
+lesson) are returned once; review sections (Flashcards, Glossary) get 0.97x the fused
+score so the teaching section ranks first. The BM25 index is built from the store's chunks on first
 use and rebuilt by ``refresh()``; ``as_langchain()`` wraps the retriever for LangChain.
 """
 
@@ -30,6 +31,11 @@ RRF_K = 60
 MAX_K = 50
 MAX_QUERY_CHARS = 2000
 NEAR_DUPLICATE = 0.9  # Jaccard similarity of word sets above which two passages are one
+# Flashcards and glossary restate the whole lesson in brief, so they match many questions
+# loosely; in hybrid mode they rank a little lower than the section that teaches the idea
+# (they still win when asked for by name: "quiz me with flashcards", "glossary").
+REVIEW_SECTIONS = frozenset({"flashcards", "glossary"})
+REVIEW_WEIGHT = 0.97  # about two places lower in an RRF list (1/61 vs 1/63)
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,10 @@ class HybridRetriever:
                 rows.setdefault(row.chunk_id, row)
                 gain = score if mode == "bm25" else 1.0 / (self.rrf_k + rank)
                 ranked[row.chunk_id] = ranked.get(row.chunk_id, 0.0) + gain
+        if mode == "hybrid":
+            for cid in ranked:
+                if rows[cid].title.strip().lower() in REVIEW_SECTIONS:
+                    ranked[cid] *= REVIEW_WEIGHT
         order = sorted(ranked, key=lambda cid: (-ranked[cid], rows[cid].source, rows[cid].position))
         return _dedupe([(rows[cid], ranked[cid]) for cid in order], k)
 

@@ -23,6 +23,8 @@ L = "Why sequences need memory"
         ("what does the forget gate in an LSTM do", f"{L} > Gates: what LSTMs and GRUs add"),
         ("why cant a normal feedforward net handle sentences of any length", f"{L} > Why a feedforward network struggles with sequences"),
         ("what is backpropagation through time", f"{L} > Training through time"),
+        ("give me review flashcards", f"{L} > Flashcards"),
+        ("glossary entry for weight sharing", f"{L} > Glossary"),
         ("why share the same weights at every time step", f"{L} > One set of weights at every step"),
     ],
 )  # fmt: skip
@@ -30,6 +32,11 @@ def test_hybrid_finds_the_answering_section_in_the_top_3(bundled_index, question
     retriever = bundled_index[2]
     passages = retriever.search(question, k=3)
     assert any(is_hit(p, [section]) for p in passages), [p.section for p in passages]
+
+
+def test_teaching_sections_outrank_flashcards_and_glossary(bundled_index):
+    top = bundled_index[2].search("what does the reset gate of a GRU decide", k=1)[0]
+    assert top.section == f"{L} > Gates: what LSTMs and GRUs add > The GRU"
 
 
 def test_passages_carry_citation_fields_and_fused_scores(bundled_index):
