@@ -1,9 +1,42 @@
-"""CLI commands: serve_cmds (filled in by its issue)."""
+"""CLI commands: ``tutor serve`` runs the HTTP API, the widget and the bots with uvicorn.
+
+The app's lifespan builds the index when it is missing (an incremental ingest of the
+bundled lessons, which embeds nothing when they are unchanged), so a fresh machine
+goes from ``make run`` to a working tutor in one step.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from deploy.cli.common import cli_errors
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to bind (default TUTOR_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default TUTOR_PORT)")] = None,
+) -> None:
+    """Serve the HTTP API, the web widget and the Slack/Discord endpoints."""
+    import uvicorn
+
+    from core.settings import get_settings
+    from deploy.app import create_app
+
+    with cli_errors():
+        settings = get_settings()
+        app = create_app(settings)
+        uvicorn.run(
+            app,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),
+            proxy_headers=True,
+            timeout_graceful_shutdown=20,
+        )
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the `tutor` app."""
+    app.command("serve")(serve)

@@ -1,0 +1,67 @@
+"""FastAPI dependencies: the parts built in the lifespan, as ``Annotated`` aliases.
+
+Routes declare ``tutor: TutorDep`` or ``settings: SettingsDep`` instead of reaching
+for globals; ``RateLimitDep`` counts the request against the client's address (routes
+that know the session add a per-session check with ``limit_session``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from core.errors import IndexNotReady
+from core.settings import Settings
+from deploy.lifespan import Services
+from deploy.ratelimit import check
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def _ready(services: ServicesDep) -> Services:
+    if not services.ready or services.tutor is None:
+        raise IndexNotReady("The tutor is still starting up; try again in a few seconds.")
+    return services
+
+
+def get_settings_dep(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_tutor(services: Annotated[Services, Depends(_ready)]) -> Any:
+    return services.tutor
+
+
+def get_retriever(services: Annotated[Services, Depends(_ready)]) -> Any:
+    return services.retriever
+
+
+def get_sessions(services: Annotated[Services, Depends(_ready)]) -> Any:
+    return services.sessions
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def limit_client(request: Request, services: ServicesDep) -> None:
+    await check(services.limiter, f"ip:{client_ip(request)}")
+
+
+async def limit_session(services: Services, session_id: str | None) -> None:
+    """Count a turn against its session (no-op for a new session)."""
+    if session_id:
+        await check(services.limiter, f"session:{session_id}")
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+TutorDep = Annotated[Any, Depends(get_tutor)]
+RetrieverDep = Annotated[Any, Depends(get_retriever)]
+SessionsDep = Annotated[Any, Depends(get_sessions)]
+RateLimitDep = Depends(limit_client)

@@ -1,0 +1,111 @@
+"""Build the tutor's heavy parts once per process, in the app's lifespan.
+
+``Services`` holds what routes need: settings, the tutor, the retriever, the session
+store (for the instructor view), the rate limiter and the metrics. ``build_services``
+loads the embedding model, opens the Chroma store, ingests the bundled lessons
+(incremental: unchanged chunks are skipped, so this is cheap after the first start),
+builds the hybrid retriever and the tutor. Anything handed to ``create_app`` is used
+as is (tests pass fakes or shared real parts). ``ready`` drives ``/readyz``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from core.settings import Settings
+from deploy.metrics import Metrics
+from deploy.ratelimit import RateLimiter, make_rate_limiter
+
+log = logging.getLogger("tutor.startup")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    metrics: Metrics
+    limiter: RateLimiter
+    tutor: Any = None
+    retriever: Any = None
+    sessions: Any = None
+    ready: bool = False
+    started_at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Provided:
+    """What the caller of ``create_app`` handed in; the rest is built at start-up."""
+
+    tutor: Any = None
+    retriever: Any = None
+    sessions: Any = None
+
+
+def build_services(settings: Settings, provided: Provided, services: Services) -> None:
+    """Fill ``services`` with a tutor, retriever and session store (sync, slow: thread pool)."""
+    started = time.perf_counter()
+    services.sessions = provided.sessions or getattr(provided.tutor, "sessions", None)
+    services.retriever = provided.retriever or getattr(provided.tutor, "retriever", None)
+    services.tutor = provided.tutor
+    if services.tutor is not None and services.retriever is not None:
+        if services.sessions is None:
+            services.sessions = _make_sessions(settings)
+        return
+    from knowledge.embeddings import make_embedder
+    from knowledge.ingest import bundled_lesson_paths, ingest
+    from knowledge.retrieval import make_retriever
+    from knowledge.store import make_store
+
+    embedder = make_embedder(settings)
+    store = make_store(settings, embedder)
+    report = ingest(bundled_lesson_paths(), store, embedder)
+    log.info("index ready: %s", report)
+    if services.retriever is None:
+        services.retriever = make_retriever(settings, embedder, store)
+    if services.sessions is None:
+        services.sessions = _make_sessions(settings)
+    if services.tutor is None:
+        from assistant.factory import make_tutor
+
+        services.tutor = make_tutor(
+            settings, embedder=embedder, retriever=services.retriever, sessions=services.sessions
+        )
+    log.info("tutor ready in %.2f s", time.perf_counter() - started)
+
+
+def _make_sessions(settings: Settings) -> Any:
+    from assistant.store import make_session_store
+
+    return make_session_store(settings)
+
+
+def make_lifespan(services: Services, provided: Provided):
+    """The lifespan context of one app: build on start-up, release on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(build_services, services.settings, provided, services)
+        services.ready = True
+        services.metrics.ready.set(1)
+        try:
+            yield
+        finally:
+            services.ready = False
+            services.metrics.ready.set(0)
+            await services.limiter.close()
+            close = getattr(services.tutor, "close", None)
+            if callable(close) and provided.tutor is None:
+                await run_in_threadpool(close)
+
+    return lifespan
+
+
+def new_services(settings: Settings) -> Services:
+    return Services(settings=settings, metrics=Metrics(), limiter=make_rate_limiter(settings))

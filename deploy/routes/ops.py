@@ -1,0 +1,33 @@
+"""Operations: ``/healthz`` (alive), ``/readyz`` (index and stores ready), ``/metrics``."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from core.errors import IndexNotReady
+from deploy.deps import ServicesDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz(services: ServicesDep) -> dict[str, object]:
+    """The process is alive."""
+    return {"status": "ok", "uptime_s": round(time.time() - services.started_at, 1)}
+
+
+@router.get("/readyz")
+async def readyz(services: ServicesDep) -> dict[str, str]:
+    """200 once the index, retriever, session store and tutor are built; 503 before."""
+    if not services.ready:
+        raise IndexNotReady("The tutor is still starting (building the index); retry shortly.")
+    return {"status": "ready"}
+
+
+@router.get("/metrics")
+async def metrics(services: ServicesDep) -> Response:
+    """Prometheus text: requests and latency by route, turns by intent, errors by code."""
+    return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)

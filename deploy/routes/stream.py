@@ -1,0 +1,73 @@
+"""``POST /v1/chat/stream``: the same turn as Server-Sent Events.
+
+Events: ``delta`` ({"text"}) as the reply is produced, ``citation``, ``trace``,
+``exercise``, ``error`` and a final ``done`` carrying the whole ``/v1/chat`` body.
+The first event is produced before the response starts, so bad input (an unknown
+session, say) is still an ordinary JSON 4xx rather than an event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
+from assistant.types import ChatTurn
+from core.errors import TutorError
+from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session
+from deploy.routes.chat import ChatRequest
+
+router = APIRouter(tags=["chat"])
+log = logging.getLogger("tutor.http")
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def sse_event(event: str, data: Any) -> bytes:
+    """One SSE frame; JSON never contains a raw newline, so one ``data:`` line suffices."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+async def sse_frames(
+    first: tuple[str, Any] | None, events: Iterator[tuple[str, Any]], on_done: Any = None
+) -> AsyncIterator[bytes]:
+    """Frame the tutor's events; a failure mid-stream becomes an ``error`` event."""
+    try:
+        if first is not None:
+            yield sse_event(*first)
+            if first[0] == "done" and on_done:
+                on_done(first[1])
+        async for event, data in iterate_in_threadpool(events):
+            yield sse_event(event, data)
+            if event == "done" and on_done:
+                on_done(data)
+    except TutorError as exc:
+        yield sse_event("error", exc.to_dict()["error"])
+    except Exception:
+        log.exception("chat stream failed")
+        yield sse_event(
+            "error",
+            {"code": "internal_error", "message": "The reply was interrupted; please ask again."},
+        )
+
+
+@router.post("/v1/chat/stream", dependencies=[RateLimitDep])
+async def chat_stream(
+    body: ChatRequest, tutor: TutorDep, services: ServicesDep
+) -> StreamingResponse:
+    """One chat turn streamed as Server-Sent Events, ending with ``done``."""
+    await limit_session(services, body.session_id)
+    events = iter(tutor.stream(ChatTurn(body.session_id, body.message, "web")))
+    first = await run_in_threadpool(next, events, None)  # errors here are plain JSON 4xx
+
+    def done(data: dict[str, Any]) -> None:
+        services.metrics.count_turn(data.get("intent") or "streamed")
+
+    return StreamingResponse(
+        sse_frames(first, events, done), media_type="text/event-stream", headers=SSE_HEADERS
+    )
