@@ -104,12 +104,7 @@ def right_answer(ex_id: str) -> str:
     """The correct hidden states, computed by the lab from the exercise id alone."""
     from tools.exercises import exercise_from_id
 
-    ex = exercise_from_id(ex_id)
-    answer = getattr(ex, "answer", None)
-    if answer is None:
-        answer = ex.public_dict(reveal=True)["answer"]
-    values = answer if isinstance(answer, list | tuple) else [answer]
-    return ", ".join(f"{float(v):.4f}" for v in values)
+    return ", ".join(f"{v:.4f}" for v in exercise_from_id(ex_id).answers)
 
 
 def assert_alternates(messages: list[dict]) -> None:
