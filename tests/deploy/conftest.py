@@ -68,7 +68,9 @@ def real_parts(tmp_path_factory, embedder) -> RealParts:
 
 
 def real_app(parts: RealParts, **overrides: Any):
-    settings = parts.settings.model_copy(update=overrides) if overrides else parts.settings
+    settings = parts.settings
+    if overrides:  # re-validate so e.g. a str token becomes a SecretStr
+        settings = Settings(_env_file=None, **{**settings.model_dump(), **overrides})
     return create_app(settings, tutor=parts.tutor, retriever=parts.retriever)
 
 
