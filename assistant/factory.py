@@ -15,13 +15,14 @@ from typing import Any
 
 from assistant.agent import build_agent
 from assistant.compose import Composer
-from assistant.intents import IntentRecognizer
+from assistant.intents import IntentRecognizer, lesson_anchors
 from assistant.tools import make_tools
 from assistant.tutor import Tutor
 from core.settings import Settings
 
 OFFLINE = "offline"
 _COMPOSERS: weakref.WeakKeyDictionary[Any, Composer] = weakref.WeakKeyDictionary()
+_RECOGNIZERS: weakref.WeakKeyDictionary[Any, IntentRecognizer] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -41,6 +42,18 @@ def shared_composer(embedder: Any) -> Composer:
         return composer
 
 
+def shared_recognizer(embedder: Any) -> IntentRecognizer:
+    """One intent recogniser (examples and lesson anchors embedded once) per embedder."""
+    from knowledge.lessons import load_flashcards, load_glossary
+
+    with _LOCK:
+        recognizer = _RECOGNIZERS.get(embedder)
+        if recognizer is None:
+            anchors = lesson_anchors(lesson_text(), load_flashcards(), load_glossary())
+            recognizer = _RECOGNIZERS[embedder] = IntentRecognizer(embedder, anchors)
+        return recognizer
+
+
 def make_brain(settings: Settings, embedder: Any = None) -> Any:
     """The chat model for ``settings.model``: 'offline' or an ``init_chat_model`` string."""
     name = (settings.model or OFFLINE).strip()
@@ -52,7 +65,7 @@ def make_brain(settings: Settings, embedder: Any = None) -> Any:
 
             embedder = make_embedder(settings)
         return OfflineBrain(
-            recognizer=IntentRecognizer(embedder), composer=shared_composer(embedder)
+            recognizer=shared_recognizer(embedder), composer=shared_composer(embedder)
         )
     from assistant.brains.llm import make_llm
 

@@ -22,16 +22,37 @@ import numpy as np
 
 from assistant.guards import looks_like_injection, wants_solution
 from assistant.intent_examples import INTENT_EXAMPLES
-from assistant.parsing import flashcard_rating, looks_like_answer, numbers_in
+from assistant.parsing import flashcard_rating, looks_like_answer, trace_args
 
 MIN_CONFIDENCE = 0.30  # below this, a message without lesson words is a nudge, not a guess
+LESSON_CONFIDENCE = 0.35  # similarity to the lesson itself that makes a message a concept question
 DOMAIN_WORDS = re.compile(
     r"rnn|lstm|gru|recurr|hidden|gradient|sequen|memory|memories|gate|neural|network|tanh|"
     r"attention|backprop|bptt|weight|unroll|vanish|explod|clip|feedforward|feed-forward|"
     r"cell state|time step|timestep|forget|transformer|token|order|input",
     re.IGNORECASE,
 )
-PRACTICE_WORDS = re.compile(r"\b(quiz|test me|exercise|practi[cs]e|drill)\b", re.IGNORECASE)
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# Action intents must be confirmed by a word that says so (or by the session state);
+# otherwise the next-best intent is taken, and lesson questions fall through to "concept".
+FORGET_WORDS = _words(
+    r"forg[eo]t|fad(e|es|ing)|rememb|vanish|\blos[et]|\blosing|half[- ]?life|decay|shrink|"
+    r"long[- ](range|term|ago|sequence)|far back|earl(y|ier) (input|word|step)"
+)
+TRACE_WORDS = _words(
+    r"\btrace|walk (me )?th|step[- ]by[- ]step|worked|example|comput|calculat|\bnumbers\b|"
+    r"\brun\b|forward pass|\bh_?[0-9]\b|each (time )?step"
+)
+PRACTICE_WORDS = _words(r"\b(quiz+|test me|exercise|practi[cs]e|drill|problem to|challenge)")
+FLASH_WORDS = _words(r"flash|\bcards?\b|\breview|spaced|revis")
+PROGRESS_WORDS = _words(r"progress|how am i|doing|score|stats|solved|how many|due|so far|report")
+HINT_WORDS = _words(r"hint|stuck|clue|nudge|help|start|next step|don'?t know|no idea")
+QUESTION_START = _words(r"^\s*(why|what|how|where|when|which|who|explain|can you explain)\b")
 REVIEW_CONTROLS = {"next", "flashcards", "flip", "give_up", "answer", "concept", "hint"}
 
 _CACHE: weakref.WeakKeyDictionary[Any, tuple[np.ndarray, list[str]]] = weakref.WeakKeyDictionary()
@@ -62,26 +83,79 @@ def _example_matrix(embedder: Any) -> tuple[np.ndarray, list[str]]:
         return cached
 
 
-class IntentRecognizer:
-    """Classifies a message given the session state (open exercise, flashcard under review)."""
+def lesson_anchors(markdown: str, flashcards: list[Any], glossary: dict[str, str]) -> list[str]:
+    """Texts that stand for the lesson: each section's heading and opening, card fronts, terms."""
+    from assistant.compose import split_sentences
 
-    def __init__(self, embedder: Any) -> None:
+    anchors = []
+    for block in re.split(r"\n(?=#{1,4} )", markdown or ""):
+        lines = block.strip().splitlines()
+        if not lines or not lines[0].startswith("#"):
+            continue
+        heading = lines[0].lstrip("# ").strip()
+        if heading.lower() in ("flashcards", "glossary"):
+            continue
+        anchors.append(heading + ". " + " ".join(split_sentences("\n".join(lines[1:]))[:2]))
+    anchors += [card.front for card in flashcards]
+    anchors += [f"{term}: {definition}" for term, definition in glossary.items()]
+    return anchors
+
+
+class IntentRecognizer:
+    """Classifies a message given the session state (open exercise, flashcard under review).
+
+    ``anchors`` (see ``lesson_anchors``) let lesson questions that resemble no example
+    phrasing still count as concept questions: the concept score is the larger of the
+    example similarity and the similarity to the closest anchor.
+    """
+
+    def __init__(self, embedder: Any, anchors: list[str] | None = None) -> None:
         self.embedder = embedder
         self._matrix, self._labels = _example_matrix(embedder)
         self._names = list(INTENT_EXAMPLES)
         self._index = {
             n: [i for i, lab in enumerate(self._labels) if lab == n] for n in self._names
         }
+        self._anchors = np.asarray(embedder.embed(anchors), dtype=np.float32) if anchors else None
 
     def scores(self, text: str) -> tuple[dict[str, float], np.ndarray]:
-        """Per-intent score (mean of the two closest examples) and the message vector."""
+        """Per-intent score (mostly the closest example, a little the second) and the vector."""
         q = np.asarray(self.embedder.embed_one(text), dtype=np.float32)
         sims = self._matrix @ q
         out = {}
         for name, idx in self._index.items():
             top = np.sort(sims[idx])[-2:]
             out[name] = float(0.7 * top[-1] + 0.3 * top[0])
+        if self._anchors is not None:
+            lesson = float((self._anchors @ q).max())
+            out["lesson"] = lesson
+            if lesson >= LESSON_CONFIDENCE:
+                out["concept"] = max(out["concept"], lesson)
         return out, q
+
+    def _confirmed(self, name: str, text: str, state: dict[str, Any], live: bool) -> bool:
+        """Whether the words or the session state back up an action intent."""
+        if name == "why_forget":
+            return bool(FORGET_WORDS.search(text))
+        if name == "trace":
+            return bool(TRACE_WORDS.search(text) or trace_args(text))
+        if name == "quiz":
+            return bool(PRACTICE_WORDS.search(text))
+        if name == "next":
+            return not QUESTION_START.search(text)
+        if name == "answer":
+            return live or (looks_like_answer(text) and not QUESTION_START.search(text))
+        if name == "hint":
+            return live or bool(HINT_WORDS.search(text))
+        if name == "give_up":
+            return live or wants_solution(text)
+        if name == "flashcards":
+            return bool(FLASH_WORDS.search(text) or state.get("flashcard"))
+        if name == "flip":
+            return bool(state.get("flashcard"))
+        if name == "progress":
+            return bool(PROGRESS_WORDS.search(text))
+        return name != "lesson"
 
     def classify(self, text: str, state: dict[str, Any] | None = None) -> Intent:
         state = state or {}
@@ -97,26 +171,28 @@ class IntentRecognizer:
         if card and card.get("flipped") and rating:
             return Intent("rate", 1.0, rating=rating)
         scores, _ = self.scores(clean)
-        name = max(scores, key=scores.get)
-        best = scores[name]
-        if live and looks_like_answer(clean) and name not in ("trace", "quiz", "next"):
+        ranked = sorted((n for n in scores if n != "lesson"), key=scores.get, reverse=True)
+        best = scores[ranked[0]]
+        if live and looks_like_answer(clean) and ranked[0] not in ("trace", "quiz", "next"):
             return Intent("answer", best, scores)
         if live and wants_solution(clean):
             return Intent("give_up", best, scores)  # the tool decides whether it may reveal
-        if name == "concept" and PRACTICE_WORDS.search(clean):
+        name = next(n for n in ranked if self._confirmed(n, clean, state, live))
+        practice = PRACTICE_WORDS.search(clean) and not QUESTION_START.search(clean)
+        if name in ("concept", "trace") and practice and not set(trace_args(clean)) - {"cell"}:
             name = "quiz"
-        if name == "answer" and not numbers_in(clean):
-            name = max((n for n in scores if n != "answer"), key=scores.get)
+        if name == "quiz" and FLASH_WORDS.search(clean):
+            name = "flashcards"
         if card and name in REVIEW_CONTROLS and not (live and name in ("hint", "give_up")):
             if name in ("next", "flashcards"):
                 return Intent("flashcards", best, scores)
             if not card.get("flipped"):
                 return Intent("flip", best, scores)
-        if name == "flip" and not card:
-            name = "flashcards"
         has_domain = bool(DOMAIN_WORDS.search(clean))
         if name == "off_topic" and has_domain:
             name = "concept"
-        if best < MIN_CONFIDENCE and not has_domain:
+        if scores[name] < MIN_CONFIDENCE and not has_domain:
+            if QUESTION_START.search(clean) or clean.endswith("?"):
+                return Intent("concept", best, scores)  # a question: let the lesson try
             return Intent("empty" if len(clean) < 40 else "off_topic", best, scores)
         return Intent(name, best, scores)
