@@ -1,4 +1,4 @@
-"""Session-aware practice tools: the "trace the memory" exercise loop, flashcards, progress.
+"""Session-aware practice tools: the "trace the memory" exercise loop (plus the review tools).
 
 The lab's exercise functions are stateless; these tools keep the open exercise in the
 session (``TurnContext.state``, reached through LangGraph's ``ToolRuntime.context``) and
@@ -10,7 +10,6 @@ JSON they return is ``Exercise.public_dict(reveal=...)`` and never carries answe
 
 from __future__ import annotations
 
-import functools
 import secrets
 from typing import Annotated, Any, Literal
 
@@ -20,10 +19,10 @@ from pydantic import Field
 
 from assistant import prompts
 from assistant.guards import explicit_give_up, wants_solution
-from core.errors import TutorError
+from assistant.review_tools import learner_progress, review_flashcards
+from assistant.tool_errors import friendly_errors
 
 LEVELS = ("tanh_table", "calculator", "lstm_gates")
-RATINGS = ("again", "hard", "good", "easy")
 MAX_RUNG_BEFORE_ATTEMPT = 3
 
 
@@ -32,24 +31,6 @@ Level = Annotated[
     Field(description="tanh_table (by hand with a tanh table), calculator, or lstm_gates."),
 ]
 Answer = Annotated[str, Field(description="The learner's answer exactly as they wrote it.")]
-Action = Annotated[
-    Literal["start", "flip", "again", "hard", "good", "easy"],
-    Field(description="start (next due card), flip the open card, or rate recall."),
-]
-
-
-def friendly_errors(fn: Any) -> Any:
-    """Turn a ``TutorError`` inside a tool into an ``error`` artifact the reply can explain."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> tuple[str, dict]:
-        try:
-            return fn(*args, **kwargs)
-        except TutorError as exc:
-            text = prompts.render(prompts.TOOL_ERROR, message=exc.message)
-            return text, {"kind": "error", "code": exc.code, "message": exc.message}
-
-    return wrapper
 
 
 def _exercise_id(ex: Any) -> str:
@@ -176,73 +157,6 @@ def give_up_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
     _record(ctx, solved=False)
     text = prompts.render(prompts.EXERCISE_REVEALED, solution=ex.solution_markdown())
     return text, _artifact(ctx, "revealed", ex, text)
-
-
-def review_flashcards(runtime: ToolRuntime, action: Action = "start") -> tuple[str, dict]:
-    from knowledge.lessons import load_flashcards
-
-    ctx = runtime.context
-    cards = {c.id: c for c in load_flashcards()}
-    open_card = ctx.flashcard
-    lines: list[str] = []
-    if action in RATINGS:
-        if not open_card or open_card["card_id"] not in cards:
-            return prompts.FLASHCARD_NONE_OPEN, {
-                "kind": "flashcard",
-                "text": prompts.FLASHCARD_NONE_OPEN,
-            }
-        due = ctx.sessions.review_card(ctx.session_id, open_card["card_id"], action)
-        when = f"on {due:%Y-%m-%d %H:%M} UTC" if hasattr(due, "strftime") else "later"
-        lines.append(prompts.render(prompts.FLASHCARD_RATED, rating=action, when=when))
-        ctx.close_flashcard()
-        action = "start"
-    if action == "flip":
-        if not open_card or open_card["card_id"] not in cards:
-            return prompts.FLASHCARD_NONE_OPEN, {
-                "kind": "flashcard",
-                "text": prompts.FLASHCARD_NONE_OPEN,
-            }
-        open_card["flipped"] = True
-        text = prompts.render(prompts.FLASHCARD_BACK, back=cards[open_card["card_id"]].back)
-        return text, {"kind": "flashcard", "text": text, "card_id": open_card["card_id"]}
-    due_ids = ctx.sessions.due_cards(ctx.session_id, list(cards))
-    if not due_ids:
-        ctx.close_flashcard()
-        lines.append(prompts.FLASHCARD_NONE_DUE)
-        text = "\n\n".join(lines)
-        return text, {"kind": "flashcard", "text": text}
-    card = cards[due_ids[0]]
-    ctx.state["flashcard"] = {"card_id": card.id, "flipped": False}
-    lines.append(
-        prompts.render(
-            prompts.FLASHCARD_FRONT, due=len(due_ids), section=card.section, front=card.front
-        )
-    )
-    text = "\n\n".join(lines)
-    return text, {"kind": "flashcard", "text": text, "card_id": card.id}
-
-
-def learner_progress(runtime: ToolRuntime) -> tuple[str, dict]:
-    from knowledge.lessons import load_flashcards
-
-    ctx = runtime.context
-    report = ctx.sessions.progress(ctx.session_id, [c.id for c in load_flashcards()])
-    skills = report.get("skills") or report.get("by_skill") or {}
-    by_skill = "".join(
-        f"\n  - {name}: {s.get('solved', 0)} of {s.get('tried', 0)}" for name, s in skills.items()
-    )
-    due = report.get("flashcards_due", report.get("due", 0))
-    tried, solved = report.get("tried", 0), report.get("solved", 0)
-    suggestion = prompts.PROGRESS_SUGGEST_CARDS if due else prompts.PROGRESS_SUGGEST_QUIZ
-    text = prompts.render(
-        prompts.PROGRESS,
-        solved=solved,
-        tried=tried,
-        by_skill=by_skill,
-        due=due,
-        suggestion=suggestion,
-    )
-    return text, {"kind": "progress", "text": text, "progress": report}
 
 
 _SPECS: list[tuple[Any, str, str]] = [
