@@ -263,23 +263,6 @@ def scripted_reply(session_id: str, text: str) -> TutorReply:
 
 def adapter_app(settings: Any, tutor: Any) -> Any:
     """The tutor's FastAPI app with a ready ``tutor`` (fakes for the retriever and sessions)."""
-    try:  # TEMPORARY while deploy.app is being built
-        from deploy.app import create_app
+    from deploy.app import create_app
 
-        return create_app(settings, tutor, retriever=object(), sessions=object())
-    except ImportError:
-        from fastapi import FastAPI
-
-        from deploy.discord.http import router as discord_router
-        from deploy.errors import install_error_handlers
-        from deploy.lifespan import new_services
-        from deploy.slack.http import router as slack_router
-
-        app = FastAPI()
-        services = new_services(settings)
-        services.tutor, services.ready = tutor, True
-        app.state.services = services
-        install_error_handlers(app)
-        app.include_router(slack_router)
-        app.include_router(discord_router)
-        return app
+    return create_app(settings, tutor, retriever=object(), sessions=object())
