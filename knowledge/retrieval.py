@@ -7,12 +7,14 @@ in ``"dense"`` mode the cosine similarity, in ``"bm25"`` mode the BM25 score.
 Near-identical passages (the same text indexed twice, e.g. a scraped page beside the
 lesson) are returned once; review sections (Flashcards, Glossary) get 0.97x the fused
 score so the teaching section ranks first. The BM25 index is built from the store's chunks on first
-use and rebuilt by ``refresh()``; ``as_langchain()`` wraps the retriever for LangChain.
+use, rebuilt by ``refresh()`` and whenever the store's chunk count changes (another
+process re-indexed; checked every few seconds); ``as_langchain()`` wraps the retriever for LangChain.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import asdict, dataclass
 from threading import Lock
 from typing import TYPE_CHECKING, Any
@@ -36,6 +38,9 @@ NEAR_DUPLICATE = 0.9  # Jaccard similarity of word sets above which two passages
 # (they still win when asked for by name: "quiz me with flashcards", "glossary").
 REVIEW_SECTIONS = frozenset({"flashcards", "glossary"})
 REVIEW_WEIGHT = 0.97  # about two places lower in an RRF list (1/61 vs 1/63)
+# Another process (the indexer, another instance) may change the shared index: at most
+# this often a search compares the store's chunk count with the BM25 snapshot's.
+STALE_CHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class HybridRetriever:
         self.embedder = embedder
         self.rrf_k = rrf_k
         self._snapshot: _Snapshot | None = None
+        self._checked = 0.0  # time.monotonic() of the last staleness check
         self._lock = Lock()
 
     def refresh(self) -> int:
@@ -90,10 +96,14 @@ class HybridRetriever:
         return len(rows)
 
     def _current(self) -> _Snapshot:
-        if self._snapshot is None:
+        if self._snapshot is None or time.monotonic() - self._checked > STALE_CHECK_SECONDS:
             with self._lock:
-                if self._snapshot is None:
+                due = time.monotonic() - self._checked > STALE_CHECK_SECONDS
+                if self._snapshot is None or (
+                    due and self.store.count() != len(self._snapshot.rows)
+                ):
                     self.refresh()
+                self._checked = time.monotonic()
         snapshot = self._snapshot
         assert snapshot is not None
         if not snapshot.rows:
