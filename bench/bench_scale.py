@@ -99,7 +99,7 @@ def run() -> list[dict]:
             cluster = Cluster(backing)
             try:
                 booted = time.perf_counter()
-                a, b = cluster.pair(rate_limit="1000000/minute")
+                a, b = cluster.pair(rate_limit="1000000/minute", log_level="warning")
                 rows.append(_row("2 instances start to ready", time.perf_counter() - booted, "s"))
                 asyncio.run(_load([a.url, b.url], 2))  # warm-up: first turns load lazily
                 rows += _level_rows("1 instance x 16 learners", [a.url], 16)

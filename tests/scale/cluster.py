@@ -194,7 +194,7 @@ class Backing:
             TUTOR_CHROMA_URL=self.chroma_url,
             TUTOR_DATABASE_URL=self.database_url,
             TUTOR_REDIS_URL=self.redis_url,
-            TUTOR_LOG_LEVEL="warning",
+            TUTOR_LOG_LEVEL="info",  # start-up and shutdown lines in the log file
         )
         env.update({f"TUTOR_{k.upper()}": v for k, v in settings.items()})
         return env

@@ -22,7 +22,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.scale.cluster import HOW_TO_RUN, Cluster, Instance, backing_services, scale_urls
+from tests.scale.cluster import (
+    HOW_TO_RUN,
+    Cluster,
+    Instance,
+    backing_services,
+    scale_urls,
+    wait_until,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -127,8 +134,12 @@ def test_index_through_one_search_through_the_other(cluster, tmp_path):
     lesson = tmp_path / "reservoir-notes.md"
     lesson.write_text(EXTRA_LESSON)
     cluster.backing.tutor(["index", str(lesson)], a.data_dir, rate_limit=HIGH)
-    found = search(b, "echo state network reservoir spectral radius readout")
-    assert any("reservoir" in r["text"].lower() for r in found), found
+    query = "echo state network reservoir spectral radius readout"
+    wait_until(
+        lambda: any("reservoir" in r["text"].lower() for r in search(b, query)),
+        timeout=30,  # instances notice a changed index within seconds
+        what="B finding the lesson indexed through A",
+    )
 
 
 def test_one_conversation_alternates_between_instances(cluster):
@@ -212,7 +223,12 @@ def test_sigterm_finishes_in_flight_requests_then_exits_zero(cluster):
     for response, _ in results:
         _check(response, a)
     assert any(done > signalled for _, done in results), "nothing was in flight at SIGTERM"
-    assert a.proc.wait(timeout=60) == 0, a.tail()
+    # uvicorn (>= 0.29) ends a graceful shutdown by re-raising the signal it caught, so
+    # the exit status is "terminated by SIGTERM" (143 in a shell) rather than 0; both
+    # are a clean stop for docker, systemd and Kubernetes. The log proves the drain.
+    assert a.proc.wait(timeout=60) in (0, -signal.SIGTERM), a.tail()
+    log = a.proc.log.read_text()
+    assert "Application shutdown complete" in log and "Finished server process" in log, log[-2000:]
 
     # the chat turns that finished during shutdown are in the shared database
     for response, _ in results[3:]:
