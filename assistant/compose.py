@@ -28,10 +28,16 @@ REDUNDANT = 0.88  # cosine above which two sentences say the same thing
 RELEVANCE_DROP = 0.22  # stop adding sentences this far below the best one
 TOPIC_BONUS = 0.05  # a section's first sentence usually states its subject
 MAX_MERGED = 600
+SECTION_BONUS = 0.04  # sentences from the best section first: one coherent explanation
+ANAPHORA_PENALTY = 0.08  # "This is...", "And it..." lean on a sentence we may not quote
 MIN_CHARS = 35  # shorter units are labels ("Backpropagate from the end."), not answers  # a list merged into its lead-in sentence stays under this many characters
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.DOTALL)
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“*_\x00\x01])|(?<=\x01)\s+(?=[A-Z])")
 REFERENCE = re.compile(r">\s*(Flashcards|Glossary)\s*$")
+_ANAPHORA = re.compile(
+    r"^(this|these|that|those|it|its|they|their|such|each one|both|and|but|so|also|here)\b",
+    re.IGNORECASE,
+)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s")
 _SKIP_LINE = re.compile(r"^\s*(#|\||```|<|:::|---|\s*$)")
 
@@ -133,6 +139,14 @@ def split_sentences(text: str) -> list[str]:
     return units
 
 
+def _primary_section(sections: list[str], score: np.ndarray) -> str:
+    """The section whose two best sentences score highest together (one lucky sentence is not enough)."""
+    by_section: dict[str, list[float]] = {}
+    for sec, sc in zip(sections, score, strict=True):
+        by_section.setdefault(sec, []).append(float(sc))
+    return max(by_section, key=lambda sec: sum(sorted(by_section[sec])[-2:]))
+
+
 class Composer:
     """Picks and orders sentences for an answer; thread-safe, with a sentence-vector cache."""
 
@@ -178,7 +192,13 @@ class Composer:
                 for r, i, _ in candidates
             ]
         )
-        score = rel + bonus
+        anaphora = np.array(
+            [ANAPHORA_PENALTY if _ANAPHORA.match(c[2]) else 0.0 for c in candidates]
+        )
+        score = rel + bonus - anaphora
+        sections = [passages[r]["section"] for r, _, _ in candidates]
+        primary = _primary_section(sections, score)
+        score = score + np.array([SECTION_BONUS if sec == primary else 0.0 for sec in sections])
         chosen: list[int] = []
         best = float(score.max())
         while len(chosen) < MAX_SENTENCES:
