@@ -27,20 +27,20 @@
     ":host{all:initial !important;position:fixed !important;right:16px !important;bottom:16px !important;",
     "z-index:2147483000 !important;display:block !important;width:auto !important;height:auto !important;",
     "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif !important;color:#1f2328 !important}",
-    "*,*::before,*::after{box-sizing:border-box}",
+    "*,*::before,*::after{box-sizing:border-box}[hidden]{display:none !important}",
     ".launcher{display:flex;align-items:center;gap:8px;margin-left:auto;padding:12px 18px;border:0;border-radius:999px;",
-    "background:#0f6b73;color:#fff;font:600 15px/1 inherit;font-family:inherit;cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.25)}",
+    "background:#0f6b73;color:#fff;font-weight:600;font-size:15px;line-height:1;font-family:inherit;cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.25)}",
     ".launcher:hover{background:#0c585f}",
     ":focus-visible{outline:3px solid #f2a900;outline-offset:2px}",
-    ".panel{display:none;flex-direction:column;width:400px;max-width:calc(100vw - 32px);height:600px;",
+    ".panel{display:none;flex-direction:column;width:430px;max-width:calc(100vw - 32px);height:600px;",
     "max-height:calc(100vh - 96px);margin-bottom:12px;background:#fff;border-radius:14px;overflow:hidden;",
     "box-shadow:0 12px 40px rgba(0,0,0,.28);border:1px solid #d8dee4}",
     ".panel.open{display:flex}",
     "header{display:flex;align-items:center;gap:8px;padding:10px 12px;background:#0f6b73;color:#fff}",
-    "header h2{flex:1;margin:0;font:600 15px/1.2 inherit;font-family:inherit}",
+    "header h2{flex:1;margin:0;font-weight:600;font-size:15px;line-height:1.2;font-family:inherit}",
     "header small{display:block;font-weight:400;font-size:12px;opacity:.85}",
     "header button{border:1px solid rgba(255,255,255,.5);background:transparent;color:#fff;border-radius:8px;",
-    "padding:5px 9px;font:13px/1 inherit;font-family:inherit;cursor:pointer}",
+    "padding:5px 9px;font-size:13px;line-height:1;font-family:inherit;cursor:pointer}",
     "header button:hover{background:rgba(255,255,255,.15)}",
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f6f8fa}",
     ".msg{max-width:92%;padding:9px 12px;border-radius:12px;word-wrap:break-word;overflow-wrap:anywhere}",
@@ -52,7 +52,10 @@
     ".body pre{overflow-x:auto;background:#f0f2f4;padding:8px;border-radius:6px;font:12px/1.4 ui-monospace,monospace}",
     ".body code{font-family:ui-monospace,monospace;font-size:12.5px}",
     ".body ul,.body ol{margin:4px 0 8px;padding-left:20px}",
+    ".body table{display:block;overflow-x:auto;max-width:100%}",
     ".body table,.trace table{border-collapse:collapse;font-size:12px;margin:6px 0}",
+    ".body td,.body th,.trace td{white-space:nowrap}",
+    ".trace summary{cursor:pointer;color:#57606a;font-size:12.5px}",
     ".body th,.body td,.trace th,.trace td{border:1px solid #d8dee4;padding:2px 6px;text-align:right}",
     ".body math{font-size:1.05em}",
     ".cites{margin:8px 0 0;padding:8px 0 0;border-top:1px solid #eaeef2;font-size:12.5px}",
@@ -62,22 +65,23 @@
     "figure{margin:8px 0 0}figure img{max-width:100%;height:auto;background:#fff;border:1px solid #eaeef2;border-radius:6px}",
     "figcaption{font-size:12px;color:#57606a}",
     ".exercise{margin-top:8px;padding:10px;border:1px solid #f2a900;background:#fffaf0;border-radius:10px}",
-    ".exercise h3{margin:0 0 6px;font:600 13px/1.3 inherit;font-family:inherit;color:#7a5300}",
+    ".exercise h3{margin:0 0 6px;font-weight:600;font-size:13px;line-height:1.3;font-family:inherit;color:#7a5300}",
     ".exercise .q{margin:0 0 8px;white-space:pre-wrap}",
     ".exercise form{display:flex;flex-wrap:wrap;gap:6px}",
-    ".exercise input{flex:1 1 120px;min-width:0;padding:6px 8px;border:1px solid #afb8c1;border-radius:8px;font:14px inherit;font-family:inherit}",
+    ".exercise input{flex:1 1 120px;min-width:0;padding:6px 8px;border:1px solid #afb8c1;border-radius:8px;font-size:14px;font-family:inherit}",
     ".btn{padding:6px 10px;border-radius:8px;border:1px solid #afb8c1;background:#fff;color:#1f2328;",
-    "font:13px/1.2 inherit;font-family:inherit;cursor:pointer}.btn:hover{background:#f3f4f6}",
+    "font-size:13px;line-height:1.2;font-family:inherit;cursor:pointer}.btn:hover{background:#f3f4f6}",
     ".btn.primary{background:#0f6b73;border-color:#0f6b73;color:#fff}.btn:disabled{opacity:.55;cursor:default}",
     ".rate{display:flex;gap:4px;margin-top:6px;align-items:center;font-size:12px;color:#57606a}",
-    ".rate button{border:1px solid transparent;background:transparent;border-radius:6px;cursor:pointer;padding:2px 6px;font-size:14px}",
+    ".rate button{display:flex;border:1px solid transparent;background:transparent;color:#57606a;border-radius:6px;cursor:pointer;padding:3px 5px}",
+    ".rate svg{width:16px;height:16px;fill:currentColor}.rate button.down svg{transform:scaleY(-1)}",
     ".rate button:hover{border-color:#d8dee4}.rate button[aria-pressed=true]{background:#e7f3f4;border-color:#0f6b73}",
     ".chips{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 0;background:#fff}",
     ".chips button{padding:6px 10px;border-radius:999px;border:1px solid #0f6b73;background:#fff;color:#0f6b73;",
-    "font:13px/1.2 inherit;font-family:inherit;cursor:pointer}.chips button:hover{background:#e7f3f4}",
+    "font-size:13px;line-height:1.2;font-family:inherit;cursor:pointer}.chips button:hover{background:#e7f3f4}",
     ".compose{display:flex;gap:8px;padding:10px 12px;background:#fff;border-top:1px solid #eaeef2}",
     ".compose textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 10px;border:1px solid #afb8c1;",
-    "border-radius:10px;font:14px/1.35 inherit;font-family:inherit;color:#1f2328;background:#fff}",
+    "border-radius:10px;font-size:14px;line-height:1.35;font-family:inherit;color:#1f2328;background:#fff}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     ".typing{color:#57606a;font-style:italic}",
     "@media (max-width:480px){:host{right:8px !important;bottom:8px !important;left:8px !important}",
@@ -197,10 +201,11 @@
       return el("tr", {}, cells.map(function (v) { return el("td", { text: String(v) }); }));
     });
     var table = el("table", { "data-trace-cell": trace.cell }, [
-      el("caption", { text: trace.cell.toUpperCase() + " trace, hidden size " + trace.hidden_size +
-        (trace.steps.length > 30 ? " (first 30 of " + trace.steps.length + " steps)" : "") }),
+      el("caption", { class: "sr", text: trace.cell.toUpperCase() + " trace" }),
       el("thead", {}, [head]), el("tbody", {}, rows)]);
-    return el("div", { class: "trace" }, [table]);
+    var label = "Trace data: " + trace.cell.toUpperCase() + ", hidden size " + trace.hidden_size + ", " +
+      trace.steps.length + " steps" + (trace.steps.length > 30 ? " (first 30 shown)" : "");
+    return el("details", { class: "trace" }, [el("summary", { text: label }), table]);
   }
 
   function plots(list) {
@@ -211,19 +216,34 @@
 
   function exerciseCard(ex) {
     if (!ex) return null;
-    var id = ex.exercise_id || ex.id || "";
-    var prompt = ex.prompt || ex.question || ex.text || "";
-    var closed = ex.solved || ex.revealed || ex.status === "solved" || ex.status === "revealed" || ex.status === "closed";
-    var answer = el("input", { type: "text", "aria-label": "Your answer", placeholder: "Your answer", autocomplete: "off" });
+    var id = ex.id || ex.exercise_id || "";
+    var closed = ex.status === "solved" || ex.status === "revealed";
+    var asks = (ex.asks || []).join(", ");
+    var answer = el("input", { type: "text", "aria-label": "Your answer" + (asks ? " (" + asks + ")" : ""),
+      placeholder: asks ? asks + " = …" : "Your answer", autocomplete: "off", inputmode: "decimal" });
     var check = el("button", { class: "btn primary", type: "submit", text: "Check" });
     var hint = el("button", { class: "btn", type: "button", text: "Hint", onclick: function () { ask("hint"); } });
     var give = el("button", { class: "btn", type: "button", text: "Give up", onclick: function () { ask("I give up"); } });
     var f = el("form", { "aria-label": "Answer the exercise" }, [answer, check, hint, give]);
     f.addEventListener("submit", function (e) { e.preventDefault(); if (answer.value.trim()) ask(answer.value.trim()); });
     if (closed) [answer, check, hint, give].forEach(function (b) { b.disabled = true; });
-    return el("div", { class: "exercise", "data-exercise-id": id, role: "group", "aria-label": "Exercise" }, [
-      el("h3", { text: "Exercise" + (ex.title ? ": " + ex.title : "") }),
-      prompt ? el("p", { class: "q", text: prompt }) : null, f]);
+    var state = ex.status === "solved" ? "Solved" : ex.status === "revealed" ? "Answer revealed" :
+      "Open" + (ex.attempts ? " · " + ex.attempts + " attempt" + (ex.attempts > 1 ? "s" : "") : "") +
+      (ex.hints_used ? " · " + ex.hints_used + " hint" + (ex.hints_used > 1 ? "s" : "") : "");
+    return el("div", { class: "exercise", "data-exercise-id": id, "data-status": ex.status || "open",
+      role: "group", "aria-label": "Exercise" }, [
+      el("h3", { text: "Exercise" + (ex.level ? " · " + String(ex.level).replace(/_/g, " ") : "") + " · " + state }),
+      asks ? el("p", { class: "q", text: "Give " + asks + (ex.tolerance ? " (within ±" + ex.tolerance + ")" : "") }) : null,
+      f]);
+  }
+
+  function thumb() {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(NS, "svg"), path = document.createElementNS(NS, "path");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("aria-hidden", "true");
+    path.setAttribute("d", "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z");
+    svg.appendChild(path);
+    return svg;
   }
 
   function rating(index) {
@@ -237,10 +257,10 @@
         body: JSON.stringify({ session_id: sessionId, message_index: index, rating: value }) })
         .then(function (r) { note.textContent = r.ok ? "Thanks for the feedback" : "Could not save feedback"; });
     }
-    var up = el("button", { type: "button", "aria-label": "Helpful", "aria-pressed": "false", text: "👍",
-      onclick: function () { rate("up", up); } });
-    var down = el("button", { type: "button", "aria-label": "Not helpful", "aria-pressed": "false", text: "👎",
-      onclick: function () { rate("down", down); } });
+    var up = el("button", { type: "button", class: "up", "aria-label": "Helpful", "aria-pressed": "false",
+      onclick: function () { rate("up", up); } }, [thumb()]);
+    var down = el("button", { type: "button", class: "down", "aria-label": "Not helpful", "aria-pressed": "false",
+      onclick: function () { rate("down", down); } }, [thumb()]);
     row.appendChild(up); row.appendChild(down); row.appendChild(note);
     return row;
   }
@@ -248,6 +268,11 @@
   function fillAssistant(node, reply, index) {
     var body = el("div", { class: "body" });
     body.appendChild(fromHtml(reply.reply_html));
+    body.querySelectorAll("a[href]").forEach(function (a) { // lesson links point at the tutor
+      var href = a.getAttribute("href");
+      if (href.charAt(0) === "/" && href.charAt(1) !== "/") a.setAttribute("href", BASE + href);
+      a.target = "_blank"; a.rel = "noopener";
+    });
     node.classList.remove("streaming");
     node.replaceChildren(body);
     [citations(reply.citations), traceTable(reply.trace)].concat(plots(reply.plots), [exerciseCard(reply.exercise), rating(index)])
@@ -313,8 +338,9 @@
         var index = nextIndex + 1; nextIndex += 2;
         fillAssistant(node, final, index);
         status.textContent = "The tutor replied.";
-      } else if (!streamed) node.remove();
-      scroll();
+        var top = node.previousElementSibling || node; // the learner's question, then the reply
+        log.scrollTop = Math.max(0, top.offsetTop - log.offsetTop - 8);
+      } else if (!streamed) { node.remove(); scroll(); }
     } catch (err) {
       node.remove();
       addError("Could not reach the tutor (" + err.message + "). Check your connection and try again.");
