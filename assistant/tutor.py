@@ -11,6 +11,8 @@ callers use a thread pool.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +28,7 @@ MAX_MESSAGE_CHARS = 4000
 HISTORY_MESSAGES = 8  # recent messages given to the model as context
 
 Event = tuple[str, dict[str, Any]]
+_FAILED = "__failed__"
 
 
 def validate_text(text: object) -> str:
@@ -85,15 +88,35 @@ class Tutor:
         return reply
 
     def stream(self, turn: ChatTurn) -> Iterator[Event]:
-        """Validate now (errors raise here), then yield ``delta`` ... ``done`` events."""
-        prepared = self._prepare(turn)
+        """Validate now (errors raise here), then yield ``delta`` ... ``done`` events.
 
-        def events() -> Iterator[Event]:
-            for event, data in self._events(*prepared):
-                if event != "reply":
-                    yield event, data
+        The turn runs in its own worker thread, which holds the session lock from start to
+        end, so the returned iterator may be advanced from any thread (e.g. a server's
+        thread pool, one ``next()`` per thread) and may be abandoned half-way: the turn
+        still completes and is stored.
+        """
+        session_id, text = self._prepare(turn)
+        events: queue.SimpleQueue[Event | tuple[str, BaseException] | None] = queue.SimpleQueue()
 
-        return events()
+        def work() -> None:
+            try:
+                for event, data in self._events(session_id, text):
+                    if event != "reply":
+                        events.put((event, data))
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                events.put((_FAILED, exc))
+            finally:
+                events.put(None)
+
+        threading.Thread(target=work, name=f"turn-{session_id[:8]}", daemon=True).start()
+
+        def consume() -> Iterator[Event]:
+            while (item := events.get()) is not None:
+                if item[0] == _FAILED:
+                    raise item[1]
+                yield item
+
+        return consume()
 
     def _prepare(self, turn: ChatTurn) -> tuple[str, str]:
         text = validate_text(turn.text)

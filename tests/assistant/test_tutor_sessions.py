@@ -145,3 +145,21 @@ def test_session_for_maps_a_platform_conversation_to_one_session(tutor):
     a = tutor.session_for("slack", "T1:C1:1700000000.1")
     assert tutor.session_for("slack", "T1:C1:1700000000.1") == a
     assert tutor.session_for("slack", "T1:C1:1700000001.1") != a
+
+
+def test_stream_can_be_advanced_from_other_threads_and_abandoned(tutor):
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = tutor.new_session("web")
+    events = tutor.stream(ChatTurn(session, "walk me through a trace"))
+    collected = []
+    with ThreadPoolExecutor(max_workers=4) as pool:  # like a server's thread pool
+        while (item := pool.submit(next, events, None).result()) is not None:
+            collected.append(item)
+    assert collected[-1][0] == "done"
+    abandoned = tutor.stream(ChatTurn(session, "what is the hidden state?"))
+    assert next(abandoned)[0] == "delta"
+    del abandoned  # the client went away; the turn still completes and is stored
+    reply = tutor.respond(ChatTurn(session, "thanks"))  # the session lock was released
+    assert reply.intent == "thanks"
+    assert [m.role for m in tutor.history(session)] == ["user", "assistant"] * 3
