@@ -92,6 +92,8 @@ def make_tutor(
     brain: Any = None,
 ) -> Tutor:
     """A ready ``Tutor``. Pass ``brain`` (a chat model) to override ``settings.model`` (tests)."""
+    if brain is None and (settings.model or OFFLINE).strip().lower() != OFFLINE:
+        brain = make_brain(settings)  # fail fast on a bad provider, before loading anything
     if embedder is None and (retriever is None or brain is None):
         from knowledge.embeddings import make_embedder
 

@@ -156,3 +156,9 @@ def test_bad_model_strings_are_config_errors(tmp_path, model):
 def test_unreachable_model_server_is_reported_at_start_up():
     with pytest.raises(ModelUnavailable, match="does not answer"):
         check_reachable("http://127.0.0.1:9/v1")
+
+
+def test_make_tutor_fails_fast_on_a_bad_provider(tmp_path):
+    with pytest.raises(ConfigError, match="nosuchprovider"):
+        make_tutor(Settings(_env_file=None, data_dir=tmp_path, model="nosuchprovider:x"))
+    assert not (tmp_path / "chroma").exists()  # nothing was built before the check
