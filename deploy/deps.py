@@ -7,8 +7,10 @@ that know the session add a per-session check with ``limit_session``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 
 from core.errors import IndexNotReady
@@ -58,6 +60,18 @@ async def limit_session(services: Services, session_id: str | None) -> None:
     """Count a turn against its session (no-op for a new session)."""
     if session_id:
         await check(services.limiter, f"session:{session_id}")
+
+
+T = TypeVar("T")
+
+
+async def run_turn(services: Services, fn: Callable[..., T], *args: Any) -> T:
+    """Run one whole sync tutor call in the thread pool, at most ``turn_limiter`` at a time.
+
+    Only for calls that finish in one go: a paused stream generator can hold a session
+    lock, so streams use the default pool rather than competing for these tokens.
+    """
+    return await anyio.to_thread.run_sync(fn, *args, limiter=services.turn_limiter)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

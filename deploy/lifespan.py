@@ -11,12 +11,14 @@ as is (tests pass fakes or shared real parts). ``ready`` drives ``/readyz``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -35,6 +37,7 @@ class Services:
     tutor: Any = None
     retriever: Any = None
     sessions: Any = None
+    turn_limiter: Any = None  # bounds concurrent tutor work in the thread pool
     ready: bool = False
     started_at: float = field(default_factory=time.time)
 
@@ -91,6 +94,9 @@ def make_lifespan(services: Services, provided: Provided):
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # More concurrent turns than cores only adds contention (and memory for the
+        # embedding model's buffers); extra requests wait their turn in order.
+        services.turn_limiter = anyio.CapacityLimiter(max(4, 2 * (os.cpu_count() or 1)))
         await run_in_threadpool(build_services, services.settings, provided, services)
         services.ready = True
         services.metrics.ready.set(1)

@@ -6,10 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from assistant.types import ChatTurn
-from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session
+from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
 
 router = APIRouter(tags=["chat"])
 
@@ -29,7 +28,7 @@ class ChatRequest(BaseModel):
 async def chat(body: ChatRequest, tutor: TutorDep, services: ServicesDep) -> dict[str, Any]:
     """One chat turn: the reply (Markdown and HTML), citations, trace, exercise and plots."""
     await limit_session(services, body.session_id)
-    reply = await run_in_threadpool(tutor.respond, ChatTurn(body.session_id, body.message, "api"))
+    reply = await run_turn(services, tutor.respond, ChatTurn(body.session_id, body.message, "api"))
     services.metrics.count_turn(getattr(reply, "intent", ""))
     body = reply.to_dict()
     # Extra field (API.md allows additions): the seq to rate with POST /v1/feedback.

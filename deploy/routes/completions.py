@@ -22,7 +22,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.types import ChatTurn
 from core.errors import InvalidInput, LimitExceeded, TutorError
-from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session
+from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
 from deploy.routes.chat import MAX_MESSAGE_CHARS
 from deploy.routes.stream import SSE_HEADERS
 
@@ -131,7 +131,7 @@ async def completions(
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )
-    reply = await run_in_threadpool(tutor.respond, turn)
+    reply = await run_turn(services, tutor.respond, turn)
     services.metrics.count_turn(getattr(reply, "intent", "") or "openai")
     data = reply.to_dict()
     content = with_sources(data)

@@ -1,0 +1,190 @@
+"""HTTP benchmark: the real server under concurrent learners (``python -m bench http``).
+
+Starts ``tutor serve`` as a subprocess on a free loopback port with a fresh temp data
+dir and a rate limit high enough not to interfere, and measures: start-to-ready (until
+``/readyz`` answers 200) for a cold start (the index is built) and a warm restart,
+resident memory (VmRSS / peak VmHWM from /proc), then ``POST /v1/chat`` with the
+offline brain at 1, 16 and 64 concurrent learners (async httpx). Each learner has its
+own session and sends a mix of turns (concept questions, "why do RNNs forget?", traces,
+quizzes and hints) one after another; each level is bounded in turns and seconds.
+Targets (issue 5): p50 <= 60 ms and p95 <= 200 ms at 16, >= 50 turns/s, ready <= 6 s,
+RSS <= 700 MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+BENCH = "http"
+LEVELS = ((1, 40), (16, 320), (64, 640))  # (concurrent learners, turns)
+LEVEL_SECONDS = 90.0
+MIX = [
+    "what is the hidden state?",
+    "why do RNNs forget?",
+    "what does the forget gate do?",
+    "walk me through a trace with inputs 1, 0, 0",
+    "why can't a normal network handle sequences?",
+    "quiz me",
+    "hint",
+    "how does backpropagation through time work?",
+    "what is gradient clipping?",
+    "how is a GRU different from an LSTM?",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _proc_kb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return float(line.split()[1])
+    return float("nan")
+
+
+@contextlib.contextmanager
+def _server(data_dir: Path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TUTOR_DATA_DIR": str(data_dir),
+        "TUTOR_RATE_LIMIT": "1000000/minute",
+        "TUTOR_LOG_LEVEL": "warning",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    tutor = str(Path(sys.executable).parent / "tutor")
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [tutor, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"tutor serve exited with {proc.returncode}")
+            if time.perf_counter() - started > 300:
+                raise RuntimeError("tutor serve not ready after 300 s")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.05)
+        yield base, proc, time.perf_counter() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def _learner(
+    client: httpx.AsyncClient,
+    offset: int,
+    budget: list[int],
+    deadline: float,
+    lat: list[float],
+    errors: list[int],
+) -> None:
+    session = None
+    i = offset
+    while budget[0] > 0 and time.perf_counter() < deadline:
+        budget[0] -= 1
+        body = {"message": MIX[i % len(MIX)], "session_id": session}
+        i += 1
+        t0 = time.perf_counter()
+        r = await client.post("/v1/chat", json=body)
+        lat.append(time.perf_counter() - t0)
+        if r.status_code != 200:
+            errors.append(r.status_code)
+            continue
+        session = r.json()["session_id"]
+
+
+async def _level(base: str, learners: int, turns: int) -> dict[str, float]:
+    limits = httpx.Limits(max_connections=learners, max_keepalive_connections=learners)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        lat: list[float] = []
+        errors: list[int] = []
+        budget = [turns]
+        started = time.perf_counter()
+        deadline = started + LEVEL_SECONDS
+        await asyncio.gather(
+            *(_learner(client, k, budget, deadline, lat, errors) for k in range(learners))
+        )
+        wall = time.perf_counter() - started
+    q = statistics.quantiles(lat, n=100)
+    return {
+        "p50": q[49] * 1000,
+        "p95": q[94] * 1000,
+        "tps": len(lat) / wall,
+        "n": len(lat),
+        "errors": len(errors),
+    }
+
+
+def run() -> list[dict]:
+    rows: list[dict] = []
+
+    def row(metric: str, value: float, unit: str, target: str = "") -> None:
+        rows.append(
+            {"benchmark": BENCH, "metric": metric, "value": value, "unit": unit, "target": target}
+        )
+
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
+        data = Path(tmp)
+        with _server(data) as (_, _, cold):
+            row("start to ready, cold (builds the index)", cold, "s")
+        with _server(data) as (base, proc, warm):
+            row("start to ready, warm restart", warm, "s", "<= 6")
+            row("RSS when ready", _proc_kb(proc.pid, "VmRSS") / 1024, "MB", "<= 700")
+            asyncio.run(_level(base, 4, 40))  # warm-up: caches, thread pool, connections
+            for learners, turns in LEVELS:
+                res = asyncio.run(_level(base, learners, turns))
+                target16 = learners == 16
+                row(
+                    f"/v1/chat p50 @ {learners} learners",
+                    res["p50"],
+                    "ms",
+                    "<= 60" if target16 else "",
+                )
+                row(
+                    f"/v1/chat p95 @ {learners} learners",
+                    res["p95"],
+                    "ms",
+                    "<= 200" if target16 else "",
+                )
+                row(
+                    f"turns/s @ {learners} learners ({res['n']} turns)",
+                    res["tps"],
+                    "turns/s",
+                    ">= 50" if target16 else "",
+                )
+                if res["errors"]:
+                    row(f"non-200 answers @ {learners} learners", res["errors"], "count", "0")
+            row("peak RSS under load (VmHWM)", _proc_kb(proc.pid, "VmHWM") / 1024, "MB", "<= 700")
+    return rows
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(f"{r['metric']:<48} {r['value']:>10.4g} {r['unit']:<8} {r['target']}")
