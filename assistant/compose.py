@@ -47,6 +47,7 @@ class Composition:
     paragraphs: list[str]
     citations: list[dict[str, Any]] = field(default_factory=list)  # source, section, quote, url
     top_section: str = ""
+    sentences: list[str] = field(default_factory=list)  # the quoted sentences, in reply order
 
 
 def short_section(section: str) -> str:
@@ -174,9 +175,15 @@ class Composer:
         where = self.lesson_text.find(sentence[:60]) if self.lesson_text else -1
         return (where if where >= 0 else 10**9, passage_rank, index)
 
-    def compose(self, query_vec: np.ndarray, passages: list[dict[str, Any]]) -> Composition:
+    def compose(
+        self,
+        query_vec: np.ndarray,
+        passages: list[dict[str, Any]],
+        exclude: frozenset[str] = frozenset(),
+    ) -> Composition:
+        """Answer from ``passages``; ``exclude`` holds sentences already shown ("tell me more")."""
         candidates: list[tuple[int, int, str]] = []  # (passage rank, index in passage, text)
-        seen: set[str] = set()
+        seen: set[str] = set(exclude)
         for rank, p in enumerate(passages[:MAX_PASSAGES]):
             for i, s in enumerate(split_sentences(p["text"])):
                 if s not in seen:  # long sections are chunked with overlap
@@ -252,5 +259,8 @@ class Composer:
                 }
         top_rank = min(candidates[j][0] for j in chosen) if chosen else 0
         return Composition(
-            paragraphs, list(citations.values()), passages[top_rank]["section"] if passages else ""
+            paragraphs,
+            list(citations.values()),
+            passages[top_rank]["section"] if passages else "",
+            [candidates[j][2] for j in chosen],
         )

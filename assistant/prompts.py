@@ -94,6 +94,10 @@ CONCEPT_NOTHING = (
     "memory**; try rephrasing, or ask about the hidden state, weight sharing, vanishing "
     "gradients or LSTM gates."
 )
+MORE_NOTHING = (
+    "That's everything the lesson says on this topic. Want to try it out? Say **quiz me**, "
+    "or ask about something else."
+)
 SOURCES_LINE = "**Sources:** {sources}"
 CHECK_QUESTION = "**Check your understanding:** {question}"
 

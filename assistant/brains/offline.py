@@ -47,6 +47,8 @@ def plan(
     exercise = state.get("exercise") or {}
     if intent == "concept":
         return [_call("search_lesson", query=text, k=6)]
+    if intent == "more":
+        return [_call("search_lesson", query=state.get("topic") or text, k=8)]
     if intent == "why_forget":
         return [
             _call("search_lesson", query=f"{text} {WHY_FORGET_QUERY}", k=3),

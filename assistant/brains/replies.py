@@ -16,6 +16,8 @@ from langchain_core.messages import ToolMessage
 from assistant import prompts
 from assistant.compose import Composer, prefer_teaching
 
+MAX_SHOWN = 24  # sentences remembered per topic for "tell me more"
+
 
 def _artifacts(results: list[ToolMessage]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
@@ -29,13 +31,21 @@ def _artifacts(results: list[ToolMessage]) -> dict[str, dict[str, Any]]:
 
 
 def _concept(
-    composer: Composer, text: str, passages: list[dict[str, Any]], question: bool
+    composer: Composer, text: str, passages: list[dict[str, Any]], question: bool, turn: Any
 ) -> tuple[list[str], list[dict]]:
+    """A cited answer; remembers the topic and what was quoted, so "tell me more" goes further."""
+    state = turn.state if turn is not None else {}
+    more = turn is not None and turn.intent == "more"
+    topic = state.get("topic", text) if more else text
+    shown = frozenset(state.get("shown", [])) if more else frozenset()
     if not passages:
         return [prompts.CONCEPT_NOTHING], []
-    comp = composer.compose(composer.embedder.embed_one(text), prefer_teaching(passages))
+    comp = composer.compose(composer.embedder.embed_one(topic), prefer_teaching(passages), shown)
     if not comp.paragraphs:
-        return [prompts.CONCEPT_NOTHING], []
+        return [prompts.MORE_NOTHING if more else prompts.CONCEPT_NOTHING], []
+    if turn is not None:
+        state["topic"] = topic
+        state["shown"] = [*sorted(shown), *comp.sentences][-MAX_SHOWN:]
     parts = list(comp.paragraphs)
     if question:
         parts.append(
@@ -113,7 +123,7 @@ def compose_reply(
         parts.append(prompts.WHY_FORGET_INTRO)
         if "passages" in arts:
             concept, citations = _concept(
-                composer, text, arts["passages"]["passages"], question=False
+                composer, text, arts["passages"]["passages"], question=False, turn=turn
             )
             parts.extend(concept)
         parts.extend(_fade(arts["fade"]))
@@ -123,7 +133,9 @@ def compose_reply(
             )
         )
     elif "passages" in arts:
-        concept, citations = _concept(composer, text, arts["passages"]["passages"], question=True)
+        concept, citations = _concept(
+            composer, text, arts["passages"]["passages"], question=True, turn=turn
+        )
         parts.extend(concept)
     if "trace" in arts:
         parts.extend(_trace(arts["trace"]))

@@ -179,3 +179,15 @@ def test_small_talk_gets_a_direct_reply_without_tools(tutor, text, intent):
     reply = ask(tutor, tutor.new_session("api"), text)
     assert reply.intent == intent
     assert reply.reply and reply.citations == [] and reply.trace is None
+
+
+def test_tell_me_more_continues_the_topic_without_repeating(tutor):
+    session = tutor.new_session("api")
+    first = ask(tutor, session, "what does gradient clipping do?")
+    quoted = set(tutor.sessions.get_state(session)["shown"])
+    more = ask(tutor, session, "tell me more")
+    assert more.intent == "more"
+    assert any("Gradient clipping" in c.section for c in more.citations)
+    again = set(tutor.sessions.get_state(session)["shown"]) - quoted
+    assert again and not any(s in more.reply for s in quoted)
+    assert first.reply != more.reply
