@@ -20,7 +20,7 @@ _LIST = rf"{NUMBER}(?:\s*(?:,|;|\s|and|then)\s*{NUMBER})*"
 
 def numbers_in(text: str) -> list[float]:
     """All free-standing numbers in ``text`` ("h1=0.46, h2=0.35" -> [0.46, 0.35])."""
-    text = _STEP_LABEL.sub(" ", text or "")
+    text = _STEP_LABEL.sub(" ", (text or "").replace("\u2212", "-"))
     return [float(m.group()) for m in _FREE_NUMBER.finditer(text)]
 
 

@@ -171,6 +171,10 @@ EXERCISE_ASK_ATTEMPT = (
     "Have a go first: I only reveal the solution after an attempt or if you say "
     "**I give up**. Here's a nudge instead.\n\n**Hint {rung} of 4:** {hint}"
 )
+EXERCISE_ONE_HINT = "One hint per message: try the step with the hint above, then ask again."
+EXERCISE_NOT_LEARNERS = (
+    "I can only grade an attempt the learner wrote: send your own numbers for the steps."
+)
 EXERCISE_REVEALED = (
     "No problem, here is the full solution.\n\n{solution}\n\nSay **next** for a new exercise."
 )

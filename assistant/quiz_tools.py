@@ -19,6 +19,7 @@ from pydantic import Field
 
 from assistant import prompts
 from assistant.guards import explicit_give_up, wants_solution
+from assistant.parsing import numbers_in
 from assistant.review_tools import learner_progress, review_flashcards
 from assistant.tool_errors import friendly_errors
 
@@ -63,6 +64,16 @@ def _record(ctx: Any, solved: bool) -> None:
         state["recorded"] = True
 
 
+def learners_own(answer: str, message: str) -> bool:
+    """True when every number in ``answer`` is one the learner wrote in this message.
+
+    The offline brain passes the message itself; an LLM must not grade numbers of its own
+    (that would mark the exercise solved and reveal the solution without an attempt).
+    """
+    given = numbers_in(message)
+    return all(any(abs(v - g) < 1e-9 for g in given) for v in numbers_in(answer))
+
+
 def new_exercise(runtime: ToolRuntime, level: Level = "tanh_table") -> tuple[str, dict]:
     from tools.exercises import new_exercise as make
 
@@ -91,6 +102,9 @@ def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, di
     ex = _open(ctx)
     if ex is None or not ctx.exercise_is_live():
         text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
+        return text, _artifact(ctx, "none", ex, text)
+    if not learners_own(answer, ctx.text):
+        text = prompts.EXERCISE_NOT_LEARNERS
         return text, _artifact(ctx, "none", ex, text)
     grade = grade_answer(ex, answer)
     state = ctx.exercise
@@ -122,11 +136,15 @@ def exercise_hint(runtime: ToolRuntime) -> tuple[str, dict]:
         return text, _artifact(ctx, "none", ex, text)
     state = ctx.exercise
     limit = 4 if state.get("attempts", 0) > 0 else MAX_RUNG_BEFORE_ATTEMPT
+    if ctx.hints_this_turn:  # one rung per learner message, however often a model asks
+        text = prompts.EXERCISE_ONE_HINT
+        return text, _artifact(ctx, "hint", ex, text)
     if state.get("rung", 0) >= limit:
         text = prompts.EXERCISE_HINT_LAST
         return text, _artifact(ctx, "hint", ex, text)
     state["rung"] = state.get("rung", 0) + 1
     state["hints"] = state.get("hints", 0) + 1
+    ctx.hints_this_turn += 1
     step = state.get("step", 1)
     text = prompts.render(
         prompts.EXERCISE_HINT, rung=state["rung"], hint=hint(ex, state["rung"], step)

@@ -22,6 +22,7 @@ class TurnContext:
     sessions: Any  # assistant.store.SessionStore
     history: list[Any] = field(default_factory=list)  # StoredMessage, oldest first
     intent: str = ""  # filled in by the offline brain (reported as TutorReply.intent)
+    hints_this_turn: int = 0  # the hint ladder moves one rung per learner message
 
     # ---- the open exercise -------------------------------------------------------
     @property
