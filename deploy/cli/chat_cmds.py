@@ -2,7 +2,7 @@
 
 ``ask`` runs one turn (``--session`` continues a conversation, ``--json`` prints the
 ``POST /v1/chat`` body); ``chat`` is an interactive terminal conversation rendered with
-rich (``/new`` starts over, ``/quit`` leaves); ``eval conversations`` runs the
+rich as the reply streams in (``/new`` starts over, ``/quit`` leaves); ``eval conversations`` runs the
 multi-turn eval with fresh sessions in a temporary database and prints the pass rate.
 Errors leave through ``cli_errors()``.
 """
@@ -41,6 +41,25 @@ def _show(reply) -> None:
         console.print("[dim]sources: " + "; ".join(c.section for c in reply.citations) + "[/]")
     if reply.plots:
         titles = ", ".join(p.title for p in reply.plots)
+        console.print(f"[dim]plots: {titles} (shown in the web widget; --json carries the SVG)[/]")
+
+
+def _stream_reply(tutor, turn) -> None:
+    """Show the reply as it streams in, then its sources and plots."""
+    from rich.live import Live
+
+    text, body = "", {}
+    with Live(Markdown(""), console=console, refresh_per_second=12) as live:
+        for event, data in tutor.stream(turn):
+            if event == "delta":
+                text += data["text"]
+                live.update(Markdown(text))
+            elif event == "done":
+                body = data
+    if body.get("citations"):
+        console.print("[dim]sources: " + "; ".join(c["section"] for c in body["citations"]) + "[/]")
+    if body.get("plots"):
+        titles = ", ".join(p["title"] for p in body["plots"])
         console.print(f"[dim]plots: {titles} (shown in the web widget; --json carries the SVG)[/]")
 
 
@@ -90,13 +109,11 @@ def chat() -> None:
                 continue
             if not text.strip():
                 continue
+            console.print("[bold green]tutor>[/]")
             try:
-                reply = tutor.respond(ChatTurn(session, text, "cli"))
+                _stream_reply(tutor, ChatTurn(session, text, "cli"))
             except TutorError as exc:  # one bad message should not end the chat
                 err_console.print(f"[red]error[{exc.code}][/]: {exc.message}")
-                continue
-            console.print("[bold green]tutor>[/]")
-            _show(reply)
 
 
 def eval_conversations(
