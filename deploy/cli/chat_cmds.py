@@ -56,6 +56,8 @@ def _stream_reply(tutor, turn) -> None:
                 live.update(Markdown(text))
             elif event == "done":
                 body = data
+    if not console.is_terminal:
+        console.print()  # Live leaves the cursor on its last line when piped
     if body.get("citations"):
         console.print("[dim]sources: " + "; ".join(c["section"] for c in body["citations"]) + "[/]")
     if body.get("plots"):
