@@ -15,6 +15,7 @@ it returns one row saying how to run it.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -91,7 +92,8 @@ def run() -> list[dict]:
     urls = scale_urls()
     if urls is None:
         return [_row("skipped", HOW_TO_RUN)]
-    rows: list[dict] = []
+    # the machine is shared with the load generator (and anything else running): say how busy
+    rows: list[dict] = [_row("load average (1 min) at start", os.getloadavg()[0], "", "")]
     with tempfile.TemporaryDirectory(prefix="tutor-bench-scale-") as tmp:
         workdir = Path(tmp)
         with backing_services(workdir, *urls) as backing:
