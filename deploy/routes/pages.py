@@ -15,7 +15,7 @@ from pathlib import Path
 from string import Template
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import NotFound
@@ -130,6 +130,12 @@ async def lesson_page(lesson_id: str, request: Request, settings: SettingsDep) -
         _lesson_html, lesson_id, _tutor_url(request, settings.public_url)
     )
     return HTMLResponse(page)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """No icon; an empty answer keeps browsers from logging a 404 on every page."""
+    return Response(status_code=204)
 
 
 @router.get("/widget.js")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from fastapi.testclient import TestClient
 
@@ -42,7 +43,8 @@ def test_admin_page_and_export(real_parts):
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         html = page.text
-        assert "what is the hidden state</td><td>2" in html  # most asked, normalised
+        counted = re.search(r"what is the hidden state</td><td>(\d+)</td>", html)
+        assert counted and int(counted.group(1)) >= 2  # both phrasings counted as one question
         assert "clear &lt;b&gt;explanation&lt;/b&gt;" in html  # comments escaped
         assert body["session_id"][:12] in html and "<details>" in html
         assert "Exercise success by skill" in html
