@@ -125,7 +125,7 @@ async def completions(
     cid = f"chatcmpl-{uuid.uuid4().hex}"
     model = body.model or MODEL_ID
     if body.stream:
-        events = iter(tutor.stream(turn))
+        events = iter(await run_in_threadpool(tutor.stream, turn))  # validates: DB access
         return StreamingResponse(
             _stream_chunks(events, cid, model, services),
             media_type="text/event-stream",

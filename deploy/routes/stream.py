@@ -62,7 +62,8 @@ async def chat_stream(
 ) -> StreamingResponse:
     """One chat turn streamed as Server-Sent Events, ending with ``done``."""
     await limit_session(services, body.session_id)
-    events = iter(tutor.stream(ChatTurn(body.session_id, body.message, "web")))
+    turn = ChatTurn(body.session_id, body.message, "web")
+    events = iter(await run_in_threadpool(tutor.stream, turn))  # validates: DB access
     first = await run_in_threadpool(next, events, None)  # errors here are plain JSON 4xx
 
     def done(data: dict[str, Any]) -> None:
