@@ -3,9 +3,10 @@
 Boots the same deployment as ``tests/scale`` (``tests.scale.cluster``: ``chroma run``,
 a fresh PostgreSQL database, an empty Redis database, ``tutor index``, then ``tutor
 serve`` processes) and drives ``POST /v1/chat`` with the offline brain from async
-httpx "learners": each learner owns a session and sends its turns one after another,
-turn ``j`` of learner ``i`` going to instance ``(i + j) % n`` (round-robin, so every
-session hops between instances and every turn takes the cross-process session lock).
+httpx "learners", with the same turn mix and turn counts as ``bench_http`` (concept
+questions, forgetting demos, traces, quizzes, hints): each learner owns a session and
+sends its turns one after another, turn ``j`` of learner ``i`` going to instance
+``(i + j) % n`` (round-robin, so sessions hop between instances on every turn).
 Rows: turns/s, p50 and p95 latency at 16 and 64 concurrent learners on two instances,
 plus one instance on the same engines at 16 for comparison. Each level is bounded in
 turns and in seconds. Without ``TUTOR_TEST_DATABASE_URL`` / ``TUTOR_TEST_REDIS_URL``
@@ -23,17 +24,10 @@ from pathlib import Path
 
 import httpx
 
+from bench.bench_http import MIX  # the same turn mix as the one-instance HTTP benchmark
+
 BENCH = "scale-out"
-QUESTIONS = (
-    "why can't a normal network handle sequences?",
-    "what is the hidden state?",
-    "why do RNNs share weights across time steps?",
-    "what does the forget gate do?",
-    "how is a GRU different from an LSTM?",
-    "why does the memory of an RNN fade?",
-)
-TURNS_PER_LEARNER = 6
-MAX_SECONDS = 45.0  # per level; learners stop starting turns after this
+LEVEL_SECONDS = 90.0  # per level; learners stop starting turns after this
 
 
 def _row(metric: str, value: float | str, unit: str = "", target: str = "") -> dict:
@@ -41,14 +35,19 @@ def _row(metric: str, value: float | str, unit: str = "", target: str = "") -> d
 
 
 async def _learner(
-    client: httpx.AsyncClient, urls: list[str], index: int, deadline: float, latencies: list[float]
+    client: httpx.AsyncClient,
+    urls: list[str],
+    index: int,
+    budget: list[int],
+    deadline: float,
+    latencies: list[float],
 ) -> int:
-    session_id, errors = None, 0
-    for turn in range(TURNS_PER_LEARNER):
-        if time.monotonic() > deadline:
-            break
+    session_id, errors, turn = None, 0, 0
+    while budget[0] > 0 and time.monotonic() < deadline:
+        budget[0] -= 1
         url = urls[(index + turn) % len(urls)]
-        body = {"message": QUESTIONS[(index + turn) % len(QUESTIONS)], "session_id": session_id}
+        body = {"message": MIX[(index + turn) % len(MIX)], "session_id": session_id}
+        turn += 1
         started = time.perf_counter()
         response = await client.post(f"{url}/v1/chat", json=body)
         if response.status_code != 200:
@@ -59,21 +58,22 @@ async def _learner(
     return errors
 
 
-async def _load(urls: list[str], learners: int) -> tuple[list[float], float, int]:
+async def _load(urls: list[str], learners: int, turns: int) -> tuple[list[float], float, int]:
     latencies: list[float] = []
+    budget = [turns]
     limits = httpx.Limits(max_connections=learners, max_keepalive_connections=learners)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         started = time.perf_counter()
-        deadline = time.monotonic() + MAX_SECONDS
+        deadline = time.monotonic() + LEVEL_SECONDS
         errors = await asyncio.gather(
-            *(_learner(client, urls, i, deadline, latencies) for i in range(learners))
+            *(_learner(client, urls, i, budget, deadline, latencies) for i in range(learners))
         )
         wall = time.perf_counter() - started
     return latencies, wall, sum(errors)
 
 
-def _level_rows(label: str, urls: list[str], learners: int) -> list[dict]:
-    latencies, wall, errors = asyncio.run(_load(urls, learners))
+def _level_rows(label: str, urls: list[str], learners: int, turns: int) -> list[dict]:
+    latencies, wall, errors = asyncio.run(_load(urls, learners, turns))
     if not latencies:
         return [_row(f"{label}: failed", "every turn failed", "", "")]
     ms = sorted(x * 1000 for x in latencies)
@@ -104,10 +104,10 @@ def run() -> list[dict]:
                 a, b = cluster.pair(rate_limit="1000000/minute", log_level="warning")
                 rows.append(_row("2 instances start to ready", time.perf_counter() - booted, "s"))
                 for url in (a.url, b.url):  # warm-up: each kind of answer once per instance
-                    asyncio.run(_load([url], 1))
-                rows += _level_rows("1 instance x 16 learners", [a.url], 16)
-                rows += _level_rows("2 instances x 16 learners", [a.url, b.url], 16)
-                rows += _level_rows("2 instances x 64 learners", [a.url, b.url], 64)
+                    asyncio.run(_load([url], 1, len(MIX)))
+                rows += _level_rows("1 instance x 16 learners", [a.url], 16, 320)
+                rows += _level_rows("2 instances x 16 learners", [a.url, b.url], 16, 320)
+                rows += _level_rows("2 instances x 64 learners", [a.url, b.url], 64, 640)
             finally:
                 cluster.stop_all()
     return rows
