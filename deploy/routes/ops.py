@@ -6,6 +6,7 @@ import time
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
 
 from core.errors import IndexNotReady
 from deploy.deps import ServicesDep
@@ -21,9 +22,13 @@ async def healthz(services: ServicesDep) -> dict[str, object]:
 
 @router.get("/readyz")
 async def readyz(services: ServicesDep) -> dict[str, str]:
-    """200 once the index, retriever, session store and tutor are built; 503 before."""
+    """200 once the index, retriever, session store and tutor are built and the database
+    answers; 503 before (or while the database is unreachable)."""
     if not services.ready:
         raise IndexNotReady("The tutor is still starting (building the index); retry shortly.")
+    ping = getattr(services.sessions, "ping", None)
+    if callable(ping) and not await run_in_threadpool(ping):
+        raise IndexNotReady("The session database does not answer; check TUTOR_DATABASE_URL.")
     return {"status": "ready"}
 
 

@@ -133,3 +133,19 @@ def test_not_ready_is_503(fake_app_factory):
         _error(client.get("/readyz"), 503, "index_not_ready")
         _error(client.post("/v1/chat", json={"message": "hi"}), 503, "index_not_ready")
         assert client.get("/healthz").status_code == 200
+
+
+def test_readyz_is_503_when_the_database_is_down(tmp_path, fake_tutor):
+    from deploy.app import create_app
+    from tests.deploy.conftest import make_settings
+    from tests.deploy.http_fakes import FakeRetriever
+
+    class DownStore:
+        def ping(self) -> bool:
+            return False
+
+    app = create_app(
+        make_settings(tmp_path), tutor=fake_tutor, retriever=FakeRetriever(), sessions=DownStore()
+    )
+    with TestClient(app) as client:
+        assert "TUTOR_DATABASE_URL" in _error(client.get("/readyz"), 503, "index_not_ready")
