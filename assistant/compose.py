@@ -1,11 +1,12 @@
 """Extractive answer composition: the best sentences of the retrieved passages, cited.
 
 The offline brain never invents prose about the subject. ``Composer.compose`` splits the
-top passages into sentences (keeping inline and display math intact, dropping headings,
-tables and anything that reads like an instruction to the tutor), scores each sentence by
-cosine similarity to the question plus a small bonus for the passage's rank and for topic
-sentences, picks 3-5 with a redundancy penalty (maximal marginal relevance), and writes
-them back in lesson order, one paragraph per section, each followed by a link to it.
+top passages into sentences (``assistant.sentences``: math intact, no headings, tables or
+instructions to the tutor), scores each by cosine similarity to the question plus small
+bonuses (passage rank, topic sentence, best section) and a penalty for sentences that
+lean on an unquoted predecessor ("This is..."), picks 2-4 with a redundancy penalty
+(maximal marginal relevance), and writes them back in lesson order, one paragraph per
+section, each followed by a link to it.
 Sentence vectors are cached, so after the first sight of a passage composing costs only
 a few dot products.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.guards import looks_like_injection
+from assistant.sentences import split_sentences
 
 MAX_SENTENCES = 4
 MIN_SENTENCES = 2
@@ -27,19 +28,14 @@ MAX_PASSAGES = 4
 REDUNDANT = 0.88  # cosine above which two sentences say the same thing
 RELEVANCE_DROP = 0.22  # stop adding sentences this far below the best one
 TOPIC_BONUS = 0.05  # a section's first sentence usually states its subject
-MAX_MERGED = 600
 SECTION_BONUS = 0.04  # sentences from the best section first: one coherent explanation
 ANAPHORA_PENALTY = 0.08  # "This is...", "And it..." lean on a sentence we may not quote
-MIN_CHARS = 35  # shorter units are labels ("Backpropagate from the end."), not answers  # a list merged into its lead-in sentence stays under this many characters
-_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.DOTALL)
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“*_\x00\x01])|(?<=\x01)\s+(?=[A-Z])")
+WARM_BATCH = 4  # sentences per embedding call while warming (keeps the model lock short)
 REFERENCE = re.compile(r">\s*(Flashcards|Glossary)\s*$")
 _ANAPHORA = re.compile(
     r"^(this|these|that|those|it|its|they|their|such|each one|both|and|but|so|also|here)\b",
     re.IGNORECASE,
 )
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s")
-_SKIP_LINE = re.compile(r"^\s*(#|\||```|<|:::|---|\s*$)")
 
 
 @dataclass
@@ -56,47 +52,6 @@ def short_section(section: str) -> str:
     return " > ".join(parts[1:]) if len(parts) > 1 else section
 
 
-def _units(block: str) -> list[str]:
-    """A paragraph as units: a list joins its lead-in ("...three problems:") when short."""
-    items = re.split(r"\n(?=\s*(?:[-*+]|\d+\.)\s)", block)
-    items = [re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", it).strip() for it in items]
-    items = [it.split("**A:**", 1)[1].strip() if "**A:**" in it else it for it in items]
-    items = [it for it in items if not it.startswith("**Q:**")]
-    if len(items) > 1 and items[0].rstrip().endswith(":"):
-        merged = items[0] + " " + " ".join(it.rstrip(".;") + ";" for it in items[1:])
-        if len(merged) <= MAX_MERGED:
-            return [merged.rstrip(";") + "."]
-        items = items[1:]
-    return [_as_sentence(it) for it in items] if len(items) > 1 else items
-
-
-def _as_sentence(item: str) -> str:
-    """A list item made to stand alone: 'and the **x** does y;' -> 'The **x** does y.'."""
-    item = re.sub(r"^(and|or|but)\s+", "", item.strip()).rstrip(";,")
-    if item and not item.endswith((".", "!", "?", "$$")):
-        item += "."
-    lead = re.match(r"^(\W*)([a-z])", item)
-    if lead:
-        item = item[: lead.start(2)] + lead.group(2).upper() + item[lead.end(2) :]
-    return item
-
-
-def _sentences(item: str) -> list[str]:
-    maths: list[str] = []
-
-    def protect(m: re.Match[str]) -> str:  # \x01 marks display math, \x00 inline math
-        maths.append(m.group())
-        mark = "\x01" if m.group().startswith("$$") else "\x00"
-        return f"{mark}{len(maths) - 1}{mark}"
-
-    out = []
-    for sentence in _SPLIT.split(_MATH.sub(protect, item)):
-        sentence = re.sub(r"[\x00\x01](\d+)[\x00\x01]", lambda m: maths[int(m.group(1))], sentence)
-        sentence = re.sub(r"[ \t]*\n[ \t]*", " ", sentence).strip()
-        out.append(re.sub(r"\s*(\$\$.+?\$\$)\s*", r"\n\n\1\n\n", sentence, flags=re.DOTALL).strip())
-    return out
-
-
 def prefer_teaching(
     passages: list[dict[str, Any]], keep_reference: int = 1
 ) -> list[dict[str, Any]]:
@@ -108,36 +63,6 @@ def prefer_teaching(
     teaching = [p for p in passages if not REFERENCE.search(p["section"])]
     reference = [p for p in passages if REFERENCE.search(p["section"])]
     return teaching + reference[:keep_reference]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of a passage, math kept whole; display math joins its lead-in."""
-    units: list[str] = []
-    blocks: list[str] = []
-    text = re.sub(r"[ \t]+-\s+\*\*Q:\*\*", "\n\n- **Q:**", text or "")
-    for para in re.split(r"\n\s*\n", text):
-        lines = [ln for ln in para.splitlines() if not _SKIP_LINE.match(ln)]
-        block = "\n".join(lines).strip()
-        if block and blocks and blocks[-1].endswith(":") and _LIST_ITEM.match(block):
-            blocks[-1] = f"{blocks[-1]}\n{block}"
-        elif block:
-            blocks.append(block)
-    for block in blocks:
-        if block.startswith("$$") and block.endswith("$$"):
-            if units:
-                units[-1] = f"{units[-1]}\n\n{block}"
-            continue
-        for item in _units(block):
-            for sentence in _sentences(item):
-                if (
-                    len(sentence) < MIN_CHARS
-                    or sentence.endswith(":")
-                    or looks_like_injection(sentence)
-                ):
-                    continue
-                if sentence not in units:
-                    units.append(sentence)
-    return units
 
 
 def _primary_section(sections: list[str], score: np.ndarray) -> str:
@@ -156,6 +81,7 @@ class Composer:
         self.lesson_text = lesson_text
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self._warming = False
 
     def vectors(self, sentences: list[str]) -> np.ndarray:
         missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
@@ -165,11 +91,26 @@ class Composer:
                 self._vectors.update(zip(missing, fresh, strict=True))
         return np.stack([self._vectors[s] for s in sentences])
 
-    def warm(self, passages_texts: list[str]) -> None:
-        """Embed every sentence of these texts now (e.g. all lesson chunks at start-up)."""
-        sentences = [s for t in passages_texts for s in split_sentences(t)]
-        if sentences:
-            self.vectors(sentences)
+    def warm_in_background(self, batch: int = WARM_BATCH) -> threading.Thread | None:
+        """Embed the lesson's sentences in a daemon thread, a small batch at a time.
+
+        First sight of a passage otherwise costs a few hundred milliseconds; small batches
+        keep the shared embedder free for learners' turns in between. Runs once per composer.
+        """
+        with self._lock:
+            if self._warming or not self.lesson_text:
+                return None
+            self._warming = True
+        sections = re.split(r"\n(?=#{1,4} )", self.lesson_text)
+        sentences = [s for sec in sections for s in split_sentences(sec)]
+
+        def work() -> None:
+            for i in range(0, len(sentences), batch):
+                self.vectors(sentences[i : i + batch])
+
+        thread = threading.Thread(target=work, name="composer-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def _order_key(self, passage_rank: int, index: int, sentence: str) -> tuple[int, int, int]:
         where = self.lesson_text.find(sentence[:60]) if self.lesson_text else -1

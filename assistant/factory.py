@@ -64,9 +64,9 @@ def make_brain(settings: Settings, embedder: Any = None) -> Any:
             from knowledge.embeddings import make_embedder
 
             embedder = make_embedder(settings)
-        return OfflineBrain(
-            recognizer=shared_recognizer(embedder), composer=shared_composer(embedder)
-        )
+        composer = shared_composer(embedder)
+        composer.warm_in_background()
+        return OfflineBrain(recognizer=shared_recognizer(embedder), composer=composer)
     from assistant.brains.llm import make_llm
 
     return make_llm(settings)
