@@ -82,6 +82,7 @@ class Composer:
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self._warming = False
+        self._warm_thread: threading.Thread | None = None
 
     def vectors(self, sentences: list[str]) -> np.ndarray:
         missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
@@ -110,7 +111,13 @@ class Composer:
 
         thread = threading.Thread(target=work, name="composer-warm-up", daemon=True)
         thread.start()
+        self._warm_thread = thread
         return thread
+
+    def wait_warm(self, timeout: float | None = None) -> None:
+        """Block until a background warm-up (if any) has finished (benchmarks use it)."""
+        if self._warm_thread is not None:
+            self._warm_thread.join(timeout)
 
     def _order_key(self, passage_rank: int, index: int, sentence: str) -> tuple[int, int, int]:
         where = self.lesson_text.find(sentence[:60]) if self.lesson_text else -1

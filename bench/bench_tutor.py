@@ -50,7 +50,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run() -> list[dict]:
-    from assistant.factory import make_tutor
+    from assistant.factory import make_tutor, shared_composer
     from assistant.types import ChatTurn
     from core.settings import Settings
     from knowledge.embeddings import make_embedder
@@ -63,6 +63,11 @@ def run() -> list[dict]:
         started = time.perf_counter()
         tutor = make_tutor(settings, embedder=embedder)
         rows.append(_row("build tutor (index cold)", time.perf_counter() - started, "s"))
+        started = time.perf_counter()
+        shared_composer(embedder).wait_warm()
+        rows.append(
+            _row("lesson sentence warm-up (background)", time.perf_counter() - started, "s")
+        )
 
         def turn(session: str, kind: str, text: str) -> float:
             if kind == "answer":
