@@ -7,8 +7,8 @@ httpx "learners", with the same turn mix and turn counts as ``bench_http`` (conc
 questions, forgetting demos, traces, quizzes, hints): each learner owns a session and
 sends its turns one after another, turn ``j`` of learner ``i`` going to instance
 ``(i + j) % n`` (round-robin, so sessions hop between instances on every turn).
-Rows: turns/s, p50 and p95 latency at 16 and 64 concurrent learners on two instances,
-plus one instance on the same engines at 16 for comparison. Each level is bounded in
+Rows: turns/s, p50 and p95 latency at 1, 16 and 64 concurrent learners on two
+instances, plus one instance on the same engines at 16 for comparison. Each level is bounded in
 turns and in seconds. Without ``TUTOR_TEST_DATABASE_URL`` / ``TUTOR_TEST_REDIS_URL``
 it returns one row saying how to run it.
 """
@@ -105,6 +105,7 @@ def run() -> list[dict]:
                 rows.append(_row("2 instances start to ready", time.perf_counter() - booted, "s"))
                 for url in (a.url, b.url):  # warm-up: each kind of answer once per instance
                     asyncio.run(_load([url], 1, len(MIX)))
+                rows += _level_rows("2 instances x 1 learner", [a.url, b.url], 1, 40)
                 rows += _level_rows("1 instance x 16 learners", [a.url], 16, 320)
                 rows += _level_rows("2 instances x 16 learners", [a.url, b.url], 16, 320)
                 rows += _level_rows("2 instances x 64 learners", [a.url, b.url], 64, 640)
