@@ -24,7 +24,7 @@ from assistant.types import ChatTurn
 from core.errors import InvalidInput, LimitExceeded, TutorError
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
 from deploy.routes.chat import MAX_MESSAGE_CHARS
-from deploy.routes.stream import SSE_HEADERS
+from deploy.routes.stream import SSE_HEADERS, close_in_thread
 
 router = APIRouter(tags=["openai"])
 
@@ -107,6 +107,8 @@ async def _stream_chunks(
                     yield _chunk(cid, created, model, {"content": full[len(sent) :]}, None)
     except TutorError as exc:
         yield _chunk(cid, created, model, {"content": f"\n\n[error: {exc.message}]"}, None)
+    finally:
+        await close_in_thread(events)
     yield _chunk(cid, created, model, {}, "stop")
     yield b"data: [DONE]\n\n"
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -54,6 +55,20 @@ async def sse_frames(
             "error",
             {"code": "internal_error", "message": "The reply was interrupted; please ask again."},
         )
+    finally:
+        await close_in_thread(events)
+
+
+async def close_in_thread(events: Iterator[Any]) -> None:
+    """Finish the tutor's generator in a worker thread, even when the client went away.
+
+    A paused generator may hold its session's lock; closing it where it ran (not in the
+    event loop during garbage collection) releases that lock promptly and safely.
+    """
+    close = getattr(events, "close", None)
+    if callable(close):
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(close)
 
 
 @router.post("/v1/chat/stream", dependencies=[RateLimitDep])

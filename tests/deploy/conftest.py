@@ -65,6 +65,11 @@ def real_parts(tmp_path_factory, embedder) -> RealParts:
     tutor = make_tutor(settings, embedder=embedder, retriever=retriever)
     yield RealParts(settings, retriever, tutor)
     tutor.sessions.close()
+    # The composer embeds lesson sentences in a daemon thread; torch aborts the interpreter
+    # if that thread is still running at exit, so let it finish first.
+    from assistant.factory import shared_composer
+
+    shared_composer(embedder).wait_warm()
 
 
 def real_app(parts: RealParts, **overrides: Any):

@@ -94,3 +94,24 @@ def test_bad_requests_are_4xx(client, server):
     assert r.status_code == 400
     with pytest.raises((UnprocessableEntityError, BadRequestError)):
         client.chat.completions.create(model="rnn-tutor", messages=[])
+
+
+def test_client_leaving_mid_stream_frees_the_session(server):
+    sid = httpx.post(f"{server}/v1/chat", json={"message": "hello"}, timeout=30).json()[
+        "session_id"
+    ]
+    body = {"message": "why do RNNs forget?", "session_id": sid}
+    with httpx.stream("POST", f"{server}/v1/chat/stream", json=body, timeout=30) as r:
+        first = next(r.iter_lines())
+        assert first.startswith("event: ")
+    # the abandoned turn must not keep the session locked
+    r = httpx.post(
+        f"{server}/v1/chat",
+        json={"message": "what is the hidden state?", "session_id": sid},
+        timeout=30,
+    )
+    assert r.status_code == 200
+    roles = [
+        m["role"] for m in httpx.get(f"{server}/v1/sessions/{sid}/messages").json()["messages"]
+    ]
+    assert roles[:2] == ["user", "assistant"] and roles[-2:] == ["user", "assistant"]
