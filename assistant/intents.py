@@ -153,8 +153,6 @@ class IntentRecognizer:
             return bool(FLASH_WORDS.search(text) or state.get("flashcard"))
         if name == "flip":
             return bool(state.get("flashcard"))
-        if name == "more":
-            return bool(state.get("topic"))
         if name == "progress":
             return bool(PROGRESS_WORDS.search(text))
         return name != "lesson"

@@ -98,6 +98,10 @@ MORE_NOTHING = (
     "That's everything the lesson says on this topic. Want to try it out? Say **quiz me**, "
     "or ask about something else."
 )
+MORE_NO_TOPIC = (
+    "More about what? Ask me something first, e.g. *what is the hidden state?* or *why do "
+    "RNNs forget?*, and then say **tell me more** to go deeper."
+)
 SOURCES_LINE = "**Sources:** {sources}"
 CHECK_QUESTION = "**Check your understanding:** {question}"
 

@@ -31,6 +31,7 @@ DIRECT_REPLIES = {
     "capabilities": prompts.CAPABILITIES,
     "thanks": prompts.THANKS,
     "off_topic": prompts.OFF_TOPIC,
+    "more": prompts.MORE_NO_TOPIC,  # "tell me more" before any question
 }
 WHY_FORGET_QUERY = "why memory fades over long sequences: vanishing gradients"
 _ids = itertools.count(1)
@@ -47,8 +48,8 @@ def plan(
     exercise = state.get("exercise") or {}
     if intent == "concept":
         return [_call("search_lesson", query=text, k=6)]
-    if intent == "more":
-        return [_call("search_lesson", query=state.get("topic") or text, k=8)]
+    if intent == "more" and state.get("topic"):
+        return [_call("search_lesson", query=state["topic"], k=8)]
     if intent == "why_forget":
         return [
             _call("search_lesson", query=f"{text} {WHY_FORGET_QUERY}", k=3),
