@@ -37,6 +37,7 @@ class Services:
     tutor: Any = None
     retriever: Any = None
     sessions: Any = None
+    embedder: Any = None  # set when the lifespan loaded the model itself
     turn_limiter: Any = None  # bounds concurrent tutor work in the thread pool
     ready: bool = False
     started_at: float = field(default_factory=time.time)
@@ -66,7 +67,7 @@ def build_services(settings: Settings, provided: Provided, services: Services) -
     from knowledge.retrieval import make_retriever
     from knowledge.store import make_store
 
-    embedder = make_embedder(settings)
+    embedder = services.embedder = make_embedder(settings)
     store = make_store(settings, embedder)
     report = ingest(bundled_lesson_paths(), store, embedder)
     log.info("index ready: %s", report)
@@ -81,6 +82,16 @@ def build_services(settings: Settings, provided: Provided, services: Services) -
             settings, embedder=embedder, retriever=services.retriever, sessions=services.sessions
         )
     log.info("tutor ready in %.2f s", time.perf_counter() - started)
+
+
+def _finish_background_work(embedder: Any) -> None:
+    """Let the tutor's background sentence warm-up end before exit (torch aborts the
+    interpreter if a thread is still inside it at shutdown)."""
+    from assistant.factory import shared_composer
+
+    wait = getattr(shared_composer(embedder), "wait_warm", None)
+    if callable(wait):
+        wait(30)
 
 
 def _make_sessions(settings: Settings) -> Any:
@@ -109,6 +120,8 @@ def make_lifespan(services: Services, provided: Provided):
             close = getattr(services.tutor, "close", None)
             if callable(close) and provided.tutor is None:
                 await run_in_threadpool(close)
+            if services.embedder is not None:
+                await run_in_threadpool(_finish_background_work, services.embedder)
 
     return lifespan
 
