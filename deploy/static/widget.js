@@ -137,7 +137,7 @@
   root.appendChild(launcher);
 
   STARTERS.forEach(function (q) {
-    chips.appendChild(el("button", { type: "button", text: q, onclick: function () { ask(q); } }));
+    chips.appendChild(el("button", { type: "button", text: q, onclick: function () { input.focus(); ask(q); } }));
   });
 
   var sessionId = localStorage.getItem(KEY);

@@ -136,7 +136,8 @@ def test_cited_answer_and_screenshot(page, server):
     page.evaluate(  # frame the screenshot on the sources and the fade plot
         "() => { const r = document.querySelector('rnn-tutor').shadowRoot;"
         " const log = r.querySelector('.log'), c = r.querySelector('.cites');"
-        " log.scrollTop = c.offsetTop - log.offsetTop - 260; }"
+        " log.scrollTop = c.offsetTop - log.offsetTop - 260;"
+        " if (r.activeElement) r.activeElement.blur(); }"
     )
     page.screenshot(path=str(ROOT / "docs" / "widget.png"))
     # the citation lands on its section of the lesson page
