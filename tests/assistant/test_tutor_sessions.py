@@ -163,3 +163,19 @@ def test_stream_can_be_advanced_from_other_threads_and_abandoned(tutor):
     reply = tutor.respond(ChatTurn(session, "thanks"))  # the session lock was released
     assert reply.intent == "thanks"
     assert [m.role for m in tutor.history(session)] == ["user", "assistant"] * 3
+
+
+def test_concurrent_learners_in_separate_sessions(tutor):
+    from concurrent.futures import ThreadPoolExecutor
+
+    script = ["walk me through a trace", "what is gradient clipping?", "quiz me", "hint"]
+
+    def learner(i: int) -> list[str]:
+        session = tutor.new_session("web")
+        return [tutor.respond(ChatTurn(session, text)).intent for text in script[i % 2 :]]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(learner, range(6)))
+    assert results[0] == ["trace", "concept", "quiz", "hint"]
+    assert results[1] == ["concept", "quiz", "hint"]
+    assert all(r == results[i % 2] for i, r in enumerate(results))
