@@ -15,6 +15,7 @@ import html
 import io
 from string import Template
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -132,7 +133,7 @@ async def admin_page(
     _: AdminDep, store: SessionsDep, token: Annotated[str | None, Query()] = None
 ) -> HTMLResponse:
     """Instructor view: sessions, most asked questions, exercise success, feedback."""
-    query = f"?token={html.escape(token)}" if token else ""
+    query = html.escape(f"?token={quote(token, safe='')}") if token else ""
     return HTMLResponse(await run_in_threadpool(_admin_html, store, query))
 
 
