@@ -2,7 +2,9 @@
 
 The app's lifespan builds the index when it is missing (an incremental ingest of the
 bundled lessons, which embeds nothing when they are unchanged), so a fresh machine
-goes from ``make run`` to a working tutor in one step.
+goes from ``make run`` to a working tutor in one step. ``--workers N`` starts N
+processes (each loads its own model: ~0.75 GB apiece); with more than one, use
+``TUTOR_REDIS_URL`` so they share one rate-limit budget.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from deploy.cli.common import cli_errors
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to bind (default TUTOR_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default TUTOR_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API, the web widget and the Slack/Discord endpoints."""
     import uvicorn
@@ -26,15 +29,17 @@ def serve(
 
     with cli_errors():
         settings = get_settings()
-        app = create_app(settings)
-        uvicorn.run(
-            app,
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level=settings.log_level.lower(),
-            proxy_headers=True,
-            timeout_graceful_shutdown=20,
-        )
+        options = {
+            "host": host or settings.host,
+            "port": port or settings.port,
+            "log_level": settings.log_level.lower(),
+            "proxy_headers": True,  # client IPs from X-Forwarded-For (FORWARDED_ALLOW_IPS)
+            "timeout_graceful_shutdown": 20,
+        }
+        if workers > 1:  # each worker process builds its own app from the environment
+            uvicorn.run("deploy.app:create_app", factory=True, workers=workers, **options)
+        else:
+            uvicorn.run(create_app(settings), **options)
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:

@@ -27,3 +27,15 @@ def test_serve_runs_uvicorn_with_host_and_port(monkeypatch, tmp_path):
 def test_serve_help_lists_options():
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--host" in result.output and "--port" in result.output
+
+
+def test_serve_with_workers_passes_the_factory(monkeypatch, tmp_path):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert calls == [("deploy.app:create_app", calls[0][1])]
+    assert calls[0][1]["factory"] is True and calls[0][1]["workers"] == 2
