@@ -13,6 +13,7 @@ a few dot products.
 
 from __future__ import annotations
 
+import atexit
 import re
 import threading
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class Composer:
         self._lock = threading.Lock()
         self._warming = False
         self._warm_thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def vectors(self, sentences: list[str]) -> np.ndarray:
         missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
@@ -107,12 +109,21 @@ class Composer:
 
         def work() -> None:
             for i in range(0, len(sentences), batch):
+                if self._stop.is_set():
+                    return
                 self.vectors(sentences[i : i + batch])
 
         thread = threading.Thread(target=work, name="composer-warm-up", daemon=True)
         thread.start()
         self._warm_thread = thread
+        # A daemon thread still inside torch when the interpreter finalises aborts the
+        # process ("terminate called without an active exception"): stop it first.
+        atexit.register(self._stop_warm)
         return thread
+
+    def _stop_warm(self) -> None:
+        self._stop.set()
+        self.wait_warm(timeout=30)
 
     def wait_warm(self, timeout: float | None = None) -> None:
         """Block until a background warm-up (if any) has finished (benchmarks use it)."""
