@@ -130,3 +130,23 @@ def test_operations_endpoints(real_client):
         "/readyz",
     ):
         assert path in paths
+
+
+def test_stream_over_the_real_tutor(real_client):
+    from tests.deploy.test_stream import parse_sse
+
+    body = {
+        "message": "walk me through a trace with inputs 1, 0, 0, input weight 0.5, recurrent weight 0.8"
+    }
+    r = real_client.post("/v1/chat/stream", json=body)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = parse_sse(r.text)
+    names = [e for e, _ in events]
+    assert names[-1] == "done" and names.count("done") == 1
+    assert names.index("delta") < names.index("trace") < names.index("done")
+    done = events[-1][1]
+    assert set(done) >= CHAT_FIELDS
+    assert "".join(d["text"] for e, d in events if e == "delta").strip() == done["reply"].strip()
+    trace = next(d for e, d in events if e == "trace")
+    assert trace == done["trace"]
+    assert math.isclose(trace["steps"][0]["h"][0], math.tanh(0.5), abs_tol=1e-12)
