@@ -28,8 +28,8 @@ from tests.scale.cluster import (
     Instance,
     backing_services,
     scale_urls,
-    wait_until,
 )
+from tests.scale.engines import wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -200,7 +200,7 @@ def test_concurrent_turns_on_one_session_never_interleave(cluster):
 LONG_TRACE = {"cell": "lstm", "inputs": [0.5, -0.25, 1.0, 0.0] * 250, "hidden_size": 48, "seed": 7}
 
 
-def test_sigterm_finishes_in_flight_requests_then_exits_zero(cluster):
+def test_sigterm_finishes_in_flight_requests_then_exits(cluster):
     a, b = cluster.pair(rate_limit=HIGH)
     work = [("/v1/trace", LONG_TRACE)] * 3 + [
         ("/v1/chat", {"message": "why do RNNs forget?", "session_id": None})
