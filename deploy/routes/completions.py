@@ -24,7 +24,7 @@ from assistant.types import ChatTurn
 from core.errors import InvalidInput, LimitExceeded, TutorError
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
 from deploy.routes.chat import MAX_MESSAGE_CHARS
-from deploy.routes.stream import SSE_HEADERS, close_in_thread
+from deploy.routes.stream import SSE_HEADERS, close_in_thread, reply_record
 
 router = APIRouter(tags=["openai"])
 
@@ -101,7 +101,8 @@ async def _stream_chunks(
                 sent += data["text"]
                 yield _chunk(cid, created, model, {"content": data["text"]}, None)
             elif event == "done":
-                services.metrics.count_turn(data.get("intent") or "openai")
+                _, intent = await run_in_threadpool(reply_record, services.sessions, data)
+                services.metrics.count_turn(intent)
                 full = with_sources(data)
                 if full.startswith(sent) and len(full) > len(sent):
                     yield _chunk(cid, created, model, {"content": full[len(sent) :]}, None)

@@ -1,7 +1,8 @@
 """``POST /v1/chat/stream``: the same turn as Server-Sent Events.
 
 Events: ``delta`` ({"text"}) as the reply is produced, ``citation``, ``trace``,
-``exercise``, ``error`` and a final ``done`` carrying the whole ``/v1/chat`` body.
+``exercise``, ``error`` and a final ``done`` carrying the whole ``/v1/chat`` body
+(with ``message_index``, the stored reply's seq, as ``/v1/chat`` has it).
 The first event is produced before the response starts, so bad input (an unknown
 session, say) is still an ordinary JSON 4xx rather than an event.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import anyio
@@ -35,18 +36,24 @@ def sse_event(event: str, data: Any) -> bytes:
 
 
 async def sse_frames(
-    first: tuple[str, Any] | None, events: Iterator[tuple[str, Any]], on_done: Any = None
+    first: tuple[str, Any] | None,
+    events: Iterator[tuple[str, Any]],
+    on_done: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
 ) -> AsyncIterator[bytes]:
-    """Frame the tutor's events; a failure mid-stream becomes an ``error`` event."""
-    try:
+    """Frame the tutor's events; ``on_done`` may add fields to the final body; a failure
+    mid-stream becomes an ``error`` event."""
+
+    async def all_events() -> AsyncIterator[tuple[str, Any]]:
         if first is not None:
-            yield sse_event(*first)
-            if first[0] == "done" and on_done:
-                on_done(first[1])
-        async for event, data in iterate_in_threadpool(events):
+            yield first
+        async for item in iterate_in_threadpool(events):
+            yield item
+
+    try:
+        async for event, data in all_events():
+            if event == "done" and on_done is not None:
+                data = await on_done(data)
             yield sse_event(event, data)
-            if event == "done" and on_done:
-                on_done(data)
     except TutorError as exc:
         yield sse_event("error", exc.to_dict()["error"])
     except Exception:
@@ -57,6 +64,17 @@ async def sse_frames(
         )
     finally:
         await close_in_thread(events)
+
+
+def reply_record(sessions: Any, data: dict[str, Any]) -> tuple[int | None, str]:
+    """(seq, intent) of the assistant message the tutor just stored for ``data``."""
+    try:
+        record = sessions.message_records(data["session_id"], limit=1)[-1]
+    except (TutorError, AttributeError, IndexError, KeyError):
+        return None, "streamed"
+    if record.role != "assistant" or record.content != data.get("reply"):
+        return None, "streamed"  # another turn landed in between: do not guess
+    return record.seq, str(record.meta.get("intent") or "streamed")
 
 
 async def close_in_thread(events: Iterator[Any]) -> None:
@@ -81,8 +99,11 @@ async def chat_stream(
     events = iter(await run_in_threadpool(tutor.stream, turn))  # validates: DB access
     first = await run_in_threadpool(next, events, None)  # errors here are plain JSON 4xx
 
-    def done(data: dict[str, Any]) -> None:
-        services.metrics.count_turn(data.get("intent") or "streamed")
+    async def done(data: dict[str, Any]) -> dict[str, Any]:
+        # Like /v1/chat, add the stored message's seq (for POST /v1/feedback).
+        seq, intent = await run_in_threadpool(reply_record, services.sessions, data)
+        services.metrics.count_turn(intent)
+        return {**data, "message_index": seq}
 
     return StreamingResponse(
         sse_frames(first, events, done), media_type="text/event-stream", headers=SSE_HEADERS

@@ -335,7 +335,8 @@
       }
       if (final) {
         sessionId = final.session_id; localStorage.setItem(KEY, sessionId);
-        var index = nextIndex + 1; nextIndex += 2;
+        var index = typeof final.message_index === "number" ? final.message_index : nextIndex + 1;
+        nextIndex = index + 1;
         fillAssistant(node, final, index);
         status.textContent = "The tutor replied.";
         var top = node.previousElementSibling || node; // the learner's question, then the reply

@@ -147,6 +147,9 @@ def test_stream_over_the_real_tutor(real_client):
     done = events[-1][1]
     assert set(done) >= CHAT_FIELDS
     assert "".join(d["text"] for e, d in events if e == "delta").strip() == done["reply"].strip()
+    history = real_client.get(f"/v1/sessions/{done['session_id']}/messages").json()["messages"]
+    assert done["message_index"] == history[-1]["index"] and history[-1]["role"] == "assistant"
+    assert 'tutor_turns_total{intent="trace"}' in real_client.get("/metrics").text
     trace = next(d for e, d in events if e == "trace")
     assert trace == done["trace"]
     assert math.isclose(trace["steps"][0]["h"][0], math.tanh(0.5), abs_tol=1e-12)
