@@ -17,18 +17,12 @@ import asyncio
 import re
 import signal
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.scale.cluster import (
-    HOW_TO_RUN,
-    Cluster,
-    Instance,
-    backing_services,
-    scale_urls,
-)
+from tests.scale.client import HIGH, TIMEOUT, assert_alternates, chat, check, history, search
+from tests.scale.cluster import HOW_TO_RUN, Instance, scale_urls
 from tests.scale.engines import wait_until
 
 pytestmark = [
@@ -37,8 +31,6 @@ pytestmark = [
     pytest.mark.skipif(scale_urls() is None, reason=HOW_TO_RUN),
 ]
 
-HIGH = "100000/minute"  # effectively unlimited, except in the rate-limit test
-TIMEOUT = httpx.Timeout(90.0, connect=10.0)
 EXTRA_LESSON = """\
 ---
 id: scale-test-reservoirs
@@ -56,42 +48,6 @@ An echo state network leaves its recurrent weights at fixed random values and tr
 the readout layer. The reservoir is scaled so that its spectral radius stays below one,
 which makes old inputs echo for a while and then die away.
 """
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    database_url, redis_url = scale_urls()  # type: ignore[misc]  # skipif above
-    workdir = tmp_path_factory.mktemp("scale")
-    with backing_services(workdir, database_url, redis_url) as backing:
-        backing.tutor(["index"], workdir / "indexer")  # as compose's one-shot indexer
-        cluster = Cluster(backing)
-        try:
-            yield cluster
-        finally:
-            cluster.stop_all()
-
-
-def _check(response: httpx.Response, instance: Instance) -> dict:
-    assert response.status_code == 200, (
-        f"{instance.name} {response.request.method} {response.request.url.path}: "
-        f"{response.status_code} {response.text[:500]}\n--- log of {instance.name} ---\n{instance.tail()}"
-    )
-    return response.json()
-
-
-def chat(instance: Instance, message: str, session_id: str | None = None) -> dict:
-    body = {"message": message, "session_id": session_id}
-    return _check(httpx.post(f"{instance.url}/v1/chat", json=body, timeout=TIMEOUT), instance)
-
-
-def history(instance: Instance, session_id: str) -> list[dict]:
-    url = f"{instance.url}/v1/sessions/{session_id}/messages"
-    return _check(httpx.get(url, timeout=TIMEOUT), instance)["messages"]
-
-
-def search(instance: Instance, query: str, k: int = 5) -> list[dict]:
-    url = f"{instance.url}/v1/search"
-    return _check(httpx.get(url, params={"q": query, "k": k}, timeout=TIMEOUT), instance)["results"]
 
 
 def exercise_id(reply: dict) -> str:
@@ -112,12 +68,6 @@ def right_answer(ex_id: str) -> str:
     from tools.exercises import exercise_from_id
 
     return ", ".join(f"{v:.4f}" for v in exercise_from_id(ex_id).answers)
-
-
-def assert_alternates(messages: list[dict]) -> None:
-    roles = [m["role"] for m in messages]
-    expected = ["user", "assistant"] * (len(roles) // 2)
-    assert roles == expected, f"roles not strictly user/assistant: {roles}"
 
 
 def test_index_through_one_search_through_the_other(cluster, tmp_path):
@@ -185,7 +135,7 @@ def test_concurrent_turns_on_one_session_never_interleave(cluster):
     ]
     responses = asyncio.run(_fire(requests))
     for (inst, _, _), response in zip(requests, responses, strict=True):
-        assert _check(response, inst)["session_id"] == sid
+        assert check(response, inst)["session_id"] == sid
 
     messages = history(b, sid)
     assert len(messages) == 2 * (1 + len(questions))
@@ -221,7 +171,7 @@ def test_sigterm_finishes_in_flight_requests_then_exits(cluster):
 
     signalled, results = asyncio.run(scenario())
     for response, _ in results:
-        _check(response, a)
+        check(response, a)
     assert any(done > signalled for _, done in results), "nothing was in flight at SIGTERM"
     # uvicorn (>= 0.29) ends a graceful shutdown by re-raising the signal it caught, so
     # the exit status is "terminated by SIGTERM" (143 in a shell) rather than 0; both
