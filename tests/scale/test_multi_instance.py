@@ -173,7 +173,7 @@ def test_sigterm_finishes_in_flight_requests_then_exits(cluster):
     for response, _ in results:
         check(response, a)
     assert any(done > signalled for _, done in results), "nothing was in flight at SIGTERM"
-    # uvicorn (>= 0.29) ends a graceful shutdown by re-raising the signal it caught, so
+    # uvicorn (0.54 here) ends a graceful shutdown by re-raising the signal it caught, so
     # the exit status is "terminated by SIGTERM" (143 in a shell) rather than 0; both
     # are a clean stop for docker, systemd and Kubernetes. The log proves the drain.
     assert a.proc.wait(timeout=60) in (0, -signal.SIGTERM), a.tail()
