@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint format bench venv chromium index clean
+.PHONY: run test lint format bench venv sysdeps index clean
 
 venv: $(STAMP)
 
@@ -19,8 +19,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-chromium:
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+# System packages the tests drive: Debian's Chromium (widget browser tests) and nginx
+# (the reverse-proxy test of the scale-out setup). Installed with apt when missing.
+sysdeps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then apt-get update && apt-get install -y --no-install-recommends $$missing; fi
 
 index: venv
 	$(BIN)/tutor index
@@ -28,7 +33,7 @@ index: venv
 run: venv
 	$(BIN)/tutor serve --host 127.0.0.1 --port 8000
 
-test: venv chromium
+test: venv sysdeps
 	$(BIN)/python -m pytest -q
 
 lint: venv

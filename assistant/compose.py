@@ -108,10 +108,18 @@ class Composer:
         sentences = [s for sec in sections for s in split_sentences(sec)]
 
         def work() -> None:
-            for i in range(0, len(sentences), batch):
+            lookup = getattr(self.embedder, "lookup", None)
+            if callable(lookup):  # vectors remembered from an earlier start
+                with self._lock:
+                    self._vectors.update(lookup(sentences))
+            todo = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
+            for i in range(0, len(todo), batch):
                 if self._stop.is_set():
                     return
-                self.vectors(sentences[i : i + batch])
+                self.vectors(todo[i : i + batch])
+            remember = getattr(self.embedder, "remember", None)
+            if todo and callable(remember):
+                remember(todo, np.stack([self._vectors[s] for s in todo]))
 
         thread = threading.Thread(target=work, name="composer-warm-up", daemon=True)
         thread.start()

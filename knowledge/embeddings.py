@@ -23,6 +23,7 @@ from chromadb.api.types import EmbeddingFunction
 
 from core.errors import InvalidInput, ModelUnavailable
 from core.settings import Settings
+from knowledge.vector_cache import DiskVectorCache, text_key
 
 DIMENSIONS = 384
 BATCH_SIZE = 32
@@ -72,8 +73,16 @@ def _mean_pooled_bert(model: Any) -> bool:
 class Embedder:
     """Turns texts into normalised vectors; thread-safe, one shared model."""
 
-    def __init__(self, model: Any, model_path: str, cache_size: int = QUERY_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        model: Any,
+        model_path: str,
+        cache_size: int = QUERY_CACHE_SIZE,
+        disk_cache: DiskVectorCache | None = None,
+    ) -> None:
         self._model = model
+        self._disk = disk_cache
+        self.computed = 0  # texts the model actually embedded (the rest came from caches)
         self.model_path = model_path
         self.dimensions = DIMENSIONS
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -91,8 +100,43 @@ class Embedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         if not all(isinstance(t, str) for t in texts):
             raise InvalidInput("embed() takes strings only.")
+        if len(texts) > SMALL_BATCH and self._disk is not None:
+            return self._embed_through_disk_cache(texts)
+        return self._compute(texts)
+
+    def lookup(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Vectors for those ``texts`` already on disk (nothing is computed)."""
+        if self._disk is None:
+            return {}
+        keys = {text_key(self.model_path, t): t for t in texts}
+        return {keys[k]: v for k, v in self._disk.get_many(list(keys)).items()}
+
+    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Keep vectors computed elsewhere (e.g. in small batches) for the next start."""
+        if self._disk is not None and len(texts):
+            self._disk.put_many(
+                {text_key(self.model_path, t): v for t, v in zip(texts, vectors, strict=True)}
+            )
+            self._disk.flush()
+
+    def _embed_through_disk_cache(self, texts: list[str]) -> np.ndarray:
+        """Batches (lesson sentences, intent examples, chunks) are remembered across
+        restarts; short queries are not (the in-memory LRU serves those)."""
+        keys = [text_key(self.model_path, t) for t in texts]
+        known = self._disk.get_many(keys)
+        missing = [i for i, k in enumerate(keys) if k not in known]
+        if missing:
+            fresh = self._compute([texts[i] for i in missing])
+            added = {keys[i]: fresh[j] for j, i in enumerate(missing)}
+            self._disk.put_many(added)
+            self._disk.flush()
+            known.update(added)
+        return np.stack([known[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _compute(self, texts: list[str]) -> np.ndarray:
         import torch
 
+        self.computed += len(texts)
         with self._lock:  # one inference at a time: the thread settings are process-wide
             if len(texts) > SMALL_BATCH or not self._fast:
                 vectors = self._model.encode(
@@ -162,7 +206,9 @@ class Embedder:
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder for ``settings``; the model is loaded at most once per process."""
     path = settings.resolved_embedding_model_path()
-    return Embedder(_load_model(path), path)
+    digest = text_key(path, "")[:12]
+    disk = DiskVectorCache(settings.data_dir / "cache" / f"vectors-{digest}.npz", DIMENSIONS)
+    return Embedder(_load_model(path), path, disk_cache=disk)
 
 
 class TutorEmbeddingFunction(EmbeddingFunction[list[str]]):

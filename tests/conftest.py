@@ -13,9 +13,10 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The real all-MiniLM-L6-v2 embedder, loaded once for the whole test run."""
+def embedder(tmp_path_factory):
+    """The real all-MiniLM-L6-v2 embedder, loaded once for the whole test run (its
+    on-disk vector cache lives in a temp dir, never in the work tree)."""
     from core.settings import Settings
     from knowledge.embeddings import make_embedder
 
-    return make_embedder(Settings(_env_file=None))
+    return make_embedder(Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("embedder")))

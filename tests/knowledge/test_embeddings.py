@@ -65,3 +65,43 @@ def test_a_wrong_model_path_is_a_clear_error(tmp_path):
 
     with pytest.raises(ModelUnavailable, match="TUTOR_EMBEDDING_MODEL_PATH"):
         make_embedder(Settings(_env_file=None, embedding_model_path=str(tmp_path / "none")))
+
+
+def test_batches_are_remembered_on_disk_across_embedders(embedder, tmp_path):
+    from knowledge.embeddings import Embedder
+    from knowledge.vector_cache import DiskVectorCache
+
+    texts = [f"The hidden state carries memory number {i} forward." for i in range(8)]
+    first = Embedder(
+        embedder._model, embedder.model_path, disk_cache=DiskVectorCache(tmp_path / "v.npz", 384)
+    )
+    vectors = first.embed(texts)
+    assert first.computed == len(texts) and (tmp_path / "v.npz").exists()
+
+    # A new process (a fresh Embedder and cache object) reads them back instead of embedding.
+    second = Embedder(
+        embedder._model, embedder.model_path, disk_cache=DiskVectorCache(tmp_path / "v.npz", 384)
+    )
+    again = second.embed(texts)
+    assert second.computed == 0
+    np.testing.assert_array_equal(again, vectors)
+    assert set(second.lookup(texts[:3])) == set(texts[:3])
+
+    # Another model path never sees these vectors.
+    other = Embedder(
+        embedder._model, "/elsewhere", disk_cache=DiskVectorCache(tmp_path / "v.npz", 384)
+    )
+    assert other.lookup(texts) == {}
+
+
+def test_an_unreadable_cache_file_is_ignored(embedder, tmp_path):
+    from knowledge.embeddings import Embedder
+    from knowledge.vector_cache import DiskVectorCache
+
+    (tmp_path / "v.npz").write_bytes(b"not a numpy file")
+    fresh = Embedder(
+        embedder._model, embedder.model_path, disk_cache=DiskVectorCache(tmp_path / "v.npz", 384)
+    )
+    texts = [f"sentence {i}" for i in range(6)]
+    assert fresh.embed(texts).shape == (6, 384)
+    assert fresh.computed == 6
