@@ -9,11 +9,28 @@ processes (each loads its own model: ~0.75 GB apiece); with more than one, use
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 import typer
 
 from deploy.cli.common import cli_errors
+
+M_ARENA_MAX = -8  # glibc mallopt parameter
+
+
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's per-thread malloc arenas. Each thread-pool thread otherwise grows its
+    own arena while embedding, and the freed memory stays resident: with the default
+    (8 x cores) the server's peak RSS under load is ~100 MB higher for no speed gain.
+    Same effect as MALLOC_ARENA_MAX=2; a no-op where glibc is absent."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
 
 
 def serve(
@@ -27,6 +44,7 @@ def serve(
     from core.settings import get_settings
     from deploy.app import create_app
 
+    _limit_malloc_arenas()
     with cli_errors():
         settings = get_settings()
         options = {
