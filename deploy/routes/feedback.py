@@ -15,7 +15,8 @@ router = APIRouter(tags=["chat"])
 
 class FeedbackRequest(BaseModel):
     session_id: str = Field(min_length=1, max_length=200)
-    message_index: int = Field(ge=0, description="seq of the assistant message rated")
+    # The upper bound keeps huge ints from overflowing the database column (a 500).
+    message_index: int = Field(ge=0, le=2**31 - 1, description="seq of the assistant message rated")
     rating: Literal["up", "down"]
     comment: str | None = Field(default=None, max_length=2000)
 

@@ -68,6 +68,12 @@ def test_unknown_session_is_404_everywhere(fake_client):
     _error(fake_client.post("/v1/feedback", json=body), 404, "session_not_found")
 
 
+def test_feedback_index_too_large_for_the_database_is_422(fake_client):
+    body = {"session_id": "s", "message_index": 10**23, "rating": "up"}
+    msg = _error(fake_client.post("/v1/feedback", json=body), 422, "invalid_input")
+    assert "'message_index'" in msg
+
+
 def test_trace_limits_name_the_argument(fake_client):
     msg = _error(
         fake_client.post("/v1/trace", json={"inputs": [1.0] * 2001}), 422, "limit_exceeded"
