@@ -80,7 +80,9 @@ def describe_validation(errors: Sequence[dict[str, Any]]) -> tuple[int, str, str
                 "are required; send a non-empty value"
             )
         elif kind == "model_attributes_type" or kind == "dict_type":
-            parts.append(f"'{field}' must be a JSON object")
+            parts.append(
+                f"'{field}' must be a JSON object, sent with Content-Type: application/json"
+            )
         else:
             parts.append(f"'{field}': {err.get('msg', 'invalid value')}; fix its type or value")
     if len(errors) > 5:
@@ -110,7 +112,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    if exc.status_code == 404 and message == "Not Found":
+    if exc.status_code == 400 and message == "There was an error parsing the body":
+        # FastAPI's words for a body that is not UTF-8 or nests too deeply to decode.
+        code = "malformed_json"
+        message = (
+            "The request body could not be read as JSON; send a UTF-8 JSON object "
+            "with Content-Type: application/json."
+        )
+    elif exc.status_code == 404 and message == "Not Found":
         message = f"No endpoint at {request.url.path}; see /docs for the API."
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}; see /docs for the API."

@@ -21,6 +21,22 @@ def test_malformed_json_is_400(fake_client):
     assert "not valid JSON" in _error(r, 400, "malformed_json")
 
 
+def test_undecodable_body_is_400_with_a_fix(fake_client):
+    headers = {"Content-Type": "application/json"}
+    for raw in (b'{"message": "caf\xe9"}', b"[" * 20_000 + b"]" * 20_000):
+        msg = _error(
+            fake_client.post("/v1/chat", content=raw, headers=headers), 400, "malformed_json"
+        )
+        assert "UTF-8 JSON object" in msg
+
+
+def test_json_sent_as_text_names_the_content_type(fake_client):
+    r = fake_client.post(
+        "/v1/chat", content=b'{"message": "hi"}', headers={"Content-Type": "text/plain"}
+    )
+    assert "Content-Type: application/json" in _error(r, 422, "invalid_input")
+
+
 def test_wrong_types_and_missing_fields_are_422(fake_client):
     msg = _error(fake_client.post("/v1/chat", json={"message": 42}), 422, "invalid_input")
     assert "'message'" in msg
