@@ -108,9 +108,11 @@ def parse_weights(value: Any, cell: str, input_size: int) -> dict[str, np.ndarra
         raise LimitExceeded(
             f"hidden size (columns of 'weights.weight_hh') must be 1..{MAX_HIDDEN}, got {H}"
         )
+    # weight_hh first: H comes from its columns, so a non-square weight_hh is its own fault.
+    W_hh = _matrix(named["weight_hh"], "weights.weight_hh", G * H, H)
     out = {
         "weight_ih": _matrix(named["weight_ih"], "weights.weight_ih", G * H, input_size),
-        "weight_hh": _matrix(named["weight_hh"], "weights.weight_hh", G * H, H),
+        "weight_hh": W_hh,
     }
     for b in ("bias_ih", "bias_hh"):
         if named.get(b) is not None:

@@ -85,6 +85,11 @@ def test_vector_inputs_and_relu():
             "weights.weight_ih[0]' must have 2 numbers",
         ),
         (
+            {"inputs": [1], "weights": {"weight_ih": [[1.0]], "weight_hh": [[0.8, 0.1]]}},
+            InvalidInput,
+            "'weights.weight_hh' must have 2 rows",
+        ),
+        (
             {"cell": "gru", "inputs": [1], "weights": {"weight_ih": [[1.0]], "weight_hh": [[1.0]]}},
             InvalidInput,
             "must have 3 rows",
