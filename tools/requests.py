@@ -156,4 +156,13 @@ def run_trace_request(body: Any) -> Trace:
         if cell != "lstm":
             raise InvalidInput("'c0' (initial cell state) applies to the lstm cell only")
         c0 = _vector(body["c0"], "c0", H)
-    return forward(cell, X, weights, h0=h0, nonlinearity=nonlinearity, c0=c0)
+    # Finite inputs can still overflow (1e308 * 1e308); JSON has no NaN, so say so here.
+    with np.errstate(over="ignore", invalid="ignore"):
+        trace = forward(cell, X, weights, h0=h0, nonlinearity=nonlinearity, c0=c0)
+    computed = [trace.hs, trace.pre, trace.cs, trace.gates]
+    if not all(np.isfinite(a).all() for a in computed if a is not None):
+        raise LimitExceeded(
+            "the trace overflowed to infinity or NaN; use smaller inputs or weights "
+            "(|values| well below 1e150)"
+        )
+    return trace

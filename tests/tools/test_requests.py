@@ -90,6 +90,14 @@ def test_vector_inputs_and_relu():
             "'weights.weight_hh' must have 2 rows",
         ),
         (
+            {
+                "inputs": [[1e308, 1e308]],
+                "weights": {"weight_ih": [[1e308, -1e308]], "weight_hh": [[1]]},
+            },
+            LimitExceeded,
+            "overflowed",
+        ),
+        (
             {"cell": "gru", "inputs": [1], "weights": {"weight_ih": [[1.0]], "weight_hh": [[1.0]]}},
             InvalidInput,
             "must have 3 rows",
