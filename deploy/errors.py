@@ -70,9 +70,15 @@ def describe_validation(errors: Sequence[dict[str, Any]]) -> tuple[int, str, str
             parts.append(f"'{field}' is required; add it to the request")
         elif kind == "string_too_long":
             code = "limit_exceeded"
+            # Only a chat message can be split; an id or a query can only be shortened.
+            fix = (
+                "shorten it or split it into several messages"
+                if field == "message"
+                else "shorten it"
+            )
             parts.append(
                 f"'{field}' is too long: at most {ctx.get('max_length')} characters are "
-                "allowed; shorten it or split it into several messages"
+                f"allowed; {fix}"
             )
         elif kind == "string_too_short":
             parts.append(

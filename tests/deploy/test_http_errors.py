@@ -52,6 +52,12 @@ def test_message_over_4000_chars_is_422(fake_client):
     assert fake_client.post("/v1/chat", json={"message": "a" * 4000}).status_code == 200
 
 
+def test_too_long_non_message_fields_are_not_told_to_split(fake_client):
+    r = fake_client.get("/v1/search", params={"q": "a" * 1001})
+    msg = _error(r, 422, "limit_exceeded")
+    assert "'q'" in msg and "shorten it" in msg and "several messages" not in msg
+
+
 def test_body_over_64kb_is_413(fake_client):
     big = {"message": "hi", "padding": "x" * 70_000}
     msg = _error(fake_client.post("/v1/chat", json=big), 413, "request_too_large")
