@@ -93,6 +93,11 @@ def parse_weights(value: Any, cell: str, input_size: int) -> dict[str, np.ndarra
             "'weights' must be an object with weight_ih, weight_hh, bias_ih, bias_hh"
         )
     named = {k.removesuffix("_l0"): v for k, v in value.items()}  # torch state_dict names work too
+    if len(named) < len(value):
+        twice = sorted(k for k in named if k in value and f"{k}_l0" in value)[0]
+        raise InvalidInput(
+            f"'weights' gives both {twice!r} and '{twice}_l0'; send only one of them"
+        )
     unknown = sorted(set(named) - set(WEIGHT_FIELDS))
     if unknown:
         raise InvalidInput(f"unknown weight {unknown[0]!r}; allowed: {', '.join(WEIGHT_FIELDS)}")

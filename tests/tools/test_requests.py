@@ -75,6 +75,14 @@ def test_vector_inputs_and_relu():
         ),
         ({"inputs": [1], "weights": {"W": 1}}, InvalidInput, "unknown weight 'W'"),
         (
+            {
+                "inputs": [1],
+                "weights": {"weight_ih": [[0.5]], "weight_hh": [[0.8]], "weight_ih_l0": [[0.1]]},
+            },
+            InvalidInput,
+            "both 'weight_ih' and 'weight_ih_l0'",
+        ),
+        (
             {"inputs": [1], "weights": {"weight_ih": [[1.0], [2.0]], "weight_hh": [[1.0]]}},
             InvalidInput,
             "'weights.weight_ih' must have 1 rows",
