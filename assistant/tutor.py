@@ -128,7 +128,7 @@ class Tutor:
     def _events(self, session_id: str, text: str) -> Iterator[Event]:
         with self.sessions.locked(session_id):
             state = self.sessions.get_state(session_id) or {}
-            history = self.sessions.messages(session_id)[-HISTORY_MESSAGES:]
+            history = self.sessions.messages(session_id, limit=HISTORY_MESSAGES)
             ctx = TurnContext(session_id, text, state, self.sessions, history)
             messages: list[Any] = [
                 HumanMessage(m.content) if m.role == "user" else AIMessage(m.content)
