@@ -35,7 +35,9 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
 
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to bind (default TUTOR_HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="port (default TUTOR_PORT)")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="port (default TUTOR_PORT)")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API, the web widget and the Slack/Discord endpoints."""

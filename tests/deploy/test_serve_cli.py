@@ -24,6 +24,16 @@ def test_serve_runs_uvicorn_with_host_and_port(monkeypatch, tmp_path):
     assert "/v1/chat" in served.openapi()["paths"]
 
 
+def test_serve_rejects_a_port_out_of_range(monkeypatch, tmp_path):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["serve", "--port", "70000"])  # would bind 70000 % 65536
+    assert result.exit_code == 2 and "65535" in result.output and not calls
+
+
 def test_serve_help_lists_options():
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--host" in result.output and "--port" in result.output
