@@ -9,6 +9,7 @@ open/solved/revealed), so a client can draw the right buttons.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 
 from assistant.compose import split_sentences
 from assistant.state import TurnContext
+from assistant.tools import plot_png
 from assistant.types import Citation, Plot, TutorReply
 
 MAX_LLM_CITATIONS = 4
@@ -71,6 +73,12 @@ def _exercise(art: dict[str, Any], ctx: TurnContext) -> dict[str, Any] | None:
     return out
 
 
+def _plot(p: dict[str, Any]) -> Plot:
+    """A ``Plot`` of a plot artifact; its PNG is drawn only if a chat adapter asks for it."""
+    source = p.get("source")
+    return Plot(p["title"], p["svg"], png=functools.partial(plot_png, source) if source else None)
+
+
 def build_reply(session_id: str, new_messages: list[Any], ctx: TurnContext) -> TutorReply:
     """The ``TutorReply`` for one turn (``reply_html`` rendered here)."""
     from assistant.render import render_markdown
@@ -90,7 +98,7 @@ def build_reply(session_id: str, new_messages: list[Any], ctx: TurnContext) -> T
             trace = art["trace"]
         elif kind == "exercise":
             exercise = _exercise(art, ctx) or exercise
-        plots.extend(Plot(p["title"], p["svg"]) for p in art.get("plots", []))
+        plots.extend(_plot(p) for p in art.get("plots", []))
     return TutorReply(
         session_id=session_id,
         reply=text,

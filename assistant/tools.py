@@ -104,7 +104,13 @@ def _lab_trace(body_json: str) -> dict[str, Any]:
         "trace": trace.to_dict(),
         "table_md": trace_table_markdown(trace),
         "worked_md": worked_steps_markdown(trace),
-        "plots": [{"title": "Hidden state over time", "svg": hidden_heatmap_svg(trace)}],
+        "plots": [
+            {
+                "title": "Hidden state over time",
+                "svg": hidden_heatmap_svg(trace),
+                "source": {"plot": "hidden_heatmap", "trace_body": body},
+            }
+        ],
     }
 
 
@@ -120,9 +126,39 @@ def _lab_fade(steps: int) -> dict[str, Any]:
         "report": report.to_dict(),
         "summary_md": report.summary_markdown(),
         "plots": [
-            {"title": "How fast the first input is forgotten", "svg": fade_curve_svg(report)}
+            {
+                "title": "How fast the first input is forgotten",
+                "svg": fade_curve_svg(report),
+                "source": {"plot": "fade_curve", "steps": steps},
+            }
         ],
     }
+
+
+def plot_png(source: dict[str, Any]) -> bytes:
+    """The PNG of a plot artifact's ``source`` (what the SVG was drawn from), redrawn on demand.
+
+    Plot artifacts stay JSON-able: besides ``title`` and ``svg`` they carry ``source``
+    (``{"plot": "hidden_heatmap", "trace_body": ...}`` or ``{"plot": "fade_curve", "steps": n}``),
+    and only Slack and Discord, which do not show SVG, ask for the PNG.
+    """
+    return _plot_png(json.dumps(source, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=32)
+def _plot_png(source_json: str) -> bytes:
+    from tools.plots import fade_curve_png, hidden_heatmap_png
+
+    source = json.loads(source_json)
+    if source["plot"] == "hidden_heatmap":
+        from tools.requests import run_trace_request
+
+        return hidden_heatmap_png(run_trace_request(source["trace_body"]))
+    if source["plot"] == "fade_curve":
+        from tools.fade import memory_fade as fade
+
+        return fade_curve_png(fade(steps=int(source["steps"])))
+    raise ValueError(f"no PNG drawing for plot {source['plot']!r}")
 
 
 def make_tools(retriever: Any) -> list[BaseTool]:

@@ -6,6 +6,7 @@ An adapter turns a platform event into a ``ChatTurn``; the tutor answers with a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -31,8 +32,15 @@ class Citation:
 
 @dataclass(frozen=True)
 class Plot:
+    """A titled SVG picture; ``png`` (if set) draws the same picture as PNG bytes on demand.
+
+    Only chat apps that cannot show SVG (Slack, Discord) call ``png``, so the web path never
+    pays for it. It is not part of the API: ``TutorReply.to_dict()`` sends title and svg only.
+    """
+
     title: str
     svg: str
+    png: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -60,7 +68,7 @@ class TutorReply:
             "citations": [asdict(c) for c in self.citations],
             "trace": self.trace,
             "exercise": self.exercise,
-            "plots": [asdict(p) for p in self.plots],
+            "plots": [{"title": p.title, "svg": p.svg} for p in self.plots],
         }
 
 

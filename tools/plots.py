@@ -6,6 +6,8 @@ the first input's influence for rnn, lstm and gru on one log-scale axis, and
 matplotlib's object API on an Agg canvas created inside each function (no pyplot, no
 global backend, safe in threads), written as SVG with text kept as text
 (``svg.fonttype = none``) and long series thinned, so each picture stays under 60 KB.
+``hidden_heatmap_png``, ``fade_curve_png`` and ``gates_png`` draw the same figures as PNG
+bytes (about 700 px wide, under 150 KB) for Slack and Discord, which do not show SVG inline.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
     from tools.fade import FadeReport
 
+PNG_DPI = 110  # a 6.4-inch figure is ~700 px wide: sharp in Slack and Discord, well under 150 KB
 MAX_POINTS = 300  # per line
 MAX_CELLS = (64, 200)  # heatmap rows (units) x columns (steps)
 GATE_TITLES = {
@@ -56,6 +59,12 @@ def _svg(fig: Figure) -> str:
     return buf.getvalue()
 
 
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
 def _thin(n: int, most: int) -> np.ndarray:
     """Indices of at most ``most`` evenly spaced points out of n, always keeping the last."""
     if n <= most:
@@ -71,8 +80,7 @@ def _blocks(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return out / np.outer(np.diff(r_edges), np.diff(c_edges))
 
 
-def hidden_heatmap_svg(trace: Trace) -> str:
-    """A heatmap of every hidden unit h_t[j] (rows) over the steps t (columns)."""
+def _hidden_heatmap(trace: Trace) -> Figure:
     data = _blocks(trace.hs.T, *MAX_CELLS)  # (H', T')
     limit = max(1.0, float(np.abs(data).max())) if trace.nonlinearity == "relu" else 1.0
     fig = _figure(6.4, 3.2)
@@ -92,11 +100,20 @@ def hidden_heatmap_svg(trace: Trace) -> str:
     ax.set_ylabel("hidden unit")
     ax.locator_params(nbins=6, integer=True)
     fig.colorbar(image, ax=ax, label="value of h_t", shrink=0.9)
-    return _svg(fig)
+    return fig
 
 
-def fade_curve_svg(report: FadeReport) -> str:
-    """How much x_1 still moves h_t, for each cell, relative to step 1 (log scale)."""
+def hidden_heatmap_svg(trace: Trace) -> str:
+    """A heatmap of every hidden unit h_t[j] (rows) over the steps t (columns)."""
+    return _svg(_hidden_heatmap(trace))
+
+
+def hidden_heatmap_png(trace: Trace) -> bytes:
+    """The same heatmap as a PNG, for chat apps that do not show SVG (Slack, Discord)."""
+    return _png(_hidden_heatmap(trace))
+
+
+def _fade_curve(report: FadeReport) -> Figure:
     fig = _figure(6.4, 3.4)
     ax = fig.add_subplot()
     for c in report.cells:
@@ -119,11 +136,20 @@ def fade_curve_svg(report: FadeReport) -> str:
     ax.set_ylabel("influence of x_1 on h_t (step 1 = 1)")
     ax.legend(frameon=False)
     ax.grid(True, which="major", alpha=0.3)
-    return _svg(fig)
+    return fig
 
 
-def gates_svg(trace: Trace) -> str:
-    """Each gate of an LSTM or GRU over time: the mean over units, with the min-max band."""
+def fade_curve_svg(report: FadeReport) -> str:
+    """How much x_1 still moves h_t, for each cell, relative to step 1 (log scale)."""
+    return _svg(_fade_curve(report))
+
+
+def fade_curve_png(report: FadeReport) -> bytes:
+    """The same fade curve as a PNG, for chat apps that do not show SVG (Slack, Discord)."""
+    return _png(_fade_curve(report))
+
+
+def _gates(trace: Trace) -> Figure:
     names = GATE_NAMES[trace.cell]
     if not names:
         raise InvalidInput("gate plots need an lstm or gru trace; a plain rnn has no gates")
@@ -140,4 +166,14 @@ def gates_svg(trace: Trace) -> str:
         ax.locator_params(axis="y", nbins=3)
     axes[-1].set_xlabel("time step t (line: mean over units, band: smallest to largest)")
     fig.suptitle(f"{trace.cell.upper()} gates over time")
-    return _svg(fig)
+    return fig
+
+
+def gates_svg(trace: Trace) -> str:
+    """Each gate of an LSTM or GRU over time: the mean over units, with the min-max band."""
+    return _svg(_gates(trace))
+
+
+def gates_png(trace: Trace) -> bytes:
+    """The same gate plot as a PNG, for chat apps that do not show SVG (Slack, Discord)."""
+    return _png(_gates(trace))

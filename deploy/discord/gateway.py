@@ -74,7 +74,8 @@ def build_gateway_bot(settings: Settings, tutor: Any) -> Any:
         try:
             sid = session_id or await asyncio.to_thread(tutor.session_for, turns.CHANNEL, key)
             reply = await asyncio.to_thread(tutor.respond, turns.to_turn(sid, text))
-            payload, files = render_reply(reply, settings.public_url)
+            # render_reply draws the PNG plots: off the event loop
+            payload, files = await asyncio.to_thread(render_reply, reply, settings.public_url)
         except TutorError as exc:
             payload = render_error(exc.message)
         return to_send_kwargs(discord, payload, files)

@@ -70,7 +70,8 @@ class DiscordTutor:
             reply = await asyncio.to_thread(
                 self.tutor.respond, turns.to_turn(session_id, request.text)
             )
-            payload, files = render_reply(reply, self.settings.public_url)
+            # render_reply draws the PNG plots: off the event loop
+            payload, files = await asyncio.to_thread(render_reply, reply, self.settings.public_url)
         except TutorError as exc:
             payload = render_error(exc.message)
         except Exception:  # the edge: log it, tell the learner, keep serving

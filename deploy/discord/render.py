@@ -4,18 +4,20 @@ Discord renders most Markdown itself, so the reply only needs headings turned in
 bold lines, tables fenced as monospace and lesson links made absolute. The reply
 becomes one or more embeds (description <= 4,096 characters each, title <= 256),
 citations a "From the lesson" field of links, a trace a code-block table in its own
-embed, plots file attachments (SVG, as the tutor draws them), and an open exercise an
-action row of Hint / Give up / Next buttons (``custom_id`` ``rnn:<action>:<session>``).
+embed, plots file attachments (PNG, since Discord does not show SVG inline; SVG only for
+a plot that cannot draw a PNG), and an open exercise an action row of Hint / Give up /
+Next buttons (``custom_id`` ``rnn:<action>:<session>``).
 All embeds of one message share a 6,000-character budget: the reply text gives way
 first and ends with "…" and a note.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
-from assistant.types import Citation, TutorReply
+from assistant.types import Citation, Plot, TutorReply
 from deploy.chatkit.text import (
     ELLIPSIS,
     absolute_url,
@@ -26,6 +28,8 @@ from deploy.chatkit.text import (
     trace_table,
     truncate,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_CONTENT = 2000
 MAX_DESCRIPTION = 4096
@@ -152,10 +156,7 @@ def render_reply(reply: TutorReply, public_url: str = "") -> tuple[dict[str, Any
     payload: dict[str, Any] = {"embeds": [*embeds, *extra], "allowed_mentions": {"parse": []}}
     if reply.exercise is not None:
         payload["components"] = [exercise_row(reply.session_id, reply.exercise)]
-    files = [
-        (_filename(p.title, i), p.svg.encode("utf-8"), "image/svg+xml")
-        for i, p in enumerate(reply.plots)
-    ]
+    files = [_plot_file(p, i) for i, p in enumerate(reply.plots)]
     if files:
         payload["attachments"] = [
             {"id": i, "filename": name, "description": truncate(p.title, 1024)}
@@ -164,9 +165,20 @@ def render_reply(reply: TutorReply, public_url: str = "") -> tuple[dict[str, Any
     return payload, files
 
 
-def _filename(title: str, index: int) -> str:
+def _filename(title: str, index: int, ext: str = "svg") -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "plot"
-    return f"{index + 1}-{slug}.svg"
+    return f"{index + 1}-{slug}.{ext}"
+
+
+def _plot_file(plot: Plot, index: int) -> File:
+    """The plot as a PNG attachment (drawn here, so call ``render_reply`` off the event loop),
+    or as SVG when the plot has no PNG (or drawing it failed)."""
+    if plot.png is not None:
+        try:
+            return _filename(plot.title, index, "png"), plot.png(), "image/png"
+        except Exception:  # a picture is not worth losing the plot: send the SVG
+            log.exception("discord: PNG of plot %r failed; attaching the SVG", plot.title)
+    return _filename(plot.title, index), plot.svg.encode("utf-8"), "image/svg+xml"
 
 
 def render_error(message: str) -> dict[str, Any]:

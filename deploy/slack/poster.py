@@ -1,14 +1,16 @@
 """Sending a rendered reply to Slack: chat.postMessage in the thread, plots as files.
 
-Plots are uploaded with files_upload_v2 into the same thread. A workspace may not
-grant ``files:write`` (or an admin may forbid uploads); then the upload is skipped
-with a log line and the text reply still stands. A ``/rnn`` command is first posted as
+Plots are uploaded with files_upload_v2 into the same thread, as PNG (Slack does not
+show SVG inline; the PNG is drawn in a worker thread), or as SVG when a plot has no PNG
+or drawing it failed. A workspace may not grant ``files:write`` (or an admin may forbid
+uploads); then the upload is skipped with a log line and the text reply still stands. A ``/rnn`` command is first posted as
 a short header message whose thread carries the answer; where the bot has not joined
 the channel, the answer goes through the command's ``response_url`` (``respond()``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -32,21 +34,32 @@ UPLOAD_REFUSED = {
 NOT_A_MEMBER = {"not_in_channel", "channel_not_found"}
 
 
-def _filename(title: str) -> str:
+def _filename(title: str, ext: str = "svg") -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60]
-    return f"{slug or 'plot'}.svg"
+    return f"{slug or 'plot'}.{ext}"
+
+
+async def plot_file(plot: Plot) -> tuple[str, bytes]:
+    """(filename, content) to upload: the PNG when the plot can draw one, else the SVG."""
+    if plot.png is not None:
+        try:
+            return _filename(plot.title, "png"), await asyncio.to_thread(plot.png)
+        except Exception:  # a picture is not worth losing the plot: send the SVG
+            log.exception("slack: PNG of plot %r failed; uploading the SVG", plot.title)
+    return _filename(plot.title), plot.svg.encode("utf-8")
 
 
 async def upload_plot(
     client: AsyncWebClient, channel: str, thread_ts: str | None, plot: Plot
 ) -> bool:
     """Upload one plot into the thread; False (and a log line) when the token may not upload."""
+    filename, content = await plot_file(plot)
     try:
         await client.files_upload_v2(
             channel=channel,
             thread_ts=thread_ts,
-            content=plot.svg.encode("utf-8"),
-            filename=_filename(plot.title),
+            content=content,
+            filename=filename,
             title=plot.title,
         )
     except SlackApiError as exc:

@@ -54,6 +54,28 @@ def test_trace_from_the_message_matches_the_lab(tutor):
     assert "<table>" in reply.reply_html
 
 
+def test_plots_draw_a_png_only_on_demand_and_the_api_body_stays_svg(tutor, monkeypatch):
+    import tools.plots
+
+    drawn = []
+    real = tools.plots.hidden_heatmap_png
+    monkeypatch.setattr(
+        tools.plots, "hidden_heatmap_png", lambda trace: drawn.append(trace) or real(trace)
+    )
+    session = tutor.new_session("api")
+    reply = ask(tutor, session, "trace inputs 1, -1, 0.5, 0.25, input weight 0.7")
+    (plot,) = reply.plots
+    body = reply.to_dict()
+    assert body["plots"] == [{"title": "Hidden state over time", "svg": plot.svg}]
+    assert list(json.loads(json.dumps(body))["plots"][0]) == ["title", "svg"]  # no png key
+    assert drawn == []  # the API/web path never draws the PNG
+    png = plot.png()
+    assert png.startswith(b"\x89PNG") and len(png) < 150_000
+    assert [round(h, 12) for h in drawn[0].hs[:, 0]] == [
+        round(s["h"][0], 12) for s in reply.trace["steps"]
+    ]
+
+
 def test_trace_parses_cell_hidden_size_and_bias(tutor):
     session = tutor.new_session("api")
     reply = ask(
@@ -106,6 +128,10 @@ def test_why_forget_shows_live_numbers_and_the_plot(tutor):
     assert f"**{rnn} steps**" in reply.reply and f"after **{lstm}**" in reply.reply
     assert any("Where memory fades" in c.section for c in reply.citations)
     assert [p.title for p in reply.plots] == ["How fast the first input is forgotten"]
+    assert reply.plots[0].png().startswith(b"\x89PNG")
+    assert reply.to_dict()["plots"] == [
+        {"title": "How fast the first input is forgotten", "svg": reply.plots[0].svg}
+    ]
 
 
 def test_exercise_graded_and_answer_withheld_until_give_up(tutor):

@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl, urlsplit
 from assistant.types import ChatTurn, Citation, Plot, TutorReply
 from core.errors import InvalidInput, SessionNotFound
 
+FAKE_PNG = b"\x89PNG\r\n\x1a\n fake trace plot"  # the scripted trace plot's PNG
+
 
 @dataclass
 class Call:
@@ -198,7 +200,9 @@ def scripted_reply(session_id: str, text: str) -> TutorReply:
         ]
         trace = {"cell": "rnn", "hidden_size": 1, "input_size": 1, "weights": {}, "steps": steps}
         plot = Plot(
-            "Hidden state over time", "<svg xmlns='http://www.w3.org/2000/svg'><rect/></svg>"
+            "Hidden state over time",
+            "<svg xmlns='http://www.w3.org/2000/svg'><rect/></svg>",
+            png=lambda: FAKE_PNG,
         )
         return TutorReply(
             session_id,

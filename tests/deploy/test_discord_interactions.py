@@ -15,7 +15,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from core.settings import Settings
-from tests.deploy.fake_platforms import FakePlatform, ScriptedTutor, adapter_app
+from tests.deploy.fake_platforms import FAKE_PNG, FakePlatform, ScriptedTutor, adapter_app
 
 pytestmark = pytest.mark.anyio
 KEY = SigningKey.generate()
@@ -148,11 +148,11 @@ async def test_trace_follow_up_has_a_table_and_the_plot_attached(tmp_path, disco
     assert follow.headers["Content-Type"].startswith("multipart/form-data")
     payload = json.loads(follow.body["payload_json"][1])
     filename, content = follow.body["files[0]"]
-    assert filename == "1-hidden-state-over-time.svg" and content.startswith(b"<svg")
+    assert filename == "1-hidden-state-over-time.png" and content == FAKE_PNG
     assert payload["attachments"] == [
         {
             "id": 0,
-            "filename": "1-hidden-state-over-time.svg",
+            "filename": "1-hidden-state-over-time.png",
             "description": "Hidden state over time",
         }
     ]

@@ -117,8 +117,28 @@ def test_trace_embed_is_a_code_block_table():
     assert payload["embeds"][0]["title"] == "Worked steps"
 
 
+def test_plots_are_attached_as_png_when_they_can_draw_one(caplog):
+    def broken() -> bytes:
+        raise RuntimeError("no fonts")
+
+    plots = [
+        Plot("Memory fade", "<svg/>", png=lambda: b"\x89PNG fade"),
+        Plot("Hidden state over time", "<svg>h</svg>", png=broken),
+    ]
+    payload, files = render_reply(TutorReply("s1", "Memory fades.", "", [], plots=plots), PUBLIC)
+    assert files == [
+        ("1-memory-fade.png", b"\x89PNG fade", "image/png"),
+        ("2-hidden-state-over-time.svg", b"<svg>h</svg>", "image/svg+xml"),  # fallback
+    ]
+    assert [a["filename"] for a in payload["attachments"]] == [
+        "1-memory-fade.png",
+        "2-hidden-state-over-time.svg",
+    ]
+    assert "PNG of plot 'Hidden state over time' failed" in caplog.text
+
+
 def test_plots_become_attachments_and_exercises_buttons():
-    payload, files = render_reply(KINDS["fade"], PUBLIC)
+    payload, files = render_reply(KINDS["fade"], PUBLIC)  # a plot without a PNG: the SVG
     assert files == [("1-fade-curve.svg", b"<svg/>", "image/svg+xml")]
     assert payload["attachments"] == [
         {"id": 0, "filename": "1-fade-curve.svg", "description": "Fade curve"}

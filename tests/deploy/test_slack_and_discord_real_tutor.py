@@ -106,6 +106,11 @@ async def test_slack_mention_gets_a_cited_answer_and_the_fade_plot(client, platf
     ).status_code == 200
     (post,) = await platform.wait_for("/chat.postMessage", timeout=60)
     await platform.wait_for("/files.completeUploadExternal", timeout=60)
+    (ask,) = platform.find("/files.getUploadURLExternal")
+    assert ask.body["filename"] == "how-fast-the-first-input-is-forgotten.png"
+    (upload,) = platform.find("/upload/F1")
+    assert upload.raw.startswith(b"\x89PNG") and len(upload.raw) < 150_000
+    assert int(ask.body["length"]) == len(upload.raw)
     assert post.body["thread_ts"] == "1700000100.000100"
     blocks = post.body["blocks"]
     assert blocks[0]["type"] == "section" and "forget" in blocks[0]["text"]["text"]
@@ -180,7 +185,10 @@ async def test_discord_trace_has_the_real_numbers(client, platform):
     trace = [e for e in payload["embeds"] if e.get("title") == "Trace"][0]["description"]
     rows = [line.split() for line in trace.splitlines()[3:6]]
     assert rows == [["1", "+1.000", "+0.462"], ["2", "+0.000", "+0.354"], ["3", "+0.000", "+0.276"]]
-    assert follow.body["files[0]"][1].lstrip().startswith(b"<")
+    filename, content = follow.body["files[0]"]
+    assert filename == "1-hidden-state-over-time.png"
+    assert content.startswith(b"\x89PNG") and len(content) < 150_000
+    assert payload["attachments"][0]["filename"] == "1-hidden-state-over-time.png"
     assert (
         sum(len(e.get("description", "")) + len(e.get("title", "")) for e in payload["embeds"])
         <= 6000

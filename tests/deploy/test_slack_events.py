@@ -17,7 +17,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from core.settings import Settings
-from tests.deploy.fake_platforms import FakePlatform, ScriptedTutor, adapter_app
+from tests.deploy.fake_platforms import FAKE_PNG, FakePlatform, ScriptedTutor, adapter_app
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 pytestmark = pytest.mark.anyio
@@ -234,7 +234,10 @@ async def test_plots_are_uploaded_into_the_thread_or_skipped_without_scope(tmp_p
         await slack_api.wait_for("/files.getUploadURLExternal", count=2)
         await slack_api.wait_for("/chat.postMessage", count=2)
     (upload,) = slack_api.find("/upload/F1")
-    assert upload.raw.startswith(b"<svg")
+    assert upload.raw == FAKE_PNG  # Slack shows PNG inline, not SVG
+    ask = slack_api.find("/files.getUploadURLExternal")[0].body
+    assert ask["filename"] == "hidden-state-over-time.png"
+    assert int(ask["length"]) == len(FAKE_PNG)
     assert complete.body["thread_ts"] == "1700000001.000100"
     assert complete.body["channel_id"] == "C9"
     assert json.loads(complete.body["files"]) == [{"id": "F1", "title": "Hidden state over time"}]

@@ -170,3 +170,40 @@ def test_errors_and_help():
     assert block["text"]["text"].startswith(":warning: Unknown session 'abc'")
     assert len(block["text"]["text"]) <= MAX_SECTION and block["text"]["text"].endswith("…")
     assert "/rnn quiz" in render_help()["blocks"][0]["text"]["text"]
+
+
+class UploadRecorder:
+    def __init__(self) -> None:
+        self.uploads: list[dict] = []
+
+    async def files_upload_v2(self, **kwargs):
+        self.uploads.append(kwargs)
+
+
+def test_plots_are_uploaded_as_png_and_as_svg_only_without_one(caplog):
+    import asyncio
+
+    from deploy.slack.poster import upload_plot
+
+    def broken() -> bytes:
+        raise RuntimeError("no fonts")
+
+    client = UploadRecorder()
+    plots = [
+        Plot("Memory fade", "<svg/>", png=lambda: b"\x89PNG fade"),
+        Plot("Hidden state", "<svg>h</svg>"),
+        Plot("Gates", "<svg>g</svg>", png=broken),
+    ]
+
+    async def upload_all() -> None:
+        for plot in plots:
+            assert await upload_plot(client, "C1", "1.2", plot)
+
+    asyncio.run(upload_all())
+    assert [(u["filename"], u["content"], u["title"]) for u in client.uploads] == [
+        ("memory-fade.png", b"\x89PNG fade", "Memory fade"),
+        ("hidden-state.svg", b"<svg>h</svg>", "Hidden state"),
+        ("gates.svg", b"<svg>g</svg>", "Gates"),
+    ]
+    assert all(u["channel"] == "C1" and u["thread_ts"] == "1.2" for u in client.uploads)
+    assert "PNG of plot 'Gates' failed" in caplog.text

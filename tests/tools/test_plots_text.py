@@ -1,4 +1,4 @@
-"""SVG plots (valid, small, titled) and the Markdown renderings of traces."""
+"""SVG and PNG plots (valid, small, titled) and the Markdown renderings of traces."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ import pytest
 
 from core.errors import InvalidInput
 from tools.fade import memory_fade
-from tools.plots import fade_curve_svg, gates_svg, hidden_heatmap_svg
+from tools.plots import (
+    fade_curve_png,
+    fade_curve_svg,
+    gates_png,
+    gates_svg,
+    hidden_heatmap_png,
+    hidden_heatmap_svg,
+)
 from tools.requests import run_trace_request
 from tools.text import trace_table_markdown, worked_steps_markdown
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 LIMIT = 60_000
+PNG_LIMIT = 150_000
 
 
 def _texts(svg: str) -> str:
@@ -63,6 +71,39 @@ def test_fade_curve_is_valid_and_labelled():
 def test_plots_are_deterministic():
     trace = run_trace_request({"cell": "gru", "inputs": [1, 2, 3], "hidden_size": 2})
     assert gates_svg(trace) == gates_svg(trace)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png[12:16] == b"IHDR"
+    assert len(png) < PNG_LIMIT
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_every_plot_also_draws_a_small_readable_png(big_lstm):
+    small = run_trace_request({"inputs": [0.5, -1, 0.25, 1], "hidden_size": 3})
+    gru = run_trace_request({"cell": "gru", "inputs": [0.5, -1, 0.25], "hidden_size": 2})
+    pngs = [
+        hidden_heatmap_png(small),
+        hidden_heatmap_png(big_lstm),
+        gates_png(big_lstm),
+        gates_png(gru),
+        fade_curve_png(memory_fade()),
+        fade_curve_png(memory_fade(steps=2000, hidden_size=16)),
+    ]
+    for png in pngs:
+        width, height = _png_size(png)
+        assert 600 <= width <= 800 and 300 <= height <= 1000  # ~700 px wide at 110 dpi
+    assert gates_png(gru) == pngs[3]  # deterministic, like the SVG
+    with pytest.raises(InvalidInput, match="no gates"):
+        gates_png(run_trace_request({"inputs": [1.0]}))
+
+
+def test_png_does_not_change_the_svg():
+    trace = run_trace_request({"cell": "lstm", "inputs": [1, -1, 0.5], "hidden_size": 2})
+    before = hidden_heatmap_svg(trace), gates_svg(trace)
+    hidden_heatmap_png(trace), gates_png(trace)
+    assert (hidden_heatmap_svg(trace), gates_svg(trace)) == before
+    assert "<svg" in before[0] and "PNG" not in before[1][:100]
 
 
 def test_trace_table_has_four_decimals_and_elides_long_traces():
