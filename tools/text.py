@@ -165,7 +165,15 @@ def fade_summary_markdown(report: FadeReport) -> str:
                 "grow; once tanh saturates the slope collapses and it shrinks again."
             )
         else:
-            para += f": about {factor:.2f} per step, so the influence shrinks geometrically."
+            # The measured average shrink per step, so the sentence agrees with the
+            # half-life and 10 % columns (the radius × slope product is only the long-run rate).
+            n = min(rnn.tenth_step or T, T)
+            kept = rnn.influence[n - 1] ** (1.0 / (n - 1)) if n > 1 else 1.0
+            para += (
+                f". Measured over the first {n} steps, the influence kept on average "
+                f"{kept:.2f} of itself per step, and a product of such factors shrinks "
+                f"geometrically (radius × slope, {factor:.2f}, is the long-run rate)."
+            )
     if any(c.mean_keep_gate is not None for c in report.cells):
         para += (
             " Gated cells keep a share of the old state directly (the LSTM's forget gate f, "

@@ -143,3 +143,19 @@ def test_relu_explodes_without_bound():
 def test_argument_types_and_ranges(kwargs, words):
     with pytest.raises(InvalidInput, match=words):
         memory_fade(**kwargs)
+
+
+def test_summary_per_step_factor_agrees_with_the_half_life_and_tenth_step():
+    import re
+
+    report = memory_fade()
+    rnn = next(c for c in report.cells if c.cell == "rnn")
+    text = report.summary_markdown()
+    n, kept = re.search(
+        r"first (\d+) steps, the influence kept on average ([0-9.]+)", text
+    ).groups()
+    n, kept = int(n), float(kept)
+    assert n == rnn.tenth_step
+    # kept ** (n - 1) reproduces the measured influence at step n (to the printed precision)
+    assert abs(kept ** (n - 1) - rnn.influence[n - 1]) < 0.02
+    assert rnn.influence[n - 1] < 0.1 <= rnn.influence[n - 2]
