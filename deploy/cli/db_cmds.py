@@ -10,7 +10,6 @@ instances at once; ``status`` prints which database is used and its schema versi
 from __future__ import annotations
 
 import contextlib
-import csv
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +21,6 @@ from core.settings import get_settings
 from deploy.cli.common import cli_errors
 
 console = Console()
-EXPORT_FIELDS = ["session_id", "channel", "seq", "role", "content", "created_at", "rating"]
 
 
 def _safe_url(url: str) -> str:
@@ -82,6 +80,7 @@ def export_cmd(
 ) -> None:
     """Export every stored message (with its feedback rating) as CSV."""
     from assistant.store import make_session_store
+    from assistant.store.export import write_csv
 
     with cli_errors(), contextlib.ExitStack() as stack:
         store = make_session_store(get_settings())
@@ -89,12 +88,7 @@ def export_cmd(
         handle = sys.stdout
         if out != "-":
             handle = stack.enter_context(Path(out).open("w", newline="", encoding="utf-8"))
-        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
-        writer.writeheader()
-        count = 0
-        for row in store.export_rows():
-            writer.writerow(row)
-            count += 1
+        count = write_csv(store.export_rows(), handle)
         if out != "-":
             console.print(f"wrote {count} messages to {out}", highlight=False)
 

@@ -9,7 +9,6 @@ skill and learner feedback; the export is every stored message as CSV.
 
 from __future__ import annotations
 
-import csv
 import hmac
 import html
 import io
@@ -21,6 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from assistant.store.export import write_csv
 from core.errors import TutorError, Unauthorized
 from deploy.deps import SessionsDep, SettingsDep
 from deploy.routes.pages import STATIC
@@ -28,7 +28,6 @@ from deploy.routes.pages import STATIC
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
 SESSIONS_SHOWN = 30
-EXPORT_FIELDS = ["session_id", "channel", "seq", "role", "content", "created_at", "rating"]
 
 
 class AdminDisabled(TutorError):
@@ -121,10 +120,7 @@ def _admin_html(store: Any, token_query: str) -> str:
 
 def _export_csv(store: Any) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    for row in store.export_rows():
-        writer.writerow(row)
+    write_csv(store.export_rows(), buffer)
     return buffer.getvalue()
 
 

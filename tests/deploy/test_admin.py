@@ -55,3 +55,18 @@ def test_admin_page_and_export(real_parts):
         mine = [r for r in rows if r["session_id"] == body["session_id"]]
         assert [r["role"] for r in mine] == ["user", "assistant", "user", "assistant"]
         assert mine[1]["rating"] == "up"
+
+
+def test_export_neutralises_spreadsheet_formulas(real_parts):
+    with TestClient(real_app(real_parts, admin_token=TOKEN)) as client:
+        sid = client.post("/v1/chat", json={"message": '=HYPERLINK("http://evil","x")'}).json()[
+            "session_id"
+        ]
+        client.post("/v1/chat", json={"message": "-0.5, 0.3", "session_id": sid})
+        export = client.get("/admin/export.csv", headers={"Authorization": f"Bearer {TOKEN}"})
+        rows = [r for r in csv.DictReader(io.StringIO(export.text)) if r["session_id"] == sid]
+        learner = [r["content"] for r in rows if r["role"] == "user"]
+        assert learner == ['\'=HYPERLINK("http://evil","x")', "'-0.5, 0.3"]
+        # the stored history itself is unchanged
+        history = client.get(f"/v1/sessions/{sid}/messages").json()["messages"]
+        assert history[0]["content"].startswith("=HYPERLINK")
