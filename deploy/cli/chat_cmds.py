@@ -77,7 +77,8 @@ def ask(
         tutor = _tutor()
         reply = tutor.respond(ChatTurn(session, message, "cli"))
         if as_json:
-            typer.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
+            body = {**reply.to_dict(), "message_index": reply.message_index}  # as POST /v1/chat
+            typer.echo(json.dumps(body, ensure_ascii=False))
             return
         _show(reply)
         err_console.print(f"[dim]session: {reply.session_id} (continue with --session)[/]")

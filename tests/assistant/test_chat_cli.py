@@ -29,6 +29,7 @@ def test_ask_json_prints_the_chat_body_and_continues_a_session(cli):
     assert first.exit_code == 0, first.output
     body = json.loads(first.stdout)
     assert body["exercise"]["status"] == "open" and body["reply_html"]
+    assert body["message_index"] == 1  # the stored assistant message, as in POST /v1/chat
     second = cli.invoke(app, ["ask", "hint", "--session", body["session_id"], "--json"])
     assert json.loads(second.stdout)["session_id"] == body["session_id"]
     assert "Hint 1 of 4" in json.loads(second.stdout)["reply"]
