@@ -70,6 +70,37 @@ def session_for(engine: Engine, channel: str, external_key: str) -> str:
     raise InvalidInput(f"Could not create a session for external key {external_key!r}.")
 
 
+def find_session(engine: Engine, channel: str, external_key: str) -> str | None:
+    """The session bound to ``external_key`` in ``channel``, or None (never creates one)."""
+    _check_channel(channel)
+    _check_external_key(external_key)
+    with read_tx(engine) as conn:
+        return conn.execute(
+            sa.select(sessions.c.id).where(
+                (sessions.c.channel == channel) & (sessions.c.external_key == external_key)
+            )
+        ).scalar()
+
+
+def rebind(engine: Engine, session_id: str, channel: str, external_key: str) -> bool:
+    """Move ``session_id``'s external key to ``external_key``; False when another session
+    of the channel already holds that key (the session keeps its old key then)."""
+    _check_channel(channel)
+    _check_external_key(external_key)
+    try:
+        with write_tx(engine) as conn:
+            done = conn.execute(
+                sa.update(sessions)
+                .where((sessions.c.id == session_id) & (sessions.c.channel == channel))
+                .values(external_key=external_key)
+            ).rowcount
+    except sa.exc.IntegrityError:
+        return False
+    if not done:
+        raise SessionNotFound(f"Session {session_id!r} of channel {channel!r} does not exist.")
+    return True
+
+
 def exists(engine: Engine, session_id: str) -> bool:
     if not isinstance(session_id, str) or not session_id:
         return False

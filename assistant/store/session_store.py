@@ -46,6 +46,15 @@ class SessionStore:
         channel+user), created on first use. Race-safe across threads and processes."""
         return history.session_for(self.engine, channel, external_key)
 
+    def find_session(self, channel: str, external_key: str) -> str | None:
+        """The session bound to ``external_key`` in ``channel``, or None (creates nothing)."""
+        return history.find_session(self.engine, channel, external_key)
+
+    def rebind_key(self, session_id: str, channel: str, external_key: str) -> bool:
+        """Bind ``session_id`` to a new external key (e.g. a conversation's latest
+        fingerprint); False if another session holds it already."""
+        return history.rebind(self.engine, session_id, channel, external_key)
+
     def exists(self, session_id: str) -> bool:
         """Whether ``session_id`` names a stored session."""
         return history.exists(self.engine, session_id)

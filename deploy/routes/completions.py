@@ -1,21 +1,26 @@
 """OpenAI-compatible ``POST /v1/chat/completions`` and ``GET /v1/models``.
 
-The last ``user`` message is the turn; earlier messages are ignored because the tutor
-keeps the conversation itself. The request's ``user`` field selects a persistent
-session (``tutor.session_for("openai", user)``); without it every request is a fresh
+The last ``user`` message is the turn; earlier messages are not replayed because the
+tutor keeps the conversation itself. The request's ``user`` field selects a persistent
+session (``tutor.session_for("openai", user)``). Most clients send no ``user`` but
+resend the whole dialogue each time: then the dialogue before the last user message
+(and the client's address) is fingerprinted, and after each reply the session is bound
+to the fingerprint of the dialogue the client will send next, so an open quiz, its hint
+ladder and the history carry on. A dialogue the tutor has not seen starts a new
 session. ``stream: true`` answers with ``chat.completion.chunk`` events carrying
 ``choices[0].delta`` and a final ``data: [DONE]``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -51,6 +56,42 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
     if isinstance(content, list):
         return "".join(p.get("text", "") for p in content if p.get("type") == "text")
     return content or ""
+
+
+def dialogue_before_turn(body: CompletionRequest) -> list[list[str]]:
+    """The user/assistant messages before the last user message, as [role, text] pairs."""
+    last = max(i for i, m in enumerate(body.messages) if m.role == "user")
+    return [
+        [m.role, _text(m.content).strip()]
+        for m in body.messages[:last]
+        if m.role in ("user", "assistant")
+    ]
+
+
+def fingerprint(client: str, dialogue: list[list[str]]) -> str:
+    """A session key for a stateless client's conversation so far."""
+    canon = json.dumps([client, dialogue], ensure_ascii=False, separators=(",", ":"))
+    return "dialogue:" + hashlib.sha256(canon.encode()).hexdigest()
+
+
+class DialogueSessions:
+    """Finds and re-keys the session of a client that sends no ``user`` field."""
+
+    def __init__(self, store: Any, body: CompletionRequest, request: Request, text: str):
+        self.store = store
+        self.client = request.client.host if request.client else ""
+        self.dialogue = dialogue_before_turn(body)
+        self.text = text
+
+    def find(self) -> str | None:
+        if not self.dialogue:
+            return None  # a first message: a new session
+        return self.store.find_session("openai", fingerprint(self.client, self.dialogue))
+
+    def advance(self, session_id: str, content: str) -> None:
+        """Bind the session to the dialogue the client will send with its next message."""
+        nxt = [*self.dialogue, ["user", self.text], ["assistant", content.strip()]]
+        self.store.rebind_key(session_id, "openai", fingerprint(self.client, nxt))
 
 
 def last_user_text(body: CompletionRequest) -> str:
@@ -90,7 +131,11 @@ def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None) 
 
 
 async def _stream_chunks(
-    events: Iterator[tuple[str, Any]], cid: str, model: str, services: Any
+    events: Iterator[tuple[str, Any]],
+    cid: str,
+    model: str,
+    services: Any,
+    dialogue: DialogueSessions | None = None,
 ) -> AsyncIterator[bytes]:
     created = int(time.time())
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""}, None)
@@ -104,6 +149,9 @@ async def _stream_chunks(
                 _, intent = await run_in_threadpool(reply_record, services.sessions, data)
                 services.metrics.count_turn(intent)
                 full = with_sources(data)
+                if dialogue is not None:  # what the client will have assembled from the deltas
+                    shown = full if full.startswith(sent) else sent
+                    await run_in_threadpool(dialogue.advance, data["session_id"], shown)
                 if full.startswith(sent) and len(full) > len(sent):
                     yield _chunk(cid, created, model, {"content": full[len(sent) :]}, None)
     except TutorError as exc:
@@ -116,13 +164,18 @@ async def _stream_chunks(
 
 @router.post("/v1/chat/completions", dependencies=[RateLimitDep], response_model=None)
 async def completions(
-    body: CompletionRequest, tutor: TutorDep, services: ServicesDep
+    body: CompletionRequest, request: Request, tutor: TutorDep, services: ServicesDep
 ) -> dict[str, Any] | StreamingResponse:
     """OpenAI-compatible chat completion (``stream`` true or false) answered by the tutor."""
     text = last_user_text(body)
     session_id = None
+    dialogue = None
     if body.user:
         session_id = await run_in_threadpool(tutor.session_for, "openai", body.user)
+    else:
+        dialogue = DialogueSessions(services.sessions, body, request, text)
+        session_id = await run_in_threadpool(dialogue.find)
+    if session_id is not None:
         await limit_session(services, session_id)
     turn = ChatTurn(session_id, text, "openai")
     cid = f"chatcmpl-{uuid.uuid4().hex}"
@@ -130,7 +183,7 @@ async def completions(
     if body.stream:
         events = iter(await run_in_threadpool(tutor.stream, turn))  # validates: DB access
         return StreamingResponse(
-            _stream_chunks(events, cid, model, services),
+            _stream_chunks(events, cid, model, services, dialogue),
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )
@@ -138,6 +191,8 @@ async def completions(
     services.metrics.count_turn(getattr(reply, "intent", "") or "openai")
     data = reply.to_dict()
     content = with_sources(data)
+    if dialogue is not None:
+        await run_in_threadpool(dialogue.advance, data["session_id"], content)
     prompt_tokens = sum(len(_text(m.content).split()) for m in body.messages)
     completion_tokens = len(content.split())
     return {

@@ -70,7 +70,7 @@ def test_user_field_keeps_one_session(client, real_parts):
     first = client.chat.completions.create(
         model="rnn-tutor", user=user, messages=[{"role": "user", "content": "quiz me"}]
     )
-    assert "exercise" in first.choices[0].message.content.lower()
+    assert "trace the memory" in first.choices[0].message.content.lower()
     client.chat.completions.create(
         model="rnn-tutor", user=user, messages=[{"role": "user", "content": "hint"}]
     )
@@ -115,3 +115,35 @@ def test_client_leaving_mid_stream_frees_the_session(server):
         m["role"] for m in httpx.get(f"{server}/v1/sessions/{sid}/messages").json()["messages"]
     ]
     assert roles[:2] == ["user", "assistant"] and roles[-2:] == ["user", "assistant"]
+
+
+def _dialogue_turn(client, messages, stream=False):
+    if not stream:
+        reply = client.chat.completions.create(model="rnn-tutor", messages=messages)
+        return reply.choices[0].message.content
+    chunks = client.chat.completions.create(model="rnn-tutor", messages=messages, stream=True)
+    return "".join(c.choices[0].delta.content or "" for c in chunks)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_client_without_user_continues_its_quiz_by_resending_the_dialogue(client, stream):
+    """Most OpenAI clients keep the history themselves and send no ``user``: the tutor
+    recognises the dialogue and continues the same session (open exercise, hint ladder)."""
+    messages = [{"role": "user", "content": "quiz me"}]
+    quiz = _dialogue_turn(client, messages, stream)
+    assert "trace the memory" in quiz.lower()
+    messages += [{"role": "assistant", "content": quiz}, {"role": "user", "content": "hint"}]
+    hint = _dialogue_turn(client, messages, stream)
+    assert "Hint 1 of 4" in hint
+    messages += [{"role": "assistant", "content": hint}, {"role": "user", "content": "hint"}]
+    assert "Hint 2 of 4" in _dialogue_turn(client, messages, stream)
+
+
+def test_an_unknown_or_edited_dialogue_starts_a_new_session(client):
+    quiz = _dialogue_turn(client, [{"role": "user", "content": "quiz me"}])
+    edited = [
+        {"role": "user", "content": "quiz me"},
+        {"role": "assistant", "content": quiz + " (edited by the client)"},
+        {"role": "user", "content": "hint"},
+    ]
+    assert "Hint 1 of 4" not in _dialogue_turn(client, edited)
