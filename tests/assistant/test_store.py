@@ -210,3 +210,23 @@ def test_ping_reports_whether_the_database_answers(store_url):
     store.close()
     broken = SessionStore(make_engine("postgresql://nobody@127.0.0.1:1/none"), create_schema=False)
     assert broken.ping() is False
+
+
+def test_a_session_can_move_to_a_new_external_key(store_url):
+    store = make_session_store_from_url(store_url)
+    try:
+        sid = store.create_session("openai", "dialogue:one")
+        other = store.create_session("openai", "dialogue:taken")
+        assert store.find_session("openai", "dialogue:one") == sid
+        assert store.find_session("openai", "dialogue:unknown") is None
+        assert store.rebind_key(sid, "openai", "dialogue:two")
+        assert store.find_session("openai", "dialogue:one") is None
+        assert store.find_session("openai", "dialogue:two") == sid
+        # a key held by another session is refused, and both sessions keep theirs
+        assert not store.rebind_key(sid, "openai", "dialogue:taken")
+        assert store.find_session("openai", "dialogue:taken") == other
+        assert store.find_session("openai", "dialogue:two") == sid
+        with pytest.raises(SessionNotFound):
+            store.rebind_key("no-such-session", "openai", "dialogue:three")
+    finally:
+        store.close()
