@@ -45,6 +45,7 @@ class Composition:
     citations: list[dict[str, Any]] = field(default_factory=list)  # source, section, quote, url
     top_section: str = ""
     sentences: list[str] = field(default_factory=list)  # the quoted sentences, in reply order
+    relevance: float = 0.0  # the best candidate's cosine similarity to the question
 
 
 def short_section(section: str) -> str:
@@ -190,7 +191,9 @@ class Composer:
                 break
             chosen.append(pick)
         chosen.sort(key=lambda j: self._order_key(*candidates[j]))
-        return self._write(chosen, candidates, passages)
+        comp = self._write(chosen, candidates, passages)
+        comp.relevance = float(rel.max())
+        return comp
 
     def _write(
         self,

@@ -102,6 +102,22 @@ MORE_NO_TOPIC = (
     "More about what? Ask me something first, e.g. *what is the hidden state?* or *why do "
     "RNNs forget?*, and then say **tell me more** to go deeper."
 )
+DEFINITION_PARAGRAPH = "{definition} *(see {link})*"
+NOT_COVERED = (
+    "The lesson doesn't cover that directly, so I won't guess. The closest part is "
+    "{link}; here is what it says:"
+)
+NOT_COVERED_SUGGEST = (
+    "What the lesson does cover: {topics}. Ask about any of these, or say **quiz me**."
+)
+COVERED_TOPICS = (
+    "the hidden state and its update rule, weight sharing, backpropagation through time, "
+    "vanishing and exploding gradients, gradient clipping, and LSTM and GRU gates"
+)
+SIMPLER_INTRO = "Here it is in plain words:"
+SIMPLER_TERM = "**{term}** is {definition}"
+SIMPLER_PIECE = "{text} *(see {link})*"
+SIMPLER_OUTRO = "Say **tell me more** for the full explanation, with the math."
 SOURCES_LINE = "**Sources:** {sources}"
 CHECK_QUESTION = "**Check your understanding:** {question}"
 
@@ -153,11 +169,11 @@ TRACE_TABLE = "**The whole trace:**\n\n{table}"
 TRACE_OUTRO = "Notice how the memory of the first input shrinks at each step once the input is 0."
 
 EXERCISE_OPEN = (
-    "**Trace the memory** (exercise `{exercise_id}`)\n\n{prompt}\n\n"
+    "**Trace the memory**\n\n{prompt}\n\n"
     "Send your hidden states as a list, e.g. `0.46, 0.35, 0.28`. Ask for a **hint** any "
     "time; say **I give up** to see the solution."
 )
-EXERCISE_ALREADY_OPEN = "You still have exercise `{exercise_id}` open:\n\n{prompt}"
+EXERCISE_ALREADY_OPEN = "You still have an exercise open:\n\n{prompt}"
 EXERCISE_NONE_OPEN = (
     "There's no exercise open right now. Say **quiz me** and I'll give you one to trace by hand."
 )

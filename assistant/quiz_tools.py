@@ -82,9 +82,7 @@ def new_exercise(runtime: ToolRuntime, level: Level = "tanh_table") -> tuple[str
         _record(ctx, solved=False)  # moving on counts as tried, not solved
     ex = make(secrets.randbelow(1_000_000), level)
     ctx.open_exercise(_exercise_id(ex), level)
-    text = prompts.render(
-        prompts.EXERCISE_OPEN, exercise_id=_exercise_id(ex), prompt=_exercise_text(ex)
-    )
+    text = prompts.render(prompts.EXERCISE_OPEN, prompt=_exercise_text(ex))
     return text, _artifact(ctx, "opened", ex, text)
 
 

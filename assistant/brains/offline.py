@@ -21,6 +21,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict
 
 from assistant import prompts
+from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
 from assistant.parsing import trace_args, wants_harder
 
@@ -46,6 +47,9 @@ def plan(
 ) -> list[dict[str, Any]]:
     """The tool calls that serve ``intent`` (empty: answer directly)."""
     exercise = state.get("exercise") or {}
+    if intent in ("concept", "more") and wants_simpler(text):
+        topic = simpler_topic(text, state)  # "explain that more simply": the last topic
+        return [_call("search_lesson", query=topic, k=6)] if topic else []
     if intent == "concept":
         return [_call("search_lesson", query=text, k=6)]
     if intent == "more" and state.get("topic"):
@@ -115,7 +119,8 @@ class OfflineBrain(BaseChatModel):
             if calls:
                 message = AIMessage(content="", tool_calls=calls)
             else:
-                message = AIMessage(content=DIRECT_REPLIES.get(intent.name, prompts.NUDGE_EMPTY))
+                name = "more" if wants_simpler(text) else intent.name
+                message = AIMessage(content=DIRECT_REPLIES.get(name, prompts.NUDGE_EMPTY))
         else:
             reply, citations = compose_reply(self.composer, text, results, turn)
             message = AIMessage(content=reply, additional_kwargs={"citations": citations})

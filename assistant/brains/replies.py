@@ -14,7 +14,17 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 
 from assistant import prompts
+from assistant.brains.explain import (
+    definition_for,
+    link,
+    not_covered,
+    simple_answer,
+    simpler_topic,
+    trace_citation,
+    wants_simpler,
+)
 from assistant.compose import Composer, prefer_teaching
+from assistant.lesson_terms import definition_question, lesson_terms
 
 MAX_SHOWN = 24  # sentences remembered per topic for "tell me more"
 
@@ -33,27 +43,52 @@ def _artifacts(results: list[ToolMessage]) -> dict[str, dict[str, Any]]:
 def _concept(
     composer: Composer, text: str, passages: list[dict[str, Any]], question: bool, turn: Any
 ) -> tuple[list[str], list[dict]]:
-    """A cited answer; remembers the topic and what was quoted, so "tell me more" goes further."""
+    """A cited answer; remembers the topic and what was quoted, so "tell me more" goes further.
+
+    "What is X?" for a lesson term opens with its definition; "explain that more simply"
+    gets the plain-language answer (``assistant.brains.explain``); a question the lesson
+    barely touches is told so, with the closest section and what the lesson does cover.
+    """
     state = turn.state if turn is not None else {}
     more = turn is not None and turn.intent == "more"
+    if wants_simpler(text) and (topic := simpler_topic(text, state)):
+        parts, citations = simple_answer(composer, topic)
+        if parts:
+            state["topic"] = topic
+            return parts, citations
     topic = state.get("topic", text) if more else text
     shown = frozenset(state.get("shown", [])) if more else frozenset()
     if not passages:
         return [prompts.CONCEPT_NOTHING], []
-    comp = composer.compose(composer.embedder.embed_one(topic), prefer_teaching(passages), shown)
+    term = None if more else definition_question(text, lesson_terms().terms)
+    if term is not None:
+        shown = shown | {term.definition}
+    keep = 0 if term is not None else 1
+    comp = composer.compose(
+        composer.embedder.embed_one(topic), prefer_teaching(passages, keep), shown
+    )
     if not comp.paragraphs:
         return [prompts.MORE_NOTHING if more else prompts.CONCEPT_NOTHING], []
     if turn is not None:
         state["topic"] = topic
         state["shown"] = [*sorted(shown), *comp.sentences][-MAX_SHOWN:]
-    parts = list(comp.paragraphs)
+    parts, citations = list(comp.paragraphs), list(comp.citations)
+    if term is not None:
+        lead, citation = definition_for(term)
+        parts.insert(0, lead)
+        citations = [citation, *(c for c in citations if c["section"] != term.section)]
+    elif question and not more and not_covered(text, comp.relevance):
+        closest = link(lesson_terms(), comp.top_section)
+        parts.insert(0, prompts.render(prompts.NOT_COVERED, link=closest))
+        parts.append(prompts.render(prompts.NOT_COVERED_SUGGEST, topics=prompts.COVERED_TOPICS))
+        return parts, citations
     if question:
         parts.append(
             prompts.render(
                 prompts.CHECK_QUESTION, question=prompts.check_question(comp.top_section)
             )
         )
-    return parts, comp.citations
+    return parts, citations
 
 
 def _fade(art: dict[str, Any]) -> list[str]:
@@ -139,6 +174,7 @@ def compose_reply(
         parts.extend(concept)
     if "trace" in arts:
         parts.extend(_trace(arts["trace"]))
+        citations = [*citations, *trace_citation()]
     for kind in ("exercise", "flashcard", "progress"):
         if kind in arts:
             parts.append(arts[kind]["text"])

@@ -1,0 +1,114 @@
+"""The offline brain's definitions, plain-language answers, trace citations, hidden exercise
+ids and honest "the lesson doesn't cover that" replies (real embedder, Chroma, SQLite)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.lesson_terms import definition_question, lesson_terms
+from assistant.types import ChatTurn
+
+
+def ask(tutor, session, text):
+    return tutor.respond(ChatTurn(session, text, "api"))
+
+
+def first_paragraph(reply):
+    return reply.reply.split("\n\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("what does the forget gate do?", "forget gate"),
+        ("wat is a hiden state", "hidden state"),
+        ("what is BPTT?", "backpropagation through time (BPTT)"),
+        ("what's gradient clipping", "gradient clipping"),
+        ("explain the LSTM cell state", "cell state"),
+        ("what does the update gate in a GRU do", "update gate"),
+        ("how is a GRU different from an LSTM?", None),
+        ("why tanh and not sigmoid?", None),
+    ],
+)
+def test_definition_questions_find_the_term_typos_and_all(question, term):
+    found = definition_question(question, lesson_terms().terms)
+    assert (found.name if found else None) == term
+
+
+def test_forget_gate_answer_opens_with_what_the_gate_does(tutor):
+    reply = ask(tutor, tutor.new_session("api"), "what does the forget gate do?")
+    assert reply.intent == "concept"
+    lead = first_paragraph(reply)
+    assert lead.startswith("The **forget gate**")
+    assert "old cell state to keep" in lead and "#the-lstm" in lead
+    assert not reply.reply.startswith("When the forget gate")
+    assert reply.citations[0].section.endswith("Gates: what LSTMs and GRUs add > The LSTM")
+    assert reply.citations[0].url.endswith("#the-lstm")
+    assert "Check your understanding" in reply.reply
+
+
+def test_typo_glossary_question_leads_with_the_definition_then_teaching(tutor):
+    reply = ask(tutor, tutor.new_session("api"), "wat is a hiden state")
+    assert first_paragraph(reply).startswith("**Hidden state**: the fixed-size vector $h_t$")
+    sections = [c.section for c in reply.citations]
+    assert sections[0].endswith("> Glossary")
+    assert any(s.endswith("The hidden state: a running memory") for s in sections)
+    assert reply.reply.count("fixed-size vector $h_t$ that serves") == 1  # not quoted twice
+
+
+def test_explain_like_im_five_is_plain_and_has_no_display_math(tutor):
+    reply = ask(tutor, tutor.new_session("api"), "explain like I'm five what a hidden state is")
+    assert "plain words" in reply.reply
+    assert "$$" not in reply.reply
+    assert "running memory" in reply.reply
+    assert "mental note" in reply.reply  # the lesson's everyday analogy
+    assert any(c.section.endswith("Flashcards") for c in reply.citations)
+
+
+def test_more_simply_simplifies_the_last_topic(tutor):
+    session = tutor.new_session("api")
+    first = ask(tutor, session, "what is gradient clipping?")
+    assert "$$" in first.reply  # the full answer shows the clipping formula
+    simpler = ask(tutor, session, "explain that more simply")
+    assert "plain words" in simpler.reply and "$$" not in simpler.reply
+    assert "**Gradient clipping** is rescaling the gradient" in simpler.reply
+    assert "cannot restore vanished ones" in simpler.reply  # the flashcard's back
+    assert simpler.citations
+
+
+def test_more_simply_without_a_topic_asks_what_to_simplify(tutor):
+    reply = ask(tutor, tutor.new_session("api"), "explain that more simply")
+    assert reply.reply.startswith("More about what?")
+
+
+def test_trace_cites_the_worked_trace_with_its_url(tutor):
+    reply = ask(tutor, tutor.new_session("api"), "walk me through a trace")
+    assert reply.intent == "trace"
+    worked = [c for c in reply.citations if c.section.endswith("> A worked trace")]
+    assert worked and worked[0].url == "/lessons/why-sequences-need-memory#a-worked-trace"
+    assert worked[0].quote.startswith("A worked trace is a small numeric example")
+
+
+def test_exercise_id_stays_out_of_the_reply_text(tutor):
+    session = tutor.new_session("api")
+    reply = ask(tutor, session, "quiz me")
+    exercise_id = tutor.sessions.get_state(session)["exercise"]["id"]
+    assert exercise_id not in reply.reply and "ex-" not in reply.reply
+    assert exercise_id in (reply.exercise.get("id"), reply.exercise.get("exercise_id"))
+
+
+@pytest.mark.parametrize("question", ["why tanh and not sigmoid?", "what is dropout?"])
+def test_uncovered_questions_are_told_so_with_the_closest_section(tutor, question):
+    reply = ask(tutor, tutor.new_session("api"), question)
+    assert reply.reply.startswith("The lesson doesn't cover that directly")
+    assert re.search(r"closest part is \[[^\]]+\]\(/lessons/", reply.reply)
+    assert "What the lesson does cover" in reply.reply
+    assert "Check your understanding" not in reply.reply
+
+
+def test_covered_questions_are_not_flagged(tutor):
+    for question in ("why can't a normal network handle sequences?", "why do RNNs forget?"):
+        reply = ask(tutor, tutor.new_session("api"), question)
+        assert "doesn't cover that" not in reply.reply, question
