@@ -45,6 +45,7 @@ class Term:
     section: str  # the section path it is cited to
     aliases: tuple[str, ...] = ()
     glossary: str = ""  # the glossary's plain definition, when there is one
+    quote: str = ""  # the definition as the lesson writes it (for the citation)
 
 
 @dataclass
@@ -121,14 +122,18 @@ def build_terms() -> LessonTerms:
             sentences = split_sentences(line)
             if sentences and name.lower() not in taught:
                 sentence = _capital(re.sub(r"^\W*", "", sentences[0]).rstrip(";,. "))
-                taught[name.lower()] = Term(name, sentence + ".", section, _aliases(name))
+                taught[name.lower()] = Term(
+                    name, sentence + ".", section, _aliases(name), quote=sentences[0]
+                )
     for name, definition in glossary.items():
         term = taught.pop(name.lower(), None)
         sentence = f"**{_capital(name)}**: {definition}"
         if term is None:
-            term = Term(name, sentence, glossary_section, _aliases(name))
+            term = Term(
+                name, sentence, glossary_section, _aliases(name), quote=f"**{name}**: {definition}"
+            )
         out.terms.append(
-            Term(term.name, term.definition, term.section, term.aliases, glossary=definition)
+            Term(term.name, term.definition, term.section, term.aliases, definition, term.quote)
         )
     out.terms.extend(taught.values())
     return out

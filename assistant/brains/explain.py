@@ -64,7 +64,7 @@ def definition_for(term: Term) -> tuple[str, dict[str, Any]]:
     paragraph = prompts.render(
         prompts.DEFINITION_PARAGRAPH, definition=term.definition, link=link(terms, term.section)
     )
-    return paragraph, terms.citation(term.section, term.definition)
+    return paragraph, terms.citation(term.section, term.quote or term.definition)
 
 
 def _plain(text: str) -> str:
@@ -85,7 +85,7 @@ def simple_answer(composer: Any, topic: str) -> tuple[list[str], list[dict[str, 
             text = prompts.render(prompts.SIMPLER_TERM, term=name, definition=_plain(term.glossary))
             pieces.append((text, terms.section("> Glossary") or term.section, term.glossary))
         else:
-            pieces.append((_plain(term.definition), term.section, term.definition))
+            pieces.append((_plain(term.definition), term.section, term.quote))
     cards = [c for c in terms.cards if "$$" not in c.back]
     if found:  # the card about the term itself: "What is the hidden state of an RNN?"
         cards = [c for c in cards if any(a in c.front.lower() for a in found[0].aliases)]

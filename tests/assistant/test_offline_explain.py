@@ -19,6 +19,15 @@ def first_paragraph(reply):
     return reply.reply.split("\n\n")[0]
 
 
+def assert_quotes_are_the_lessons(reply):
+    from knowledge.ingest import bundled_lesson_paths
+
+    lesson = " ".join(p.read_text(encoding="utf-8") for p in bundled_lesson_paths())
+    for c in reply.citations:
+        assert c.quote[:40] in lesson or c.quote[:40] in lesson.replace("\n", " "), c.quote
+        assert c.url and c.url.startswith("/lessons/why-sequences-need-memory#")
+
+
 @pytest.mark.parametrize(
     ("question", "term"),
     [
@@ -47,6 +56,7 @@ def test_forget_gate_answer_opens_with_what_the_gate_does(tutor):
     assert reply.citations[0].section.endswith("Gates: what LSTMs and GRUs add > The LSTM")
     assert reply.citations[0].url.endswith("#the-lstm")
     assert "Check your understanding" in reply.reply
+    assert_quotes_are_the_lessons(reply)
 
 
 def test_typo_glossary_question_leads_with_the_definition_then_teaching(tutor):
@@ -65,6 +75,7 @@ def test_explain_like_im_five_is_plain_and_has_no_display_math(tutor):
     assert "running memory" in reply.reply
     assert "mental note" in reply.reply  # the lesson's everyday analogy
     assert any(c.section.endswith("Flashcards") for c in reply.citations)
+    assert_quotes_are_the_lessons(reply)
 
 
 def test_more_simply_simplifies_the_last_topic(tutor):
@@ -76,6 +87,7 @@ def test_more_simply_simplifies_the_last_topic(tutor):
     assert "**Gradient clipping** is rescaling the gradient" in simpler.reply
     assert "cannot restore vanished ones" in simpler.reply  # the flashcard's back
     assert simpler.citations
+    assert_quotes_are_the_lessons(simpler)
 
 
 def test_more_simply_without_a_topic_asks_what_to_simplify(tutor):
@@ -89,6 +101,7 @@ def test_trace_cites_the_worked_trace_with_its_url(tutor):
     worked = [c for c in reply.citations if c.section.endswith("> A worked trace")]
     assert worked and worked[0].url == "/lessons/why-sequences-need-memory#a-worked-trace"
     assert worked[0].quote.startswith("A worked trace is a small numeric example")
+    assert_quotes_are_the_lessons(reply)
 
 
 def test_exercise_id_stays_out_of_the_reply_text(tutor):
