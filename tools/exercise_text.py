@@ -63,6 +63,8 @@ def prompt_markdown(ex: Exercise) -> str:
             "\n\nNo calculator needed: use this table, interpolating linearly between rows, "
             "and tanh(−z) = −tanh(z).\n\n" + "\n".join(rows)
         )
+    else:
+        text += "\n\nUse a calculator for tanh: this level has no table."
     return text
 
 

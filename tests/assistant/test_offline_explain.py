@@ -125,3 +125,10 @@ def test_covered_questions_are_not_flagged(tutor):
     for question in ("why can't a normal network handle sequences?", "why do RNNs forget?"):
         reply = ask(tutor, tutor.new_session("api"), question)
         assert "doesn't cover that" not in reply.reply, question
+
+
+def test_harder_exercise_says_calculator_in_words_not_in_an_id(tutor):
+    session = tutor.new_session("api")
+    reply = ask(tutor, session, "give me a harder exercise")
+    assert tutor.sessions.get_state(session)["exercise"]["level"] == "calculator"
+    assert "Use a calculator for tanh" in reply.reply and "ex-calculator" not in reply.reply
