@@ -66,6 +66,9 @@ def make_brain(settings: Settings, embedder: Any = None) -> Any:
             embedder = make_embedder(settings)
         composer = shared_composer(embedder)
         composer.warm_in_background()
+        from assistant.lesson_terms import lesson_terms
+
+        lesson_terms()  # parse the lesson's terms, cards and sections now, not in a first turn
         return OfflineBrain(recognizer=shared_recognizer(embedder), composer=composer)
     from assistant.brains.llm import make_llm
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from assistant.sentences import split_sentences
@@ -70,15 +70,25 @@ class LessonTerms:
             "url": self.urls.get(section),
         }
 
-    def analogies(self) -> list[tuple[str, str]]:
-        """(section, sentence) for every everyday analogy in a teaching section."""
+    @cached_property
+    def sentences(self) -> list[tuple[str, str]]:
+        """(section, sentence) for every quotable sentence of a teaching section."""
         return [
             (sec, s)
             for sec, text in self.sections.items()
             if not sec.lower().endswith(("flashcards", "glossary"))
             for s in split_sentences(text)
-            if ANALOGY.search(s) and "$$" not in s
         ]
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of the lesson, lower case."""
+        return frozenset(re.findall(r"[a-z]+", " ".join(self.sections.values()).lower()))
+
+    @cached_property
+    def analogies(self) -> list[tuple[str, str]]:
+        """(section, sentence) for every everyday analogy in a teaching section."""
+        return [(sec, s) for sec, s in self.sentences if ANALOGY.search(s) and "$$" not in s]
 
 
 def _aliases(term: str) -> tuple[str, ...]:
@@ -136,6 +146,7 @@ def build_terms() -> LessonTerms:
             Term(term.name, term.definition, term.section, term.aliases, definition, term.quote)
         )
     out.terms.extend(taught.values())
+    _ = out.sentences, out.vocabulary, out.analogies  # computed here, not in a learner's turn
     return out
 
 
@@ -158,9 +169,12 @@ def match_term(text: str, terms: list[Term]) -> tuple[Term, float] | None:
             for size in {max(1, n - 1), n, n + 1}:
                 for i in range(len(words) - size + 1):
                     window = " ".join(words[i : i + size])
-                    ratio = difflib.SequenceMatcher(None, window, alias).ratio()
                     if len(alias) <= 4 and window != alias:
                         continue  # "gru", "lstm", "rnn": exact only
+                    sm = difflib.SequenceMatcher(None, window, alias)
+                    if sm.real_quick_ratio() < FUZZY or sm.quick_ratio() < FUZZY:
+                        continue
+                    ratio = sm.ratio()
                     if ratio >= FUZZY and (best is None or (n, ratio) > best[:2]):
                         best = (n, ratio, term)
     return (best[2], best[1]) if best else None

@@ -97,7 +97,7 @@ def simple_answer(composer: Any, topic: str) -> tuple[list[str], list[dict[str, 
         back = _plain(cards[best].back)
         if sims[best] >= CARD_MATCH and back[:1].isalpha():
             pieces.append((back, cards[best].section, cards[best].back))
-    analogies = terms.analogies()
+    analogies = terms.analogies
     if analogies:  # the heading says what an analogy is about ("The hidden state: ...")
         keyed = [f"{section.split(' > ')[-1]}: {s}" for section, s in analogies]
         sims = composer.vectors(keyed) @ q
@@ -214,14 +214,6 @@ _COMMON = set(
 )
 
 
-def _vocabulary() -> set[str]:
-    terms = lesson_terms()
-    if not hasattr(terms, "_vocab"):
-        words = re.findall(r"[a-z]+", " ".join(terms.sections.values()).lower())
-        terms._vocab = set(words)  # type: ignore[attr-defined]
-    return terms._vocab  # type: ignore[attr-defined]
-
-
 def not_covered(question: str, relevance: float) -> bool:
     """Whether the lesson does not really answer ``question`` (best similarity ``relevance``).
 
@@ -230,19 +222,17 @@ def not_covered(question: str, relevance: float) -> bool:
     """
     if relevance < NOT_COVERED_BELOW:
         return True
-    vocab = _vocabulary()
+    vocab = lesson_terms().vocabulary
     words = [w for w in re.findall(r"[a-z]{4,}", question.lower()) if w not in _COMMON]
-    unknown = [
+    unknown = (
         w for w in words if w not in vocab and not difflib.get_close_matches(w, vocab, 1, 0.8)
-    ]
-    if unknown and relevance < UNKNOWN_WORD_BELOW and DEFINE.match(question):
+    )
+    if relevance < UNKNOWN_WORD_BELOW and DEFINE.match(question) and any(unknown):
         return True
     compare = _COMPARE.search(question)
     if compare:
         a, b = compare.group(1).lower(), compare.group(2).lower()
         if a not in _COMMON and b not in _COMMON:
-            sentences = [
-                s.lower() for t in lesson_terms().sections.values() for s in split_sentences(t)
-            ]
-            return not any(a in s and b in s for s in sentences)
+            pairs = lesson_terms().sentences
+            return not any(a in s.lower() and b in s.lower() for _, s in pairs)
     return False
