@@ -31,6 +31,7 @@ RELEVANCE_DROP = 0.22  # stop adding sentences this far below the best one
 TOPIC_BONUS = 0.05  # a section's first sentence usually states its subject
 SECTION_BONUS = 0.04  # sentences from the best section first: one coherent explanation
 ANAPHORA_PENALTY = 0.08  # "This is...", "And it..." lean on a sentence we may not quote
+TERM_BONUS = 0.05  # sentences naming the term a "what is X?" question asks about
 WARM_BATCH = 4  # sentences per embedding call while warming (keeps the model lock short)
 REFERENCE = re.compile(r">\s*(Flashcards|Glossary)\s*$")
 _ANAPHORA = re.compile(
@@ -148,8 +149,12 @@ class Composer:
         query_vec: np.ndarray,
         passages: list[dict[str, Any]],
         exclude: frozenset[str] = frozenset(),
+        term: str = "",
     ) -> Composition:
-        """Answer from ``passages``; ``exclude`` holds sentences already shown ("tell me more")."""
+        """Answer from ``passages``; ``exclude`` holds sentences already shown ("tell me more").
+
+        ``term`` (a lesson term the question asks about) favours sentences that name it.
+        """
         candidates: list[tuple[int, int, str]] = []  # (passage rank, index in passage, text)
         seen: set[str] = set(exclude)
         for rank, p in enumerate(passages[:MAX_PASSAGES]):
@@ -171,6 +176,8 @@ class Composer:
             [ANAPHORA_PENALTY if _ANAPHORA.match(c[2]) else 0.0 for c in candidates]
         )
         score = rel + bonus - anaphora
+        if term:
+            score += np.array([TERM_BONUS if term in c[2].lower() else 0.0 for c in candidates])
         sections = [passages[r]["section"] for r, _, _ in candidates]
         primary = _primary_section(sections, score)
         score = score + np.array([SECTION_BONUS if sec == primary else 0.0 for sec in sections])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -46,6 +46,7 @@ class Term:
     aliases: tuple[str, ...] = ()
     glossary: str = ""  # the glossary's plain definition, when there is one
     quote: str = ""  # the definition as the lesson writes it (for the citation)
+    teaching: str = ""  # the teaching section that uses the term most
 
 
 @dataclass
@@ -67,6 +68,15 @@ class LessonTerms:
             "source": self.sources.get(section, ""),
             "section": section,
             "quote": quote,
+            "url": self.urls.get(section),
+        }
+
+    def passage(self, section: str) -> dict[str, Any]:
+        """A whole section as a ``search_lesson`` passage."""
+        return {
+            "source": self.sources.get(section, ""),
+            "section": section,
+            "text": self.sections.get(section, ""),
             "url": self.urls.get(section),
         }
 
@@ -106,20 +116,19 @@ def _capital(text: str) -> str:
 
 
 def build_terms() -> LessonTerms:
-    from knowledge.chunking import chunk_document
+    from knowledge.chunking import SEPARATOR, chunk_document, split_sections
     from knowledge.ingest import bundled_lesson_paths
     from knowledge.lessons import load_flashcards, load_glossary
     from knowledge.loaders import load_document
 
     out = LessonTerms(cards=load_flashcards())
     for path in bundled_lesson_paths():
-        for chunk in chunk_document(load_document(path)):
+        doc = load_document(path)
+        for chunk in chunk_document(doc):  # URLs exactly as the retrieval index has them
             out.urls.setdefault(chunk.section, chunk.url)
             out.sources.setdefault(chunk.section, chunk.source)
-            if chunk.section not in out.sections:  # first piece only: later ones overlap
-                out.sections[chunk.section] = chunk.text
-            elif chunk.text[:80] not in out.sections[chunk.section]:
-                out.sections[chunk.section] += "\n\n" + chunk.text
+        for heading_path, _, body in split_sections(doc):
+            out.sections.setdefault(SEPARATOR.join(heading_path), body)
     glossary = load_glossary()
     glossary_section = out.section("> Glossary") or "Glossary"
     taught: dict[str, Term] = {}
@@ -146,6 +155,7 @@ def build_terms() -> LessonTerms:
             Term(term.name, term.definition, term.section, term.aliases, definition, term.quote)
         )
     out.terms.extend(taught.values())
+    out.terms = [replace(t, teaching=_teaching_section(out, t)) for t in out.terms]
     _ = out.sentences, out.vocabulary, out.analogies  # computed here, not in a learner's turn
     return out
 
@@ -153,6 +163,29 @@ def build_terms() -> LessonTerms:
 @lru_cache(maxsize=1)
 def lesson_terms() -> LessonTerms:
     return build_terms()
+
+
+def _teaching_section(terms: LessonTerms, term: Term) -> str:
+    """Where the term is taught: its own section, else one whose heading names it, else the
+    first one that sets it in bold, else the one naming it most."""
+    if not term.section.lower().endswith("glossary"):
+        return term.section
+    teaching = {
+        sec: text.lower()
+        for sec, text in terms.sections.items()
+        if not sec.lower().endswith(("flashcards", "glossary")) and ">" in sec
+    }
+    heading = [re.compile(rf"\b{re.escape(a)}{s}\b") for s in ("", "s") for a in term.aliases]
+    for found in (
+        *(lambda sec, text, h=h: bool(h.search(sec.split(">")[-1].lower())) for h in heading),
+        lambda sec, text: any(f"**{a}" in text for a in term.aliases),
+    ):
+        hit = next((sec for sec, text in teaching.items() if found(sec, text)), None)
+        if hit:
+            return hit
+    counts = {sec: sum(text.count(a) for a in term.aliases) for sec, text in teaching.items()}
+    best = max(counts.values(), default=0)
+    return next((sec for sec, n in counts.items() if n == best), "") if best else ""
 
 
 def _words(text: str) -> list[str]:

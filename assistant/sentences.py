@@ -32,7 +32,9 @@ def _units(block: str) -> list[str]:
         merged = items[0] + " " + " ".join(it.rstrip(".;") + ";" for it in items[1:])
         if len(merged) <= MAX_MERGED:
             return [merged.rstrip(";") + "."]
-        items = items[1:]
+        # too long to merge: the items stand alone, and so do the lead-in's sentences
+        # before its closing "...:" one (dropped later), e.g. "The LSTM is a recurrent cell..."
+        return [items[0], *(_as_sentence(it) for it in items[1:])]
     return [_as_sentence(it) for it in items] if len(items) > 1 else items
 
 

@@ -64,8 +64,13 @@ def _concept(
     if term is not None:
         shown = shown | {term.definition}
     keep = 0 if term is not None else 1
+    if term is not None and term.teaching:  # answer from the section that teaches the term
+        passages = [lesson_terms().passage(term.teaching), *passages]
     comp = composer.compose(
-        composer.embedder.embed_one(topic), prefer_teaching(passages, keep), shown
+        composer.embedder.embed_one(topic),
+        prefer_teaching(passages, keep),
+        shown,
+        term=term.aliases[0] if term is not None else "",
     )
     if not comp.paragraphs:
         return [prompts.MORE_NOTHING if more else prompts.CONCEPT_NOTHING], []

@@ -132,3 +132,26 @@ def test_harder_exercise_says_calculator_in_words_not_in_an_id(tutor):
     reply = ask(tutor, session, "give me a harder exercise")
     assert tutor.sessions.get_state(session)["exercise"]["level"] == "calculator"
     assert "Use a calculator for tanh" in reply.reply and "ex-calculator" not in reply.reply
+
+
+def test_glossary_term_answer_quotes_the_section_that_teaches_it(tutor):
+    reply = ask(tutor, tutor.new_session("api"), "what is the cell state")
+    assert first_paragraph(reply).startswith("**Cell state**: the LSTM's protected memory")
+    assert "a separate **cell state** $c_t$, a protected memory lane" in reply.reply
+    assert any(c.section.endswith("> The LSTM") for c in reply.citations)
+    assert_quotes_are_the_lessons(reply)
+
+
+def test_a_long_list_keeps_its_lead_in_sentences():
+    from assistant.sentences import split_sentences
+
+    text = (
+        "The LSTM is a recurrent cell with a separate cell state. Three gates control it:\n\n"
+        + "\n".join(
+            f"- the **gate {i}** decides something rather long, " + "x " * 60 for i in range(4)
+        )
+    )
+    units = split_sentences(text)
+    assert units[0] == "The LSTM is a recurrent cell with a separate cell state."
+    assert not any(u.endswith(":") for u in units)
+    assert units[1].startswith("The **gate 0**")
