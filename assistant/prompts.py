@@ -102,21 +102,18 @@ MORE_NO_TOPIC = (
     "More about what? Ask me something first, e.g. *what is the hidden state?* or *why do "
     "RNNs forget?*, and then say **tell me more** to go deeper."
 )
-DEFINITION_PARAGRAPH = "{definition} *(see {link})*"
+WITH_LINK = "{text} *(see {link})*"  # a definition or plain-words piece, linked
 NOT_COVERED = (
     "The lesson doesn't cover that directly, so I won't guess. The closest part is "
     "{link}; here is what it says:"
 )
 NOT_COVERED_SUGGEST = (
-    "What the lesson does cover: {topics}. Ask about any of these, or say **quiz me**."
-)
-COVERED_TOPICS = (
-    "the hidden state and its update rule, weight sharing, backpropagation through time, "
-    "vanishing and exploding gradients, gradient clipping, and LSTM and GRU gates"
+    "What the lesson does cover: the hidden state and its update rule, weight sharing, "
+    "backpropagation through time, vanishing and exploding gradients, gradient clipping, and "
+    "LSTM and GRU gates. Ask about any of these, or say **quiz me**."
 )
 SIMPLER_INTRO = "Here it is in plain words:"
 SIMPLER_TERM = "**{term}** is {definition}"
-SIMPLER_PIECE = "{text} *(see {link})*"
 SIMPLER_OUTRO = "Say **tell me more** for the full explanation, with the math."
 SOURCES_LINE = "**Sources:** {sources}"
 CHECK_QUESTION = "**Check your understanding:** {question}"

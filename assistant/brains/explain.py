@@ -62,7 +62,7 @@ def definition_for(term: Term) -> tuple[str, dict[str, Any]]:
     """The opening paragraph (definition with its link) and its citation."""
     terms = lesson_terms()
     paragraph = prompts.render(
-        prompts.DEFINITION_PARAGRAPH, definition=term.definition, link=link(terms, term.section)
+        prompts.WITH_LINK, text=term.definition, link=link(terms, term.section)
     )
     return paragraph, terms.citation(term.section, term.quote or term.definition)
 
@@ -110,7 +110,7 @@ def simple_answer(composer: Any, topic: str) -> tuple[list[str], list[dict[str, 
     parts = [prompts.SIMPLER_INTRO]
     citations: dict[str, dict[str, Any]] = {}
     for text, section, quote in pieces:
-        parts.append(prompts.render(prompts.SIMPLER_PIECE, text=text, link=link(terms, section)))
+        parts.append(prompts.render(prompts.WITH_LINK, text=text, link=link(terms, section)))
         citations.setdefault(section, terms.citation(section, quote))
     parts.append(prompts.SIMPLER_OUTRO)
     return parts, list(citations.values())

@@ -85,7 +85,7 @@ def _concept(
     elif question and not more and not_covered(text, comp.relevance):
         closest = link(lesson_terms(), comp.top_section)
         parts.insert(0, prompts.render(prompts.NOT_COVERED, link=closest))
-        parts.append(prompts.render(prompts.NOT_COVERED_SUGGEST, topics=prompts.COVERED_TOPICS))
+        parts.append(prompts.NOT_COVERED_SUGGEST)
         return parts, citations
     if question:
         parts.append(
