@@ -36,7 +36,10 @@ _DOMAIN = re.compile(
 )
 CARD_MATCH = 0.4  # cosine between the term (or topic) and a flashcard front to use its back
 CARD_MATH_PENALTY = 0.2  # a card about a symbol ("$h_0$") is not the plain one
-ANALOGY_MATCH = 0.45  # cosine between the topic and an analogy sentence to add it
+ANALOGY_MATCH = 0.45  # cosine between the topic and an analogy (heading-keyed) to add it
+TOPIC_MATCH = 0.6  # card and analogy threshold when the topic names no lesson term
+
+
 _FORMULA = re.compile(r"\s*\$[^$]*=[^$]*\$")  # inline math that is a formula, not a symbol
 
 
@@ -95,14 +98,14 @@ def simple_answer(composer: Any, topic: str) -> tuple[list[str], list[dict[str, 
         sims -= np.array([CARD_MATH_PENALTY * ("$" in c.front) for c in cards])
         best = int(np.argmax(sims))
         back = _plain(cards[best].back)
-        if sims[best] >= CARD_MATCH and back[:1].isalpha():
+        if sims[best] >= (CARD_MATCH if found else TOPIC_MATCH) and back[:1].isalpha():
             pieces.append((back, cards[best].section, cards[best].back))
     analogies = terms.analogies
     if analogies:  # the heading says what an analogy is about ("The hidden state: ...")
         keyed = [f"{section.split(' > ')[-1]}: {s}" for section, s in analogies]
         sims = composer.vectors(keyed) @ q
         best = int(np.argmax(sims))
-        if sims[best] >= ANALOGY_MATCH:
+        if sims[best] >= (ANALOGY_MATCH if found else TOPIC_MATCH):
             section, sentence = analogies[best]
             pieces.append((sentence, section, sentence))
     if not pieces:

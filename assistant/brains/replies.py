@@ -25,6 +25,7 @@ from assistant.brains.explain import (
 )
 from assistant.compose import Composer, prefer_teaching
 from assistant.lesson_terms import definition_question, lesson_terms
+from assistant.sentences import split_sentences
 
 MAX_SHOWN = 24  # sentences remembered per topic for "tell me more"
 
@@ -51,11 +52,13 @@ def _concept(
     """
     state = turn.state if turn is not None else {}
     more = turn is not None and turn.intent == "more"
-    if wants_simpler(text) and (topic := simpler_topic(text, state)):
-        parts, citations = simple_answer(composer, topic)
-        if parts:
-            state["topic"] = topic
-            return parts, citations
+    simple = simpler_topic(text, state) if wants_simpler(text) else None
+    if simple:
+        parts, citations = simple_answer(composer, simple)
+        if parts or not passages:
+            state["topic"] = simple
+            return (parts, citations) if parts else ([prompts.CONCEPT_NOTHING], [])
+        return _plain_extract(composer, simple, passages, state)
     topic = state.get("topic", text) if more else text
     shown = frozenset(state.get("shown", [])) if more else frozenset()
     if not passages:
@@ -94,6 +97,19 @@ def _concept(
             )
         )
     return parts, citations
+
+
+def _plain_extract(
+    composer: Composer, topic: str, passages: list[dict[str, Any]], state: dict[str, Any]
+) -> tuple[list[str], list[dict]]:
+    """A plain answer when the lesson has no definition, card or analogy for the topic: its
+    own sentences on the topic, leaving out every sentence with math."""
+    math = frozenset(s for p in passages for s in split_sentences(p["text"]) if "$" in s)
+    comp = composer.compose(composer.embedder.embed_one(topic), prefer_teaching(passages, 0), math)
+    if not comp.paragraphs:
+        return [prompts.CONCEPT_NOTHING], []
+    state["topic"] = topic
+    return [prompts.SIMPLER_INTRO, *comp.paragraphs, prompts.SIMPLER_OUTRO], comp.citations
 
 
 def _fade(art: dict[str, Any]) -> list[str]:

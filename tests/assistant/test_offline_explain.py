@@ -155,3 +155,13 @@ def test_a_long_list_keeps_its_lead_in_sentences():
     assert units[0] == "The LSTM is a recurrent cell with a separate cell state."
     assert not any(u.endswith(":") for u in units)
     assert units[1].startswith("The **gate 0**")
+
+
+def test_more_simply_without_a_term_quotes_the_lessons_math_free_sentences(tutor):
+    session = tutor.new_session("api")
+    ask(tutor, session, "why do RNNs forget?")
+    reply = ask(tutor, session, "explain that in simple words")
+    assert "plain words" in reply.reply and "$" not in reply.reply
+    assert "Memory fades in a simple recurrent network" in reply.reply
+    assert "eraser" not in reply.reply  # the LSTM analogy is not about this topic
+    assert_quotes_are_the_lessons(reply)
