@@ -70,3 +70,13 @@ def test_export_neutralises_spreadsheet_formulas(real_parts):
         # the stored history itself is unchanged
         history = client.get(f"/v1/sessions/{sid}/messages").json()["messages"]
         assert history[0]["content"].startswith("=HYPERLINK")
+
+
+def test_export_keeps_identifiers_exact():
+    from assistant.store.export import write_csv
+
+    buffer = io.StringIO()
+    row = {"session_id": "-AbC_12", "channel": "web", "seq": 0, "role": "user", "content": "+1"}
+    assert write_csv([row], buffer) == 1
+    (parsed,) = csv.DictReader(io.StringIO(buffer.getvalue()))
+    assert parsed["session_id"] == "-AbC_12" and parsed["content"] == "'+1"
