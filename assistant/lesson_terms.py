@@ -204,6 +204,8 @@ def match_term(text: str, terms: list[Term]) -> tuple[Term, float] | None:
                     window = " ".join(words[i : i + size])
                     if len(alias) <= 4 and window != alias:
                         continue  # "gru", "lstm", "rnn": exact only
+                    if 3 * min(len(window), len(alias)) < 2 * max(len(window), len(alias)):
+                        continue  # lengths this far apart cannot reach FUZZY (cheap pre-check)
                     sm = difflib.SequenceMatcher(None, window, alias)
                     if sm.real_quick_ratio() < FUZZY or sm.quick_ratio() < FUZZY:
                         continue
