@@ -107,48 +107,27 @@ async def _learner(
     deadline: float,
     lat: list[float],
     errors: list[int],
+    first_send: float | None = None,
+    interval: float = 0.0,
 ) -> None:
+    """One learner's session. Back to back when ``first_send`` is None; else a message
+    every ``interval`` seconds from ``first_send`` (sooner never; later only when the
+    previous reply came late)."""
     session = None
+    next_send = first_send
     i = offset
     while budget[0] > 0 and time.perf_counter() < deadline:
+        if next_send is not None:
+            await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
+            next_send += interval
+            if budget[0] <= 0:
+                break
         budget[0] -= 1
         body = {"message": MIX[i % len(MIX)], "session_id": session}
         i += 1
         t0 = time.perf_counter()
         r = await client.post("/v1/chat", json=body)
         lat.append(time.perf_counter() - t0)
-        if r.status_code != 200:
-            errors.append(r.status_code)
-            continue
-        session = r.json()["session_id"]
-
-
-async def _paced_learner(
-    client: httpx.AsyncClient,
-    offset: int,
-    interval: float,
-    start: float,
-    budget: list[int],
-    deadline: float,
-    lat: list[float],
-    errors: list[int],
-) -> None:
-    """A learner who sends a message every ``interval`` seconds (sooner never; later
-    only when the previous reply came late), staggered by ``offset``."""
-    session = None
-    next_send = start + offset * interval / max(budget[1], 1)
-    i = offset
-    while budget[0] > 0 and time.perf_counter() < deadline:
-        await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
-        if budget[0] <= 0:
-            break
-        budget[0] -= 1
-        body = {"message": MIX[i % len(MIX)], "session_id": session}
-        i += 1
-        t0 = time.perf_counter()
-        r = await client.post("/v1/chat", json=body)
-        lat.append(time.perf_counter() - t0)
-        next_send += interval
         if r.status_code != 200:
             errors.append(r.status_code)
             continue
@@ -164,20 +143,26 @@ async def _level(
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         lat: list[float] = []
         errors: list[int] = []
-        budget = [turns, learners]
+        budget = [turns]
         started = time.perf_counter()
         deadline = started + LEVEL_SECONDS
-        if offered is None:
-            learners_ = (
-                _learner(client, k, budget, deadline, lat, errors) for k in range(learners)
-            )
-        else:
-            interval = learners / offered
-            learners_ = (
-                _paced_learner(client, k, interval, started, budget, deadline, lat, errors)
+        interval = learners / offered if offered else 0.0
+        await asyncio.gather(
+            *(
+                _learner(
+                    client,
+                    k,
+                    budget,
+                    deadline,
+                    lat,
+                    errors,
+                    # paced learners are staggered evenly over one interval
+                    first_send=started + k * interval / learners if offered else None,
+                    interval=interval,
+                )
                 for k in range(learners)
             )
-        await asyncio.gather(*learners_)
+        )
         wall = time.perf_counter() - started
     q = statistics.quantiles(lat, n=100)
     return {
