@@ -77,7 +77,7 @@ def _example_matrix(embedder: Any) -> tuple[np.ndarray, list[str]]:
         if cached is None:
             labels = [name for name, examples in INTENT_EXAMPLES.items() for _ in examples]
             texts = [text for examples in INTENT_EXAMPLES.values() for text in examples]
-            cached = (np.asarray(embedder.embed(texts), dtype=np.float32), labels)
+            cached = (np.asarray(embedder.embed_remembered(texts), dtype=np.float32), labels)
             with contextlib.suppress(TypeError):
                 _CACHE[embedder] = cached
         return cached
@@ -116,7 +116,9 @@ class IntentRecognizer:
         self._index = {
             n: [i for i, lab in enumerate(self._labels) if lab == n] for n in self._names
         }
-        self._anchors = np.asarray(embedder.embed(anchors), dtype=np.float32) if anchors else None
+        self._anchors = (
+            np.asarray(embedder.embed_remembered(anchors), dtype=np.float32) if anchors else None
+        )
 
     def scores(self, text: str) -> tuple[dict[str, float], np.ndarray]:
         """Per-intent score (mostly the closest example, a little the second) and the vector."""

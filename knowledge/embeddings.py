@@ -3,7 +3,8 @@
 ``make_embedder(settings)`` returns an ``Embedder``: ``embed(texts)`` gives an
 ``(n, 384)`` float32 array of L2-normalised rows, computed in batches of 32;
 ``embed_one(text)`` embeds a single query through a small LRU cache (learners repeat
-questions, and the tutor asks the same lesson queries often). The model itself is
+questions, and the tutor asks the same lesson queries often); ``embed_remembered``
+keeps the fixed texts of every start-up in an on-disk cache. The model itself is
 loaded once per process per path and shared by every Embedder. ``chroma_function()``
 adapts the embedder to Chroma 1.x's ``EmbeddingFunction`` protocol so a collection
 never falls back to Chroma's default (downloading) embedder.
@@ -77,8 +78,6 @@ class Embedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         if not all(isinstance(t, str) for t in texts):
             raise InvalidInput("embed() takes strings only.")
-        if len(texts) > SMALL_BATCH and self._disk is not None:
-            return self._embed_through_disk_cache(texts)
         return self._compute(texts)
 
     def lookup(self, texts: list[str]) -> dict[str, np.ndarray]:
@@ -96,14 +95,18 @@ class Embedder:
             )
             self._disk.flush()
 
-    def _embed_through_disk_cache(self, texts: list[str]) -> np.ndarray:
-        """Batches (lesson sentences, intent examples, chunks) are remembered across
-        restarts; short queries are not (the in-memory LRU serves those)."""
+    def embed_remembered(self, texts: list[str]) -> np.ndarray:
+        """Like ``embed``, for the fixed texts every start needs (intent examples, lesson
+        anchors): vectors are read from and written to the on-disk cache, so a restart
+        embeds nothing. Lesson chunks don't need it: Chroma keeps their vectors."""
+        texts = list(texts)
+        if self._disk is None or not texts:
+            return self.embed(texts)
         keys = [text_key(self.model_path, t) for t in texts]
         known = self._disk.get_many(keys)
         missing = [i for i, k in enumerate(keys) if k not in known]
         if missing:
-            fresh = self._compute([texts[i] for i in missing])
+            fresh = self.embed([texts[i] for i in missing])
             added = {keys[i]: fresh[j] for j, i in enumerate(missing)}
             self._disk.put_many(added)
             self._disk.flush()

@@ -67,7 +67,7 @@ def test_a_wrong_model_path_is_a_clear_error(tmp_path):
         make_embedder(Settings(_env_file=None, embedding_model_path=str(tmp_path / "none")))
 
 
-def test_batches_are_remembered_on_disk_across_embedders(embedder, tmp_path):
+def test_remembered_batches_are_read_back_from_disk_across_embedders(embedder, tmp_path):
     from knowledge.embeddings import Embedder
     from knowledge.vector_cache import DiskVectorCache
 
@@ -75,14 +75,14 @@ def test_batches_are_remembered_on_disk_across_embedders(embedder, tmp_path):
     first = Embedder(
         embedder._model, embedder.model_path, disk_cache=DiskVectorCache(tmp_path / "v.npz", 384)
     )
-    vectors = first.embed(texts)
+    vectors = first.embed_remembered(texts)
     assert first.computed == len(texts) and (tmp_path / "v.npz").exists()
 
     # A new process (a fresh Embedder and cache object) reads them back instead of embedding.
     second = Embedder(
         embedder._model, embedder.model_path, disk_cache=DiskVectorCache(tmp_path / "v.npz", 384)
     )
-    again = second.embed(texts)
+    again = second.embed_remembered(texts)
     assert second.computed == 0
     np.testing.assert_array_equal(again, vectors)
     assert set(second.lookup(texts[:3])) == set(texts[:3])
@@ -103,5 +103,5 @@ def test_an_unreadable_cache_file_is_ignored(embedder, tmp_path):
         embedder._model, embedder.model_path, disk_cache=DiskVectorCache(tmp_path / "v.npz", 384)
     )
     texts = [f"sentence {i}" for i in range(6)]
-    assert fresh.embed(texts).shape == (6, 384)
+    assert fresh.embed_remembered(texts).shape == (6, 384)
     assert fresh.computed == 6
