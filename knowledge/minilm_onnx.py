@@ -1,0 +1,171 @@
+"""all-MiniLM-L6-v2's transformer as an ONNX graph, for the query path of a running tutor.
+
+A learner's question is one short text. PyTorch spends ~8 ms on it and a server start
+spends ~3.5 s importing torch and transformers before the first one; ONNX Runtime runs
+the same weights in ~2.5 ms on one thread and imports in ~0.1 s. The graph is exported
+from the model folder once (``torch.onnx.export``, on the machine, from the same
+safetensors: nothing is downloaded), checked against PyTorch on a padded probe batch,
+and kept in the model cache directory under a name derived from the model's files, so
+a changed model gets a new graph. Writes are atomic, so processes that share the cache
+race harmlessly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("tutor.embeddings")
+
+EXPORT_VERSION = "1"  # bump when the export recipe changes; old graphs are ignored
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+PROBE = ["Why do RNNs forget?", "Walk me through a trace of a tanh RNN on the inputs 1, 0, 1."]
+TOLERANCE = 1e-4  # max |difference| of the token states between ONNX Runtime and PyTorch
+
+
+def graph_path(model_path: str, cache_dir: Path) -> Path:
+    """Where the graph for the model in ``model_path`` lives, named by the model's files
+    (their contents, not their times, so a copied model or an image layer finds it)."""
+    digest = hashlib.blake2b(EXPORT_VERSION.encode(), digest_size=8)
+    for name in ("config.json", "tokenizer.json", "model.safetensors", "pytorch_model.bin"):
+        file = Path(model_path) / name
+        if not file.exists():
+            continue
+        size = file.stat().st_size
+        digest.update(f"{name}:{size}".encode())
+        with file.open("rb") as handle:  # the ends of a weights file are enough to tell
+            digest.update(handle.read(1 << 20))
+            if size > 2 << 20:
+                handle.seek(-(1 << 20), os.SEEK_END)
+                digest.update(handle.read())
+    return cache_dir / f"minilm-{digest.hexdigest()}.onnx"
+
+
+def export(model_path: str, target: Path) -> None:
+    """Trace the transformer to ONNX at ``target`` and check it against PyTorch."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+    # eager attention: SDPA's tracing branches on the mask's values (a batch without
+    # padding would bake "no mask" into the graph)
+    model = AutoModel.from_pretrained(
+        model_path, local_files_only=True, attn_implementation="eager"
+    ).eval()
+
+    class _States(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    probe = tokenizer(PROBE, padding=True, return_tensors="pt")
+    args = tuple(probe[name] for name in INPUTS)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "states")}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the tracer's advice, not our concern here
+            expected = _States()(*args).numpy()  # before tracing, which leaves hooks behind
+            torch.onnx.export(
+                _States(),
+                args,
+                str(partial),
+                input_names=list(INPUTS),
+                output_names=["states"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        got = OnnxTransformer(partial).states({k: v.numpy() for k, v in probe.items()})
+        error = float(np.abs(got - expected).max())
+        if not error < TOLERANCE:
+            raise RuntimeError(f"exported graph differs from PyTorch by {error:.2e}")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class OnnxTransformer:
+    """One ONNX Runtime session on one thread: a query is too small to split, and under
+    load the other core is better spent on another learner's turn."""
+
+    def __init__(self, path: Path) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+
+    def states(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """Token states ``(n, T, 384)`` for tokenised inputs ``(n, T)``."""
+        feed = {name: np.asarray(features[name], dtype=np.int64) for name in INPUTS}
+        return self._session.run(None, feed)[0]
+
+
+class OnnxQueryEncoder:
+    """Tokenise, run the graph, mean-pool over real tokens, L2-normalise: the
+    sentence-transformers pipeline of this model, without torch in the process."""
+
+    def __init__(self, model_path: str, graph: Path, max_seq_length: int) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+        self._tokenizer.no_padding()  # the file pads to 128; we pad to the longest
+        self._tokenizer.enable_truncation(max_seq_length)
+        self._transformer = OnnxTransformer(graph)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """``(n, 384)`` float32 unit vectors."""
+        encodings = self._tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), width), dtype=np.int64)  # [PAD] is id 0
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        states = self._transformer.states(
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )  # (n, T, 384)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (states * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)  # (n, 384)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def load_query_encoder(
+    model_path: str, cache_dir: Path, max_seq_length: int
+) -> OnnxQueryEncoder | None:
+    """The ONNX query encoder, exporting the graph on first use; None (with a warning)
+    when the graph can neither be found nor made, e.g. in a read-only cache."""
+    graph = graph_path(model_path, cache_dir)
+    for attempt in range(2):
+        try:
+            if not graph.exists():
+                log.info("exporting the embedding model to ONNX at %s (once)", graph)
+                export(model_path, graph)
+            return OnnxQueryEncoder(model_path, graph, max_seq_length)
+        except Exception as exc:  # a failed export must not stop the tutor: torch still works
+            if attempt == 0 and graph.exists():
+                log.warning("discarding unreadable ONNX graph %s: %s", graph, exc)
+                graph.unlink(missing_ok=True)
+                continue
+            log.warning("ONNX query path unavailable (%s); queries run on PyTorch", exc)
+            return None
+    return None
