@@ -109,9 +109,7 @@ class OnnxTransformer:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def states(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """Token states ``(n, T, 384)`` for tokenised inputs ``(n, T)``."""
