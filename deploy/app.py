@@ -19,6 +19,7 @@ from core.settings import Settings, get_settings
 from deploy.errors import install_error_handlers
 from deploy.lifespan import Provided, make_lifespan, new_services
 from deploy.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from deploy.routes import docs
 from deploy.routes.pages import STATIC
 
 
@@ -38,7 +39,19 @@ def _routers() -> list[Any]:
     )
     from deploy.slack.http import router as slack_router
 
-    modules = (chat, stream, sessions, search, trace, completions, feedback, admin, ops, pages)
+    modules = (
+        chat,
+        stream,
+        sessions,
+        search,
+        trace,
+        completions,
+        feedback,
+        admin,
+        ops,
+        pages,
+        docs,
+    )
     return [m.router for m in modules] + [slack_router, discord_router]
 
 
@@ -59,6 +72,8 @@ def create_app(
         version="0.1.0",
         lifespan=make_lifespan(services, provided),
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        docs_url=None,  # deploy/routes/docs.py serves it from local files
+        redoc_url=None,
     )
     app.state.services = services
     app.state.metrics = services.metrics
@@ -66,6 +81,7 @@ def create_app(
     for router in _routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
 
     origins = [o.rstrip("/") for o in settings.allowed_origins]
     # Added last = outermost: metrics see every response; CORS headers reach 413s too.

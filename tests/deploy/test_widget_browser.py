@@ -305,3 +305,31 @@ def test_aggressive_page_css_does_not_change_the_widget(browser, server, course_
 def test_screenshot_is_saved():
     shot = ROOT / "docs" / "widget.png"
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_api_docs_render_from_local_files(page, server):
+    """/docs is a working Swagger UI with the network cut off: nothing from a CDN."""
+    outside: list[str] = []
+    console: list[str] = []
+
+    def only_loopback(route):
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_loopback)
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.goto(server + "/docs")
+    page.locator(".opblock").first.wait_for(timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/v1/chat", "/v1/chat/stream", "/v1/trace", "/v1/chat/completions"} <= {
+        p.replace("\u200b", "") for p in paths
+    }
+    page.locator(".opblock-summary-path", has_text="/v1/trace").first.click()
+    page.locator(
+        ".opblock.is-open .parameters-container, .opblock.is-open .opblock-section"
+    ).first.wait_for()
+    assert outside == []
+    assert not [c for c in console if "Content Security Policy" in c], console
