@@ -3,7 +3,7 @@
 The app's lifespan builds the index when it is missing (an incremental ingest of the
 bundled lessons, which embeds nothing when they are unchanged), so a fresh machine
 goes from ``make run`` to a working tutor in one step. ``--workers N`` starts N
-processes (each loads its own model: ~0.75 GB apiece); with more than one, use
+processes (each loads its own model: ~0.4 GB apiece); with more than one, use
 ``TUTOR_REDIS_URL`` so they share one rate-limit budget.
 """
 
