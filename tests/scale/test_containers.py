@@ -10,9 +10,11 @@ provide them, every ``TUTOR_`` variable is a real setting, health checks probe
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -153,3 +155,42 @@ def test_docker_compose_config_validates():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+def test_the_image_bakes_the_onnx_query_graph_that_its_runtime_uses(dockerfile, tmp_path):
+    """Run the Dockerfile's own export step with its cache dir moved to a temp folder,
+    then start the runtime's query path on that folder: it must use the baked graph
+    (no export, so torch is never imported), as the runtime stage does in the image."""
+    build_dir = re.search(r"^ENV TUTOR_MODEL_CACHE_DIR=(\S+)", dockerfile, re.M).group(1)
+    assert f"TUTOR_MODEL_CACHE_DIR={build_dir}" in dockerfile.split("AS runtime")[1]
+    step = re.search(r'&& (python -c "from core\.settings import [^"]+")', dockerfile).group(1)
+    cache = tmp_path / "share"
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # the venv first
+    env = {**os.environ, "TUTOR_MODEL_CACHE_DIR": str(cache), "PATH": path}
+    subprocess.run(
+        ["bash", "-c", step.replace("/tmp/data", str(tmp_path / "data"))],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    assert len(list(cache.glob("minilm-*.onnx"))) == 1
+    probe = (
+        "import sys; from core.settings import Settings; "
+        "from knowledge.embeddings import make_embedder; "
+        f"e = make_embedder(Settings(_env_file=None, data_dir={str(tmp_path / 'run')!r})); "
+        "e.embed(['why do rnns forget?']); "
+        "print(e._model.fast, 'torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout.split() == ["True", "False"]
