@@ -11,6 +11,7 @@ an instruction to the tutor (prompt injection inside a lesson file) is dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.guards import looks_like_injection
 
@@ -67,6 +68,13 @@ def _sentences(item: str) -> list[str]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences and list items of a passage, math kept whole; display math joins its lead-in."""
+    return list(_split_sentences(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _split_sentences(text: str) -> tuple[str, ...]:
+    # Passages are lesson chunks, a few hundred distinct texts split on every turn that
+    # cites them (~7% of a turn's Python time before this cache).
     units: list[str] = []
     blocks: list[str] = []
     text = re.sub(r"[ \t]+-\s+\*\*Q:\*\*", "\n\n- **Q:**", text or "")
@@ -92,4 +100,4 @@ def split_sentences(text: str) -> list[str]:
                     continue
                 if sentence not in units:
                     units.append(sentence)
-    return units
+    return tuple(units)
