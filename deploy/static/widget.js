@@ -52,7 +52,7 @@
     ".body pre{overflow-x:auto;background:#f0f2f4;padding:8px;border-radius:6px;font:12px/1.4 ui-monospace,monospace}",
     ".body code{font-family:ui-monospace,monospace;font-size:12.5px}",
     ".body ul,.body ol{margin:4px 0 8px;padding-left:20px}",
-    ".body table{display:block;overflow-x:auto;max-width:100%}",
+    ".body .scroll{overflow-x:auto;max-width:100%}.body .scroll:focus-visible{outline:2px solid #0f6b73}",
     ".body table,.trace table{border-collapse:collapse;font-size:12px;margin:6px 0}",
     ".body td,.body th,.trace td{white-space:nowrap}",
     ".trace summary{cursor:pointer;color:#57606a;font-size:12.5px}",
@@ -99,9 +99,18 @@
     return node;
   }
 
+  var tables = 0;
   function fromHtml(html) {
     var t = document.createElement("template");
     t.innerHTML = html; // server-sanitized (nh3); template content never runs scripts
+    // A wide table scrolls sideways inside the narrow panel: wrap it in a focusable,
+    // labelled region so keyboard users can scroll it too (WCAG 2.1.1).
+    t.content.querySelectorAll("table").forEach(function (table) {
+      tables += 1; // landmarks need distinct names
+      var region = el("div", { class: "scroll", role: "region", tabindex: "0", "aria-label": "Table " + tables });
+      table.parentNode.insertBefore(region, table);
+      region.appendChild(table);
+    });
     return t.content;
   }
 
@@ -130,7 +139,8 @@
   var status = el("div", { class: "sr", role: "status" });
   var panel = el("section", { class: "panel", id: "rnn-tutor-panel", role: "dialog", "aria-modal": "false",
     "aria-labelledby": "rnn-tutor-title" }, [
-    el("header", {}, [el("h2", { id: "rnn-tutor-title" }, [document.createTextNode("RNN Tutor"),
+    // role none: inside the dialog this is its title bar, not a second page banner
+    el("header", { role: "none" }, [el("h2", { id: "rnn-tutor-title" }, [document.createTextNode("RNN Tutor"),
       el("small", { text: "Why sequences need memory" })]), newChat, closeBtn]),
     log, chips, form, status]);
   root.appendChild(panel);
@@ -220,11 +230,12 @@
     var closed = ex.status === "solved" || ex.status === "revealed";
     var asks = (ex.asks || []).join(", ");
     var answer = el("input", { type: "text", "aria-label": "Your answer" + (asks ? " (" + asks + ")" : ""),
-      placeholder: asks ? asks + " = …" : "Your answer", autocomplete: "off", inputmode: "decimal" });
+      placeholder: asks ? asks + " = …" : "Your answer", autocomplete: "off" }); // full keyboard: minus signs
     var check = el("button", { class: "btn primary", type: "submit", text: "Check" });
     var hint = el("button", { class: "btn", type: "button", text: "Hint", onclick: function () { ask("hint"); } });
     var give = el("button", { class: "btn", type: "button", text: "Give up", onclick: function () { ask("I give up"); } });
-    var f = el("form", { "aria-label": "Answer the exercise" }, [answer, check, hint, give]);
+    // no accessible name: a named form is a landmark, and every card in the log has one
+    var f = el("form", {}, [answer, check, hint, give]);
     f.addEventListener("submit", function (e) { e.preventDefault(); if (answer.value.trim()) ask(answer.value.trim()); });
     if (closed) [answer, check, hint, give].forEach(function (b) { b.disabled = true; });
     var state = ex.status === "solved" ? "Solved" : ex.status === "revealed" ? "Answer revealed" :

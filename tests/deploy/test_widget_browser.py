@@ -333,3 +333,55 @@ def test_api_docs_render_from_local_files(page, server):
     ).first.wait_for()
     assert outside == []
     assert not [c for c in console if "Content Security Policy" in c], console
+
+
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.x A/AA and best-practice violations on the page, shadow DOM
+    included, as readable lines (rule, impact, the first offending nodes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in found
+    ]
+
+
+def test_axe_finds_no_accessibility_violations(browser, server):
+    """The demo page and the widget in every state a learner meets: closed, open with
+    starters, a cited answer, a trace table and plot, a quiz card after a wrong answer and
+    a hint; the lesson page the citations open; and the widget on a phone."""
+    context = browser.new_context(viewport={"width": 1200, "height": 820})
+    page = context.new_page()
+    page.goto(server + "/")
+    assert axe_violations(page) == []
+    open_widget(page)
+    assert axe_violations(page) == []
+    ask(page, "why do RNNs forget?")
+    ask(page, "walk me through a trace")
+    ask(page, "quiz me")
+    ask(page, "0.1, 0.2, 0.3")
+    ask(page, "hint")
+    assert page.locator("rnn-tutor .trace table, rnn-tutor .body table").count() >= 1
+    assert page.locator("rnn-tutor .exercise").count() >= 1
+    assert axe_violations(page) == []
+    page.goto(server + "/lessons/why-sequences-need-memory")
+    assert axe_violations(page) == []
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = phone.new_page()
+    page.goto(server + "/")
+    open_widget(page)
+    ask(page, "what is the hidden state?")
+    assert axe_violations(page) == []
+    phone.close()
