@@ -3,8 +3,9 @@
 
 Covers a cited answer, a trace with its table and plot, a quiz (wrong answer, hint, right
 answer computed from the exercise id with ``tools.exercises``), history after a reload,
-New chat, keyboard use, a 360 px wide phone screen, and a page whose aggressive global
-CSS must not change the widget. Takes the screenshot shown in the README; it is written to
+New chat, keyboard use, a 360 px wide phone screen, a page whose aggressive global
+CSS must not change the widget, an axe-core accessibility audit (WCAG 2.x A/AA) of every
+page and widget state, and /docs rendering with the network cut off. Takes the screenshot shown in the README; it is written to
 docs/widget.png when that is missing or TUTOR_UPDATE_SCREENSHOTS=1 (so test runs leave the
 tree clean).
 """
@@ -33,6 +34,7 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+ADMIN_TOKEN = "instructor-token-for-the-browser-tests"
 # The "course site" is a second real server on another loopback port: a different origin
 # in the same address space (Chromium blocks public pages from calling loopback ones).
 COURSE_PORT = free_port()
@@ -56,7 +58,9 @@ if not Path(CHROMIUM).exists():  # pragma: no cover - make test installs it
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("widget-server")
-    with serve_subprocess(data, TUTOR_ALLOWED_ORIGINS=f'["{COURSE}"]') as base:
+    with serve_subprocess(
+        data, TUTOR_ALLOWED_ORIGINS=f'["{COURSE}"]', TUTOR_ADMIN_TOKEN=ADMIN_TOKEN
+    ) as base:
         yield base
 
 
@@ -359,7 +363,8 @@ def axe_violations(page) -> list[str]:
 def test_axe_finds_no_accessibility_violations(browser, server):
     """The demo page and the widget in every state a learner meets: closed, open with
     starters, a cited answer, a trace table and plot, a quiz card after a wrong answer and
-    a hint; the lesson page the citations open; and the widget on a phone."""
+    a hint; the lesson page the citations open; the instructor view; the widget on a
+    phone."""
     context = browser.new_context(viewport={"width": 1200, "height": 820})
     page = context.new_page()
     page.goto(server + "/")
@@ -375,6 +380,9 @@ def test_axe_finds_no_accessibility_violations(browser, server):
     assert page.locator("rnn-tutor .exercise").count() >= 1
     assert axe_violations(page) == []
     page.goto(server + "/lessons/why-sequences-need-memory")
+    assert axe_violations(page) == []
+    page.goto(f"{server}/admin?token={ADMIN_TOKEN}")  # the instructor view, sessions listed
+    assert page.locator("text=why do RNNs forget?").count() >= 1
     assert axe_violations(page) == []
     context.close()
 
