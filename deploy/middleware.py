@@ -100,6 +100,20 @@ _DOCS_CSP = (
 )
 
 
+def _route_path(scope: Scope) -> str:
+    """The path the app routes on: behind ``--root-path /tutor`` the request path is
+    ``/tutor/docs``, the route ``/docs``."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "").rstrip("/")
+    if root and path.startswith(root + "/"):
+        return path[len(root) :]
+    return path
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, connect_src: str = "") -> None:
         self.app = app
@@ -110,24 +124,22 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
+        path = _route_path(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 if headers.get("content-type", "").startswith("text/html"):
-                    if path.startswith("/docs"):
+                    if _under(path, "/docs"):
                         csp = _DOCS_CSP
-                    elif path.startswith("/admin"):
+                    elif _under(path, "/admin"):
                         csp = self.admin_csp
                     else:
                         csp = self.page_csp
                     headers["Content-Security-Policy"] = csp
                     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-                    headers["X-Frame-Options"] = (
-                        "DENY" if path.startswith("/admin") else "SAMEORIGIN"
-                    )
+                    headers["X-Frame-Options"] = "DENY" if _under(path, "/admin") else "SAMEORIGIN"
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 

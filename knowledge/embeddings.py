@@ -22,7 +22,7 @@ import numpy as np
 from chromadb.api.types import EmbeddingFunction
 
 from core.errors import InvalidInput
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from knowledge.minilm import SentenceModel
 from knowledge.vector_cache import DiskVectorCache, text_key
 
@@ -163,7 +163,8 @@ class TutorEmbeddingFunction(EmbeddingFunction[list[str]]):
 
     def __call__(self, input: list[str]) -> list[np.ndarray]:  # noqa: A002 (Chroma's name)
         if self._embedder is None:
-            self._embedder = Embedder(_load_model(self._model_path), self._model_path)
+            cache = get_settings().resolved_model_cache_dir  # rebuilt from a collection config
+            self._embedder = Embedder(_load_model(self._model_path, cache), self._model_path)
         return list(self._embedder.embed(list(input)))
 
     @staticmethod

@@ -12,9 +12,12 @@ race harmlessly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
 import os
+import uuid
 import warnings
 from pathlib import Path
 
@@ -28,22 +31,63 @@ PROBE = ["Why do RNNs forget?", "Walk me through a trace of a tanh RNN on the in
 TOLERANCE = 1e-4  # max |difference| of the token states between ONNX Runtime and PyTorch
 
 
+def _weights(model_path: str) -> list[Path]:
+    """The files that define the model: config, tokenizer and every weights shard."""
+    root = Path(model_path)
+    named = [root / n for n in ("config.json", "tokenizer.json", "tokenizer_config.json")]
+    shards = sorted([*root.glob("*.safetensors"), *root.glob("*.bin")])
+    return [f for f in named if f.exists()] + shards
+
+
+def _file_digest(file: Path, cache_dir: Path) -> str:
+    """Full blake2b of ``file``, remembered in ``cache_dir/digests.json`` by path, size and
+    mtime so a restart does not re-read 90 MB (~0.15 s) when nothing changed."""
+    stat = file.stat()
+    key = f"{file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    index = cache_dir / "digests.json"
+    try:
+        known = json.loads(index.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and isinstance(known.get(key), str):
+        return known[key]
+    digest = hashlib.blake2b(digest_size=16)
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    known = {**(known if isinstance(known, dict) else {}), key: digest.hexdigest()}
+    _write_atomically(index, json.dumps(known, indent=0).encode())
+    return known[key]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Best effort: a read-only cache just means the digest is computed again next time."""
+    partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+
+
 def graph_path(model_path: str, cache_dir: Path) -> Path:
-    """Where the graph for the model in ``model_path`` lives, named by the model's files
-    (their contents, not their times, so a copied model or an image layer finds it)."""
+    """Where the graph for the model in ``model_path`` lives, named by the full contents
+    of the model's files (not their times or folder, so a copied model or an image layer
+    finds it, and a changed weight anywhere gets a new graph)."""
     digest = hashlib.blake2b(EXPORT_VERSION.encode(), digest_size=8)
-    for name in ("config.json", "tokenizer.json", "model.safetensors", "pytorch_model.bin"):
-        file = Path(model_path) / name
-        if not file.exists():
-            continue
-        size = file.stat().st_size
-        digest.update(f"{name}:{size}".encode())
-        with file.open("rb") as handle:  # the ends of a weights file are enough to tell
-            digest.update(handle.read(1 << 20))
-            if size > 2 << 20:
-                handle.seek(-(1 << 20), os.SEEK_END)
-                digest.update(handle.read())
+    for file in _weights(model_path):
+        digest.update(f"{file.name}:{_file_digest(file, cache_dir)}".encode())
     return cache_dir / f"minilm-{digest.hexdigest()}.onnx"
+
+
+def writable(folder: Path) -> bool:
+    """Whether the graph can be written into ``folder`` (created if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def export(model_path: str, target: Path) -> None:
@@ -74,7 +118,7 @@ def export(model_path: str, target: Path) -> None:
     args = tuple(probe[name] for name in INPUTS)
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "states")}
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    partial = target.with_name(f"{target.name}.{uuid.uuid4().hex}.part")
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the tracer's advice, not our concern here
@@ -151,19 +195,24 @@ def load_query_encoder(
     model_path: str, cache_dir: Path, max_seq_length: int
 ) -> OnnxQueryEncoder | None:
     """The ONNX query encoder, exporting the graph on first use; None (with a warning)
-    when the graph can neither be found nor made, e.g. in a read-only cache."""
-    graph = graph_path(model_path, cache_dir)
-    for attempt in range(2):
-        try:
-            if not graph.exists():
-                log.info("exporting the embedding model to ONNX at %s (once)", graph)
-                export(model_path, graph)
-            return OnnxQueryEncoder(model_path, graph, max_seq_length)
-        except Exception as exc:  # a failed export must not stop the tutor: torch still works
-            if attempt == 0 and graph.exists():
+    when the graph can neither be found nor made, e.g. in a read-only cache: the
+    SentenceTransformer then answers queries too. Never raises."""
+    try:
+        if not (Path(model_path) / "tokenizer.json").exists():
+            raise FileNotFoundError("the model folder has no tokenizer.json (a fast tokenizer)")
+        graph = graph_path(model_path, cache_dir)
+        if graph.exists():
+            try:
+                return OnnxQueryEncoder(model_path, graph, max_seq_length)
+            except Exception as exc:  # a damaged file: make it again if we may
                 log.warning("discarding unreadable ONNX graph %s: %s", graph, exc)
-                graph.unlink(missing_ok=True)
-                continue
-            log.warning("ONNX query path unavailable (%s); queries run on PyTorch", exc)
-            return None
-    return None
+                with contextlib.suppress(OSError):
+                    graph.unlink()
+        if not writable(cache_dir):
+            raise PermissionError(f"cannot write the ONNX graph into {cache_dir}")
+        log.info("exporting the embedding model to ONNX at %s (once)", graph)
+        export(model_path, graph)
+        return OnnxQueryEncoder(model_path, graph, max_seq_length)
+    except Exception as exc:  # a failed export must not stop the tutor: torch still works
+        log.warning("ONNX query path unavailable (%s); queries run on PyTorch", exc)
+        return None

@@ -177,3 +177,22 @@ def test_readyz_is_503_when_the_database_is_down(tmp_path, fake_tutor):
     )
     with TestClient(app) as client:
         assert "TUTOR_DATABASE_URL" in _error(client.get("/readyz"), 503, "index_not_ready")
+
+
+def test_docs_and_admin_keep_their_policies_behind_a_root_path(fake_app_factory):
+    """Behind a proxy prefix (``--root-path /tutor``) the request path is /tutor/docs; the
+    docs page must still get the policy that lets Swagger UI start, from /tutor/docs/assets."""
+    with TestClient(
+        fake_app_factory(), root_path="/tutor", raise_server_exceptions=False
+    ) as client:
+        docs = client.get("/tutor/docs")
+        assert docs.status_code == 200
+        assert "script-src 'self' 'unsafe-inline'" in docs.headers["content-security-policy"]
+        assert '"/tutor/docs/assets/swagger-ui-bundle.js"' in docs.text
+        assert "'/tutor/openapi.json'" in docs.text or '"/tutor/openapi.json"' in docs.text
+        assert client.get("/tutor/docs/assets/swagger-ui-bundle.js").status_code == 200
+        page = client.get("/tutor/")
+        assert (
+            "'unsafe-inline'"
+            not in page.headers["content-security-policy"].split("script-src")[1].split(";")[0]
+        )

@@ -86,14 +86,23 @@ def test_the_onnx_query_path_gives_the_sentence_transformer_vectors(embedder):
     assert (padded * reference).sum(1).min() > 0.9999
 
 
-def test_the_graph_is_named_by_the_model_files(tmp_path):
+def test_the_graph_is_named_by_the_whole_model(tmp_path):
     folder = tmp_path / "model"
-    shutil.copytree(MODEL, folder, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
-    first = minilm_onnx.graph_path(str(folder), tmp_path)
-    assert first == minilm_onnx.graph_path(str(folder), tmp_path)
+    shutil.copytree(MODEL, folder)
+    cache = tmp_path / "cache"
+    first = minilm_onnx.graph_path(str(folder), cache)
+    assert first == minilm_onnx.graph_path(str(folder), cache)  # remembered digests
+    assert first.parent == cache and first.suffix == ".onnx"
+    assert first == minilm_onnx.graph_path(MODEL, cache)  # a copy finds the same graph
+    weights = folder / "model.safetensors"
+    with weights.open("r+b") as handle:  # one byte in the middle of the weights
+        handle.seek(weights.stat().st_size // 2)
+        byte = handle.read(1)
+        handle.seek(-1, 1)
+        handle.write(bytes([byte[0] ^ 1]))
+    assert minilm_onnx.graph_path(str(folder), cache) != first
     (folder / "config.json").write_text((folder / "config.json").read_text() + "\n")
-    assert minilm_onnx.graph_path(str(folder), tmp_path) != first
-    assert first.parent == tmp_path and first.suffix == ".onnx"
+    assert len({minilm_onnx.graph_path(str(folder), cache), first}) == 2
 
 
 @pytest.mark.slow
@@ -116,3 +125,31 @@ def test_an_unusable_cache_falls_back_to_pytorch(tmp_path, caplog):
     assert "queries run on PyTorch" in caplog.text
     vector = model.encode(["why do rnns forget?"], normalize_embeddings=True)[0]
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+
+
+def test_a_damaged_graph_in_a_read_only_cache_falls_back_without_failing(
+    tmp_path, monkeypatch, caplog
+):
+    cache = tmp_path / "cache"
+    graph = minilm_onnx.graph_path(MODEL, cache)
+    graph.write_bytes(b"not an onnx graph")
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(graph), "unlink", refuse)  # as for the image's non-root user
+    monkeypatch.setattr(minilm_onnx, "writable", lambda folder: False)
+    with caplog.at_level("WARNING", logger="tutor.embeddings"):
+        assert minilm_onnx.load_query_encoder(MODEL, cache, 256) is None
+    assert "discarding unreadable ONNX graph" in caplog.text
+    assert "cannot write the ONNX graph" in caplog.text
+
+
+def test_a_model_without_a_fast_tokenizer_is_not_exported(tmp_path, caplog):
+    folder = tmp_path / "model"
+    shutil.copytree(MODEL, folder, ignore=shutil.ignore_patterns("tokenizer.json"))
+    cache = tmp_path / "cache"
+    with caplog.at_level("WARNING", logger="tutor.embeddings"):
+        assert minilm_onnx.load_query_encoder(str(folder), cache, 256) is None
+    assert "tokenizer.json" in caplog.text
+    assert not list(cache.glob("*.onnx")) and not list(cache.glob("*.part"))
