@@ -4,7 +4,8 @@
 shared sentence-transformers ``Embedder``) and scores a message by cosine similarity to
 the closest examples of each intent, so paraphrases and typos land where they should.
 The session state then settles what only context can: a list of numbers is an answer
-when an exercise is open, "good" is a recall rating while a flashcard is shown, "next"
+when an exercise is open (and so is a list of signs, "+ - + -", when it is a ``signs``
+exercise), "good" is a recall rating while a flashcard is shown, "next"
 means the next card during a review. Conservative guards (``assistant.guards``) catch
 prompt-injection attempts first; a few domain words break ties with "off topic".
 """
@@ -22,7 +23,12 @@ import numpy as np
 
 from assistant.guards import looks_like_injection, wants_solution
 from assistant.intent_examples import INTENT_EXAMPLES
-from assistant.parsing import flashcard_rating, looks_like_answer, trace_args
+from assistant.parsing import (
+    flashcard_rating,
+    looks_like_answer,
+    looks_like_sign_answer,
+    trace_args,
+)
 
 MIN_CONFIDENCE = 0.30  # below this, a message without lesson words is a nudge, not a guess
 LESSON_CONFIDENCE = 0.35  # similarity to the lesson itself that makes a message a concept question
@@ -162,12 +168,13 @@ class IntentRecognizer:
     def classify(self, text: str, state: dict[str, Any] | None = None) -> Intent:
         state = state or {}
         clean = (text or "").strip()
-        if not re.search(r"[A-Za-z0-9]", clean):
-            return Intent("empty", 1.0)
-        if looks_like_injection(clean):
-            return Intent("injection", 1.0)
         exercise = state.get("exercise") or {}
         live = bool(exercise) and not exercise.get("revealed") and not exercise.get("solved")
+        signs = live and exercise.get("level") == "signs" and looks_like_sign_answer(clean)
+        if not re.search(r"[A-Za-z0-9]", clean):
+            return Intent("answer" if signs else "empty", 1.0)  # "+ - + -" is an attempt
+        if looks_like_injection(clean):
+            return Intent("injection", 1.0)
         card = state.get("flashcard")
         rating = flashcard_rating(clean)
         if card and card.get("flipped") and rating:
@@ -177,6 +184,8 @@ class IntentRecognizer:
         best = scores[ranked[0]]
         if live and looks_like_answer(clean) and ranked[0] not in ("trace", "quiz", "next"):
             return Intent("answer", best, scores)
+        if signs and not (PRACTICE_WORDS.search(clean) or TRACE_WORDS.search(clean)):
+            return Intent("answer", best, scores)  # sign words say more than the embedding
         if live and wants_solution(clean):
             return Intent("give_up", best, scores)  # the tool decides whether it may reveal
         name = next(n for n in ranked if self._confirmed(n, clean, state, live))

@@ -2,14 +2,17 @@
 
 "inputs 1, 0, 0, 0, input weight 0.5, recurrent weight 0.8, no bias, lstm, hidden size 2"
 becomes the arguments of the ``rnn_trace`` tool; "h1=0.46 h2=0.35" or "0.46, 0.35" becomes
-a list of numbers for grading. Anything not mentioned is left out so the tool's teaching
-defaults apply.
+a list of numbers for grading; "+ - + -" or "positive, negative" is an attempt at a
+``signs`` exercise. Anything not mentioned is left out so the tool's teaching defaults
+apply.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from tools.grading_signs import sign_tokens
 
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 # a number not glued to a letter or underscore on its left (so "h1", "x_2" are not numbers)
@@ -33,6 +36,24 @@ def looks_like_answer(text: str) -> bool:
     answerish = {"answer", "think", "its", "it's", "is", "are", "get", "got", "my", "then", "and"}
     other = [w for w in words if w.lower() not in answerish]
     return len(other) <= 6
+
+
+SIGN_WORDS = re.compile(r"\b(?:positive|negative|pos|neg|zero|plus|minus)\b", re.IGNORECASE)
+_QUESTION = re.compile(
+    r"^\s*(?:why|what|how|where|when|which|who|is|does|do|can|explain|tell|show)\b|\?\s*$", re.I
+)
+
+
+def looks_like_sign_answer(text: str) -> bool:
+    """True when the message is essentially a list of signs ("+ - + -", "pos, neg, pos")."""
+    text = text or ""
+    if not sign_tokens(text) or _QUESTION.search(text):
+        return False
+    if not re.search(r"[A-Za-z0-9]", text):
+        return True  # only signs and separators
+    words = re.findall(r"[A-Za-z]{3,}", SIGN_WORDS.sub(" ", text))
+    answerish = {"answer", "think", "its", "it's", "is", "are", "get", "got", "my", "then", "and"}
+    return len([w for w in words if w.lower() not in answerish]) <= 2
 
 
 def _after(label: str, text: str) -> float | None:
@@ -80,8 +101,19 @@ def trace_args(text: str) -> dict[str, Any]:
 
 
 def wants_harder(text: str) -> str | None:
-    """An exercise level asked for in ``text``, or None."""
+    """An exercise level asked for in ``text``, or None.
+
+    The no-arithmetic wishes come first: "no calculator" asks for ``signs``, not for
+    ``calculator``.
+    """
     low = (text or "").lower()
+    no_math = r"(?:math|maths|arithmetic|calculat\w*|numbers|formulas?|computing)"
+    if re.search(
+        rf"\b(?:no|without|not|don'?t|never|hate|skip)\b(?:\s+\w+){{0,4}}\s+{no_math}|"
+        r"\bconceptual|\bsigns?\b|\bqualitative",
+        low,
+    ):
+        return "signs"
     if "lstm" in low or "gate" in low:
         return "lstm_gates"
     if re.search(r"harder|calculator|difficult|challenge|tough", low):

@@ -23,13 +23,16 @@ from assistant.parsing import numbers_in
 from assistant.review_tools import learner_progress, review_flashcards
 from assistant.tool_errors import friendly_errors
 
-LEVELS = ("tanh_table", "calculator", "lstm_gates")
+LEVELS = ("tanh_table", "calculator", "lstm_gates", "signs")
 MAX_RUNG_BEFORE_ATTEMPT = 3
 
 
 Level = Annotated[
-    Literal["tanh_table", "calculator", "lstm_gates"],
-    Field(description="tanh_table (by hand with a tanh table), calculator, or lstm_gates."),
+    Literal["tanh_table", "calculator", "lstm_gates", "signs"],
+    Field(
+        description="tanh_table (by hand with a tanh table), calculator, lstm_gates, or "
+        "signs (no arithmetic: only the sign of each h_t)."
+    ),
 ]
 Answer = Annotated[str, Field(description="The learner's answer exactly as they wrote it.")]
 
@@ -64,14 +67,23 @@ def _record(ctx: Any, solved: bool) -> None:
         state["recorded"] = True
 
 
-def learners_own(answer: str, message: str) -> bool:
-    """True when every number in ``answer`` is one the learner wrote in this message.
+def learners_own(answer: str, message: str, level: str | None = None) -> bool:
+    """True when every number in ``answer`` is one the learner wrote in this message
+    (for a ``signs`` exercise: when its signs are a run of the signs the learner wrote).
 
     The offline brain passes the message itself; an LLM must not grade numbers of its own
     (that would mark the exercise solved and reveal the solution without an attempt).
     """
     given = numbers_in(message)
-    return all(any(abs(v - g) < 1e-9 for g in given) for v in numbers_in(answer))
+    if not all(any(abs(v - g) < 1e-9 for g in given) for v in numbers_in(answer)):
+        return False
+    if level != "signs":
+        return True
+    from tools.grading_signs import sign_tokens
+
+    signs, written = sign_tokens(answer), sign_tokens(message)
+    n = len(signs)
+    return any(written[i : i + n] == signs for i in range(len(written) - n + 1))
 
 
 def new_exercise(runtime: ToolRuntime, level: Level = "tanh_table") -> tuple[str, dict]:
@@ -82,7 +94,8 @@ def new_exercise(runtime: ToolRuntime, level: Level = "tanh_table") -> tuple[str
         _record(ctx, solved=False)  # moving on counts as tried, not solved
     ex = make(secrets.randbelow(1_000_000), level)
     ctx.open_exercise(_exercise_id(ex), level)
-    text = prompts.render(prompts.EXERCISE_OPEN, prompt=_exercise_text(ex))
+    template = prompts.EXERCISE_OPEN_SIGNS if level == "signs" else prompts.EXERCISE_OPEN
+    text = prompts.render(template, prompt=_exercise_text(ex))
     return text, _artifact(ctx, "opened", ex, text)
 
 
@@ -101,7 +114,7 @@ def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, di
     if ex is None or not ctx.exercise_is_live():
         text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
         return text, _artifact(ctx, "none", ex, text)
-    if not learners_own(answer, ctx.text):
+    if not learners_own(answer, ctx.text, ex.level):
         text = prompts.EXERCISE_NOT_LEARNERS
         return text, _artifact(ctx, "none", ex, text)
     grade = grade_answer(ex, answer)

@@ -1,14 +1,16 @@
 """Hand-traceable "trace the memory" exercises: the ``Exercise`` and how one is drawn.
 
 An exercise is a tiny recurrent network a learner can follow with pencil and paper:
-a 1-d hidden state, weights with one decimal, 3 to 5 inputs. Three levels:
+a 1-d hidden state, weights with one decimal, 3 to 5 inputs. Four levels:
 ``tanh_table`` (pre-activations stay within a small tanh table printed in the prompt),
-``calculator`` (any values; a calculator's tanh), and ``lstm_gates`` (gate values are
+``calculator`` (any values; a calculator's tanh), ``lstm_gates`` (gate values are
 given; the learner updates the cell state c_t = f_t·c_(t-1) + i_t·g_t and names the gate
-that let the memory through or let new information in). Everything is drawn from
+that let the memory through or let new information in), and ``signs`` (no arithmetic:
+only the sign of each h_t, see ``tools.exercise_signs``). Everything is drawn from
 ``np.random.default_rng(seed)``, so the id ``ex-<level>-<seed>`` rebuilds the same
-exercise after a restart. Candidates are redrawn until the answers cannot be read off
-the public part (no answer, at 2, 3 or 4 decimals, appears anywhere in it).
+exercise after a restart (new levels go at the end of ``LEVELS``: its index seeds the
+rng). Candidates are redrawn until the answers cannot be read off the public part (no
+answer, at 2, 3 or 4 decimals, nor a signs answer's sign sequence, appears anywhere in it).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-LEVELS = ("tanh_table", "calculator", "lstm_gates")
-TOLERANCE = {"tanh_table": 0.01, "calculator": 0.005, "lstm_gates": 0.005}
+LEVELS = ("tanh_table", "calculator", "lstm_gates", "signs")
+TOLERANCE = {"tanh_table": 0.01, "calculator": 0.005, "lstm_gates": 0.005, "signs": 0.0}
 GATE_WORDS = {"forget": "the forget gate f", "input": "the input gate i"}
 
 
@@ -92,12 +94,16 @@ class Exercise:
 
     @property
     def answers(self) -> list[float]:
-        return self.run()[0]
+        """The states to give; for ``signs`` only their signs (+1.0, -1.0 or 0.0)."""
+        states = self.run()[0]
+        if self.level == "signs":
+            return [float((v > 0) - (v < 0)) for v in states]
+        return states
 
     def previous(self, t: int) -> float:
-        """The correct state before step t (h_(t-1) or c_(t-1))."""
+        """The correct (exact) state before step t (h_(t-1) or c_(t-1))."""
         start = self.c0 if self.cell == "lstm" else self.h0
-        return start if t == 1 else self.answers[t - 2]
+        return start if t == 1 else self.run()[0][t - 2]
 
     def prompt_markdown(self) -> str:
         from tools.exercise_text import prompt_markdown
@@ -123,7 +129,8 @@ class Exercise:
         }
         if self.cell == "rnn":
             out |= {"weights": {"W_xh": self.w_x, "W_hh": self.w_h, "b": self.b}, "h0": self.h0}
-            out["tanh_table"] = [list(r) for r in self.tanh_table] or None
+            if self.level != "signs":
+                out["tanh_table"] = [list(r) for r in self.tanh_table] or None
         else:
             out |= {"c0": self.c0, "gates": self.gates, "gate_question_step": self.gate_step}
         if reveal:
@@ -135,9 +142,16 @@ class Exercise:
 
 
 def leaks(ex: Exercise) -> bool:
-    """True when some answer, at 2, 3 or 4 decimals, appears in the public JSON."""
+    """True when some answer, at 2, 3 or 4 decimals, appears in the public JSON (for
+    ``signs`` also the sequence of signs, written as a learner would)."""
     text = json.dumps(ex.public_dict(), ensure_ascii=False)
-    return any(fmt(v, p) in text for v in ex.answers for p in (2, 3, 4))
+    if any(fmt(v, p) in text for v in ex.answers for p in (2, 3, 4)):
+        return True
+    if ex.level == "signs":
+        from tools.exercise_signs import sign_sequences
+
+        return any(seq in text for seq in sign_sequences(ex))
+    return False
 
 
 def _one_decimal(rng: np.random.Generator, lo: float, hi: float, nonzero: bool = True) -> float:
@@ -209,12 +223,15 @@ def draw(level: str, seed: int) -> Exercise:
     """The exercise for (level, seed): the first non-leaking candidate from the seeded rng."""
     rng = np.random.default_rng([seed, LEVELS.index(level)])
     ex_id = f"ex-{level}-{seed}"
+    from tools.exercise_signs import draw_signs
+
     for _ in range(10_000):
-        ex = (
-            _draw_lstm(rng, ex_id, seed)
-            if level == "lstm_gates"
-            else _draw_rnn(rng, level, ex_id, seed)
-        )
+        if level == "lstm_gates":
+            ex = _draw_lstm(rng, ex_id, seed)
+        elif level == "signs":
+            ex = draw_signs(rng, ex_id, seed)
+        else:
+            ex = _draw_rnn(rng, level, ex_id, seed)
         if ex is not None and not leaks(ex):
             return ex
     raise RuntimeError(f"no exercise found for {ex_id}")  # not reached in practice

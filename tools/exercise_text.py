@@ -5,7 +5,9 @@ All learner-facing text of ``tools.exercise_gen.Exercise`` lives here, so the pr
 and hints follow the lesson's notation: a_t = W_xh·x_t + W_hh·h_(t-1) + b,
 h_t = tanh(a_t); for the LSTM c_t = f_t·c_(t-1) + i_t·g_t. Hints climb one rung per
 request: 1 the formula, 2 the step with numbers substituted, 3 the pre-activation's
-value, 4 the step's answer.
+value, 4 the step's answer. The no-arithmetic ``signs`` level has its own words in
+``tools.exercise_signs`` (same four rungs: the sign rules, the deciding term, the signs
+of its factors, the step's sign); the functions here hand over to it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput
+from tools import exercise_signs
 from tools.exercise_gen import fmt, par
 
 if TYPE_CHECKING:
@@ -27,6 +30,8 @@ def _inputs(ex: Exercise) -> str:
 
 def prompt_markdown(ex: Exercise) -> str:
     """The task as the learner sees it (no answers)."""
+    if ex.level == "signs":
+        return exercise_signs.prompt_markdown(ex)
     asks = ", ".join(f"{ex.symbol}_{t}" for t in range(1, ex.steps + 1))
     tol = f"±{ex.tolerance:g}"
     if ex.cell == "lstm":
@@ -86,6 +91,8 @@ def _lstm_substituted(ex: Exercise, t: int) -> str:
 
 def solution_markdown(ex: Exercise) -> str:
     """Every step worked out to 4 decimals, then the answers and (LSTM) the gate."""
+    if ex.level == "signs":
+        return exercise_signs.solution_markdown(ex)
     lines = ["**Worked solution** (4 decimals):", ""]
     if ex.cell == "lstm":
         for t, c in enumerate(ex.answers, 1):
@@ -122,6 +129,8 @@ def hint_text(ex: Exercise, rung: int, step: int = 1) -> str:
     if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= ex.steps:
         raise InvalidInput(f"'step' must be an integer from 1 to {ex.steps}, got {step!r:.20}")
     t = step
+    if ex.level == "signs":
+        return exercise_signs.hint_signs(ex, rung, t)
     if ex.cell == "lstm":
         g = ex.gates[t - 1]
         keep, write = g["f"] * ex.previous(t), g["i"] * g["g"]

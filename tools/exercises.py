@@ -5,7 +5,9 @@
 because ``exercise_from_id`` rebuilds the identical exercise after a restart.
 ``Exercise.public_dict(reveal=False)`` is what a client may see before answering;
 ``grade_answer`` checks an attempt (``tools.grading``); ``hint(ex, rung)`` climbs the
-hint ladder one rung per request (``tools.exercise_text``).
+hint ladder one rung per request (``tools.exercise_text``). Levels: ``tanh_table``,
+``calculator``, ``lstm_gates`` and ``signs`` (no arithmetic: the sign of each h_t;
+``tools.exercise_signs``, graded by ``tools.grading_signs``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ _ID = re.compile(r"^ex-([a-z_]+)-(\d{1,10})$")
 
 
 def new_exercise(seed: int | None = None, level: str = "calculator") -> Exercise:
-    """A new exercise at ``level`` ("tanh_table" | "calculator" | "lstm_gates").
+    """A new exercise at ``level`` ("tanh_table" | "calculator" | "lstm_gates" | "signs").
 
     The same (seed, level) always gives the same exercise; ``seed=None`` picks one.
     """
@@ -61,5 +63,6 @@ def exercise_from_id(exercise_id: str) -> Exercise:
 
 def hint(ex: Exercise, rung: int, step: int = 1) -> str:
     """Hint rung 1..4 for ``step``: the formula, the numbers substituted, the
-    pre-activation's value, the step's answer."""
+    pre-activation's value, the step's answer (for ``signs``: the sign rules, the
+    deciding term, the signs of its factors, the step's sign)."""
     return hint_text(ex, rung, step)

@@ -6,7 +6,8 @@ tolerance. At the first wrong step we recompute the classic mistakes (forgetting
 carry h_(t-1), swapping W_xh and W_hh, forgetting tanh or the bias, carrying the
 pre-activation instead of h; for the LSTM dropping f·c_(t-1) or i·g) and name the one
 that reproduces the learner's number. Later steps that follow correctly from the
-learner's own earlier value earn half credit: the method was right.
+learner's own earlier value earn half credit: the method was right. The ``signs`` level
+reads and grades signs instead of numbers (``tools.grading_signs``).
 """
 
 from __future__ import annotations
@@ -48,8 +49,17 @@ class Grade:
         return asdict(self) | {"all_correct": self.all_correct}
 
 
-def parse_answer(answer: Any, steps: int) -> tuple[list[float | None], str | None]:
-    """The numbers for steps 1..T (None where missing) and any gate the learner named."""
+def parse_answer(
+    answer: Any, steps: int, level: str | None = None
+) -> tuple[list[float | None], str | None]:
+    """The numbers for steps 1..T (None where missing) and any gate the learner named.
+
+    For ``level="signs"`` the values are the signs the learner wrote (+1.0, -1.0, 0.0).
+    """
+    if level == "signs":
+        from tools.grading_signs import parse_signs
+
+        return parse_signs(answer, steps), None
     if isinstance(answer, list | tuple):
         values = []
         for i, v in enumerate(answer):
@@ -147,6 +157,10 @@ def _follows(ex: Exercise, t: int, prev: float | None, given: float | None) -> b
 
 def grade_answer(ex: Exercise, answer: Any) -> Grade:
     """Check every step within ``ex.tolerance`` and explain the first mistake."""
+    if ex.level == "signs":
+        from tools.grading_signs import grade_signs
+
+        return grade_signs(ex, answer)
     given, gate = parse_answer(answer, ex.steps)
     expected, tol, sym = ex.answers, ex.tolerance, ex.symbol
     correct = [g is not None and abs(g - e) <= tol for g, e in zip(given, expected, strict=True)]
