@@ -84,6 +84,20 @@ def build_services(settings: Settings, provided: Provided, services: Services) -
     log.info("tutor ready in %.2f s", time.perf_counter() - started)
 
 
+def prepare_data(settings: Settings) -> None:
+    """What every process of a ``--workers N`` server would otherwise do at once on a
+    fresh data dir: export the embedding graph, create the Chroma store, index the
+    lessons. Run once, before the workers start, they find it all in place (two
+    embedded Chroma clients creating one new database race on its schema)."""
+    from knowledge.embeddings import make_embedder
+    from knowledge.ingest import bundled_lesson_paths, ingest
+    from knowledge.store import make_store
+
+    embedder = make_embedder(settings)
+    report = ingest(bundled_lesson_paths(), make_store(settings, embedder), embedder)
+    log.info("index ready for the workers: %s", report)
+
+
 def _finish_background_work(embedder: Any) -> None:
     """Let the tutor's background sentence warm-up end before exit (torch aborts the
     interpreter if a thread is still inside it at shutdown)."""

@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from core.errors import TutorError
+from core.settings import Settings
 from deploy.cli.common import cli_errors
 
 M_ARENA_MAX = -8  # glibc mallopt parameter
@@ -31,6 +33,24 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
     if name:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
+
+
+def _prepare_in_child(settings: Settings) -> None:
+    """Build the index in a short-lived child process (the parent stays small: it only
+    supervises the workers), failing here with the child's error rather than in N
+    workers at once."""
+    import multiprocessing
+
+    from deploy.lifespan import prepare_data
+
+    child = multiprocessing.get_context("spawn").Process(target=prepare_data, args=(settings,))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise TutorError(
+            f"preparing the data dir {settings.data_dir} failed (exit code {child.exitcode}); "
+            "run `tutor index` to see the error"
+        )
 
 
 def serve(
@@ -57,6 +77,7 @@ def serve(
             "timeout_graceful_shutdown": 20,
         }
         if workers > 1:  # each worker process builds its own app from the environment
+            _prepare_in_child(settings)
             uvicorn.run("deploy.app:create_app", factory=True, workers=workers, **options)
         else:
             uvicorn.run(create_app(settings), **options)

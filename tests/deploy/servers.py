@@ -45,7 +45,7 @@ def serve_in_thread(app) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve_subprocess(data_dir: Path, **env: str) -> Iterator[str]:
+def serve_subprocess(data_dir: Path, workers: int = 1, **env: str) -> Iterator[str]:
     """``tutor serve`` as a real process with its own data dir; yield its base URL once ready."""
     port = free_port()
     full_env = {
@@ -66,6 +66,8 @@ def serve_subprocess(data_dir: Path, **env: str) -> Iterator[str]:
             "127.0.0.1",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
         cwd=ROOT,
         env=full_env,

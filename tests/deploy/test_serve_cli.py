@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import httpx
+import pytest
 from typer.testing import CliRunner
 
 from deploy.cli import app
+from tests.deploy.servers import serve_subprocess
 
 
 def test_serve_runs_uvicorn_with_host_and_port(monkeypatch, tmp_path):
@@ -42,10 +45,30 @@ def test_serve_help_lists_options():
 def test_serve_with_workers_passes_the_factory(monkeypatch, tmp_path):
     import uvicorn
 
+    from deploy.cli import serve_cmds
+
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(serve_cmds, "_prepare_in_child", lambda s: calls.append(("prep", {})))
     monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 0, result.output
-    assert calls == [("deploy.app:create_app", calls[0][1])]
-    assert calls[0][1]["factory"] is True and calls[0][1]["workers"] == 2
+    assert calls == [("prep", {}), ("deploy.app:create_app", calls[1][1])]  # index first
+    assert calls[1][1]["factory"] is True and calls[1][1]["workers"] == 2
+
+
+@pytest.mark.slow
+def test_two_workers_start_together_on_a_fresh_data_dir(tmp_path):
+    """Both workers used to create the new Chroma database at once and one died on its
+    schema ("table collections already exists"), taking the server down; the index is now
+    built once before they start."""
+    with (
+        serve_subprocess(tmp_path, workers=2) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
+        for _ in range(6):
+            reply = client.post("/v1/chat", json={"message": "what is the hidden state?"})
+            assert reply.status_code == 200 and reply.json()["citations"]
+    log = (tmp_path / "server.log").read_text()
+    assert log.count("Application startup complete.") == 2, log[-2000:]
+    assert "startup failed" not in log
