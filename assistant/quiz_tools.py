@@ -134,6 +134,8 @@ def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, di
     grade_dict = grade.to_dict()
     if not state.get("solved"):
         grade_dict.pop("expected", None)  # the answers stay private until solved or given up
+        if ex.level == "signs" and grade.first_wrong is not None:  # two choices per step:
+            grade_dict["correct"] = grade.correct[: grade.first_wrong]  # marks would tell all
     return text, _artifact(ctx, "graded", ex, text, grade=grade_dict)
 
 

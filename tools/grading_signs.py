@@ -136,8 +136,16 @@ def grade_signs(ex: Exercise, answer: Any) -> Grade:
     ]
     score = (sum(correct) + 0.5 * len(follow_on)) / ex.steps
     diagnosis = None
-    ticks = ", ".join(f"h_{t} {'✓' if ok else '✗'}" for t, ok in enumerate(correct, 1))
-    lines = ["Each h_t is right when its sign (+, − or 0) is.", f"Your steps: {ticks}."]
+    # Marks stop at the first wrong step: with only two signs to choose from, a mark on
+    # every step would hand over the whole answer after one attempt.
+    marked = correct if first_wrong is None else correct[:first_wrong]
+    ticks = ", ".join(f"h_{t} {'✓' if ok else '✗'}" for t, ok in enumerate(marked, 1))
+    later = (
+        ""
+        if first_wrong is None or first_wrong == ex.steps
+        else " (later steps: fix that one first)"
+    )
+    lines = ["Each h_t is right when its sign (+, − or 0) is.", f"Your steps: {ticks}{later}."]
     if first_wrong is None:
         lines.append("All steps are right.")
     else:

@@ -63,9 +63,10 @@ class FadeArgs(BaseModel):
 
 
 class NewExerciseArgs(BaseModel):
-    level: Literal["tanh_table", "calculator", "lstm_gates"] = Field(
+    level: Literal["tanh_table", "calculator", "lstm_gates", "signs"] = Field(
         "calculator",
-        description="'tanh_table' (by hand, table given), 'calculator', or 'lstm_gates' (read the gates)",
+        description="'tanh_table' (by hand, table given), 'calculator', 'lstm_gates' (read "
+        "the gates), or 'signs' (no arithmetic: the sign of the memory at each step)",
     )
     seed: int | None = Field(None, description="seed to reproduce a specific exercise")
 

@@ -120,6 +120,10 @@ def test_quiz_without_math_wrong_hint_then_right(tutor):
     assert f"first wrong step is step {first_input}" in graded.reply
     assert graded.exercise["grade"]["first_wrong"] == first_input
     assert "expected" not in graded.exercise["grade"] and "Answers (signs)" not in graded.reply
+    # marks stop at the first wrong step: with two signs per step they would give it away
+    assert len(graded.exercise["grade"]["correct"]) == first_input
+    later = [f"h_{t} ✓" for t in range(first_input + 1, ex.steps + 1)]
+    assert not any(mark in graded.reply for mark in later)
 
     hinted = _say(tutor, session, "hint")
     assert hinted.intent == "hint" and "Hint 1 of 4" in hinted.reply

@@ -87,6 +87,15 @@ def test_exercise_round_trip_without_leaking(lab):
     assert "Worked solution" in gave_up.content
 
 
+def test_the_signs_level_through_the_tools(lab):
+    opened = _call(lab["new_exercise"], {"level": "signs", "seed": 5})
+    ex = exercise_from_id(opened.artifact["id"])
+    assert ex.level == "signs" and "answers" not in opened.artifact
+    signs = " ".join({1.0: "+", -1.0: "-", 0.0: "0"}[s] for s in ex.answers)
+    graded = _call(lab["check_exercise_answer"], {"exercise_id": ex.id, "answer": signs})
+    assert graded.artifact["grade"]["score"] == 1.0 and "All steps are right" in graded.content
+
+
 def test_exercise_tool_errors(lab):
     with pytest.raises(InvalidInput, match="not an exercise id"):
         _call(lab["exercise_hint"], {"exercise_id": "quiz-1", "rung": 1})
