@@ -35,17 +35,47 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
             ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
 
 
+PREPARE_FAILED = 2  # the child's exit code after it printed its own error
+
+
+def _prepare(settings: Settings) -> None:
+    """The child's work: say what it does, and end with the error's message (not a
+    traceback) when the data dir cannot be prepared."""
+    import logging
+    import sys
+
+    from deploy.lifespan import prepare_data
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    ours = logging.getLogger("tutor")  # our own lines, not every library's
+    ours.addHandler(handler)
+    ours.setLevel(settings.log_level.upper())
+    ours.info("preparing %s for the workers", settings.data_dir)
+    try:
+        prepare_data(settings)
+    except TutorError as exc:
+        print(f"error[{exc.code}]: {exc.message}", file=sys.stderr)
+        sys.exit(PREPARE_FAILED)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
 def _prepare_in_child(settings: Settings) -> None:
     """Build the index in a short-lived child process (the parent stays small: it only
     supervises the workers), failing here with the child's error rather than in N
     workers at once."""
     import multiprocessing
 
-    from deploy.lifespan import prepare_data
-
-    child = multiprocessing.get_context("spawn").Process(target=prepare_data, args=(settings,))
+    child = multiprocessing.get_context("spawn").Process(target=_prepare, args=(settings,))
     child.start()
-    child.join()
+    try:
+        child.join()
+    except KeyboardInterrupt:  # Ctrl-C reaches the child too; let it end, then stop
+        child.join(10)
+        raise typer.Exit(130) from None
+    if child.exitcode == PREPARE_FAILED:
+        raise typer.Exit(2)  # the child printed the reason
     if child.exitcode != 0:
         raise TutorError(
             f"preparing the data dir {settings.data_dir} failed (exit code {child.exitcode}); "

@@ -5,6 +5,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 from typer.testing import CliRunner
@@ -72,3 +77,22 @@ def test_two_workers_start_together_on_a_fresh_data_dir(tmp_path):
     log = (tmp_path / "server.log").read_text()
     assert log.count("Application startup complete.") == 2, log[-2000:]
     assert "startup failed" not in log
+
+
+def test_workers_report_a_preparation_error_without_a_traceback(tmp_path):
+    env = {
+        **os.environ,
+        "TUTOR_DATA_DIR": str(tmp_path),
+        "TUTOR_EMBEDDING_MODEL_PATH": str(tmp_path / "no-model-here"),
+    }
+    tutor = str(Path(sys.executable).parent / "tutor")
+    done = subprocess.run(
+        [tutor, "serve", "--workers", "2", "--port", "9"],  # never reached: fails before
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 2
+    assert "error[model_unavailable]" in done.stderr and "TUTOR_EMBEDDING_MODEL_PATH" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
