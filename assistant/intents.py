@@ -5,8 +5,8 @@ shared sentence-transformers ``Embedder``) and scores a message by cosine simila
 the closest examples of each intent, so paraphrases and typos land where they should.
 The session state then settles what only context can: a list of numbers is an answer
 when an exercise is open (and so is a list of signs, "+ - + -", when it is a ``signs``
-exercise), "good" is a recall rating while a flashcard is shown, "next"
-means the next card during a review. Conservative guards (``assistant.guards``) catch
+exercise; there a question or a request that mentions a sign is no answer), "good" is a
+recall rating while a flashcard is shown, "next" means the next card during a review. Conservative guards (``assistant.guards``) catch
 prompt-injection attempts first; a few domain words break ties with "off topic".
 """
 
@@ -26,7 +26,7 @@ from assistant.intent_examples import INTENT_EXAMPLES
 from assistant.parsing import (
     flashcard_rating,
     looks_like_answer,
-    looks_like_sign_answer,
+    looks_like_sign_attempt,
     trace_args,
 )
 
@@ -58,6 +58,7 @@ PRACTICE_WORDS = _words(r"\b(quiz+|test me|exercise|practi[cs]e|drill|problem to
 FLASH_WORDS = _words(r"flash|\bcards?\b|\breview|spaced|revis")
 PROGRESS_WORDS = _words(r"progress|how am i|doing|score|stats|solved|how many|due|so far|report")
 HINT_WORDS = _words(r"hint|stuck|clue|nudge|help|start|next step|don'?t know|no idea")
+NEXT_WORDS = _words(r"\bnext\b|\banother\b|\bskip\b|\bnew (one|exercise|quiz)\b")
 QUESTION_START = _words(r"^\s*(why|what|how|where|when|which|who|explain|can you explain)\b")
 REVIEW_CONTROLS = {"next", "flashcards", "flip", "give_up", "answer", "concept", "hint"}
 
@@ -107,6 +108,10 @@ def lesson_anchors(markdown: str, flashcards: list[Any], glossary: dict[str, str
     return anchors
 
 
+def _signs_open(state: dict[str, Any]) -> bool:
+    return (state.get("exercise") or {}).get("level") == "signs"
+
+
 class IntentRecognizer:
     """Classifies a message given the session state (open exercise, flashcard under review).
 
@@ -152,6 +157,8 @@ class IntentRecognizer:
         if name == "next":
             return not QUESTION_START.search(text)
         if name == "answer":
+            if live and _signs_open(state):  # a remark with a sign word in it is no answer
+                return looks_like_sign_attempt(text)
             return live or (looks_like_answer(text) and not QUESTION_START.search(text))
         if name == "hint":
             return live or bool(HINT_WORDS.search(text))
@@ -170,7 +177,10 @@ class IntentRecognizer:
         clean = (text or "").strip()
         exercise = state.get("exercise") or {}
         live = bool(exercise) and not exercise.get("revealed") and not exercise.get("solved")
-        signs = live and exercise.get("level") == "signs" and looks_like_sign_answer(clean)
+        signs_open = live and _signs_open(state)
+        # hint, give-up and next words first: "hint: is it positive" asks, it does not answer
+        control = HINT_WORDS.search(clean) or wants_solution(clean) or NEXT_WORDS.search(clean)
+        signs = signs_open and not control and looks_like_sign_attempt(clean)
         if not re.search(r"[A-Za-z0-9]", clean):
             return Intent("answer" if signs else "empty", 1.0)  # "+ - + -" is an attempt
         if looks_like_injection(clean):
@@ -182,7 +192,8 @@ class IntentRecognizer:
         scores, _ = self.scores(clean)
         ranked = sorted((n for n in scores if n != "lesson"), key=scores.get, reverse=True)
         best = scores[ranked[0]]
-        if live and looks_like_answer(clean) and ranked[0] not in ("trace", "quiz", "next"):
+        numbers = looks_like_answer(clean) and not signs_open  # signs: only via `signs`
+        if live and numbers and ranked[0] not in ("trace", "quiz", "next"):
             return Intent("answer", best, scores)
         if signs and not (PRACTICE_WORDS.search(clean) or TRACE_WORDS.search(clean)):
             return Intent("answer", best, scores)  # sign words say more than the embedding

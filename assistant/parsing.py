@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tools.grading_signs import sign_tokens
+from core.errors import InvalidInput
+from tools.grading_signs import parse_signs, sign_tokens
 
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 # a number not glued to a letter or underscore on its left (so "h1", "x_2" are not numbers)
@@ -40,20 +41,46 @@ def looks_like_answer(text: str) -> bool:
 
 SIGN_WORDS = re.compile(r"\b(?:positive|negative|pos|neg|zero|plus|minus)\b", re.IGNORECASE)
 _QUESTION = re.compile(
-    r"^\s*(?:why|what|how|where|when|which|who|is|does|do|can|explain|tell|show)\b|\?\s*$", re.I
+    r"^\s*(?:why|what|how|where|when|which|who|is|are|does|do|did|can|could|would|should|will|"
+    r"explain|tell|show)\b|\?\s*$",
+    re.I,
 )
+# words that make a message a request or a remark about the rules, never a list of signs
+_NOT_AN_ANSWER = re.compile(
+    r"\b(?:hint|clue|help|stuck|give\s*up|gave\s*up|giving\s*up|surrender|quit|next|another|"
+    r"skip|new|quiz|solution|reveal|explain|weights?|flips?|flipping|tanh|inputs?|because|"
+    r"since|if|when|why|how|W_?(?:xh|hh)|x_?(?:\d|t))\b",
+    re.I,
+)
+_TAG = re.compile(r"[\s,.;]*(?:(?:is that|am i)\s+)?(?:right|correct|ok|okay)\s*\?+\s*$", re.I)
+_ANSWERISH = {"answer", "think", "its", "it's", "is", "are", "get", "got", "my", "then", "and"}
+_ANSWERISH |= {"all", "step", "steps", "each", "every", "the", "they", "them", "memory"}
 
 
-def looks_like_sign_answer(text: str) -> bool:
-    """True when the message is essentially a list of signs ("+ - + -", "pos, neg, pos")."""
-    text = text or ""
-    if not sign_tokens(text) or _QUESTION.search(text):
+def looks_like_sign_attempt(text: str) -> bool:
+    """True when the message tries to answer a ``signs`` exercise: signs, a few filler words,
+    no question and no request ("hint: is it positive", "next, positive" are not). It may
+    still be unreadable ("not negative"): ``looks_like_sign_answer`` says if it can be graded.
+    """
+    text = _TAG.sub("", text or "")  # "+ - + -, right?" is an answer, tentatively
+    if not sign_tokens(text) or _QUESTION.search(text) or _NOT_AN_ANSWER.search(text):
         return False
     if not re.search(r"[A-Za-z0-9]", text):
         return True  # only signs and separators
-    words = re.findall(r"[A-Za-z]{3,}", SIGN_WORDS.sub(" ", text))
-    answerish = {"answer", "think", "its", "it's", "is", "are", "get", "got", "my", "then", "and"}
-    return len([w for w in words if w.lower() not in answerish]) <= 2
+    words = re.findall(r"[A-Za-z']{3,}", SIGN_WORDS.sub(" ", text))
+    return len([w for w in words if w.lower() not in _ANSWERISH]) <= 2
+
+
+def looks_like_sign_answer(text: str) -> bool:
+    """True when the message is a gradable list of signs ("+ - + -", "pos, neg, pos",
+    "h1=+ h2=-", "step 2 is negative", "all positive"); "not negative" is not."""
+    if not looks_like_sign_attempt(text):
+        return False
+    try:
+        parse_signs(text, steps=99)  # the real step count is checked when grading
+    except InvalidInput:
+        return False
+    return True
 
 
 def _after(label: str, text: str) -> float | None:
@@ -100,27 +127,44 @@ def trace_args(text: str) -> dict[str, Any]:
     return args
 
 
+_MATH = r"(?:math|maths|arithmetic|calculat\w*|numbers|formulas?|computing)"
+# an explicit wish for numbers: "with numbers", "not signs", "I don't mind the math"
+_WANTS_NUMBERS = re.compile(
+    rf"\bwith (?:real |actual |the )?(?:numbers|values|math|maths|arithmetic)\b|"
+    rf"\b(?:not|no|without|never)\s+(?:the\s+|just\s+|only\s+)?signs?\b|"
+    rf"\b(?:don'?t|do not|wouldn'?t|won'?t|never) mind\b(?:\s+\w+){{0,3}}?\s+{_MATH}|"
+    rf"\b(?:happy|fine|ok|okay|glad) (?:to do |doing |with )?(?:the |some )?{_MATH}"
+)
+_NO_MATH = re.compile(
+    rf"\b(?:no|without|not|don'?t|never|hate|skip)\b(?:\s+\w+){{0,4}}\s+{_MATH}|"
+    r"\bconceptual|\bqualitative"
+)
+# "signs" decides only when it is the thing asked for, not a word inside another request
+_SIGNS_REQUEST = re.compile(
+    r"\bsigns?[- ](?:level|quiz|exercise|question|version|mode|only)\b|"
+    r"\b(?:on|about|with|just|only|the|trace)\s+(?:the\s+)?signs\b(?!\s+of\b)"
+)
+
+
 def wants_harder(text: str) -> str | None:
     """An exercise level asked for in ``text``, or None.
 
-    The no-arithmetic wishes come first: "no calculator" asks for ``signs``, not for
-    ``calculator``.
+    A named topic wins ("a conceptual quiz on lstm gates" is ``lstm_gates``); then an
+    explicit wish for numbers ("with numbers, not signs", "I don't mind the math"), which
+    never gives ``signs``; then the no-arithmetic wishes ("no calculator" asks for
+    ``signs``, not for ``calculator``).
     """
     low = (text or "").lower()
-    no_math = r"(?:math|maths|arithmetic|calculat\w*|numbers|formulas?|computing)"
-    if re.search(
-        rf"\b(?:no|without|not|don'?t|never|hate|skip)\b(?:\s+\w+){{0,4}}\s+{no_math}|"
-        r"\bconceptual|\bsigns?\b|\bqualitative",
-        low,
-    ):
-        return "signs"
-    if "lstm" in low or "gate" in low:
+    if re.search(r"\blstms?\b|\bgates?\b", low):
         return "lstm_gates"
+    numbers = bool(_WANTS_NUMBERS.search(low))
+    if not numbers and (_NO_MATH.search(low) or _SIGNS_REQUEST.search(low)):
+        return "signs"
     if re.search(r"harder|calculator|difficult|challenge|tough", low):
         return "calculator"
     if re.search(r"easy|easier|by hand|tanh table|simple", low):
         return "tanh_table"
-    return None
+    return "tanh_table" if numbers else None
 
 
 def flashcard_rating(text: str) -> str | None:

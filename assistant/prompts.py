@@ -173,10 +173,15 @@ EXERCISE_OPEN = (
     "Send your hidden states as a list, e.g. `0.46, 0.35, 0.28`. Ask for a **hint** any "
     "time; say **I give up** to see the solution."
 )
-EXERCISE_OPEN_SIGNS = (
+EXERCISE_OPEN_SIGNS = (  # the prompt itself says how to write the signs
     "**Trace the memory**\n\n{prompt}\n\n"
-    "Send one sign per step, e.g. `+ - +` or `positive, negative, positive`. Ask for a "
-    "**hint** any time; say **I give up** to see the solution."
+    "Ask for a **hint** or ask a question any time; say **I give up** to see the solution."
+)
+EXERCISE_SIGNS_HOW = (
+    "I couldn't read that as one sign per step, so I haven't graded it (no attempt "
+    "counted). To answer, send one sign per step in order, e.g. `+ - + -` or "
+    "`positive, negative, positive, negative` (`0` where the memory is still empty); "
+    "`h1=+ h2=-` works too. Ask for a **hint** any time."
 )
 EXERCISE_ALREADY_OPEN = "You still have an exercise open:\n\n{prompt}"
 EXERCISE_NONE_OPEN = (

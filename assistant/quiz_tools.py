@@ -19,7 +19,7 @@ from pydantic import Field
 
 from assistant import prompts
 from assistant.guards import explicit_give_up, wants_solution
-from assistant.parsing import numbers_in
+from assistant.parsing import looks_like_sign_answer, numbers_in
 from assistant.review_tools import learner_progress, review_flashcards
 from assistant.tool_errors import friendly_errors
 
@@ -114,6 +114,9 @@ def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, di
     if ex is None or not ctx.exercise_is_live():
         text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
         return text, _artifact(ctx, "none", ex, text)
+    if ex.level == "signs" and not looks_like_sign_answer(ctx.text):
+        text = prompts.EXERCISE_SIGNS_HOW  # a question or remark: no grade, no attempt
+        return text, _artifact(ctx, "none", ex, text)
     if not learners_own(answer, ctx.text, ex.level):
         text = prompts.EXERCISE_NOT_LEARNERS
         return text, _artifact(ctx, "none", ex, text)
@@ -131,12 +134,22 @@ def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, di
         )
     else:
         text = prompts.render(prompts.EXERCISE_PARTIAL, feedback=feedback)
-    grade_dict = grade.to_dict()
-    if not state.get("solved"):
-        grade_dict.pop("expected", None)  # the answers stay private until solved or given up
-        if ex.level == "signs" and grade.first_wrong is not None:  # two choices per step:
-            grade_dict["correct"] = grade.correct[: grade.first_wrong]  # marks would tell all
-    return text, _artifact(ctx, "graded", ex, text, grade=grade_dict)
+    return text, _artifact(ctx, "graded", ex, text, grade=_public_grade(grade, ex.level))
+
+
+def _public_grade(grade: Any, level: str) -> dict[str, Any]:
+    """What the learner may see of a grade: the answers stay private until solved, and for
+    ``signs`` nothing past the first wrong step (with two choices per step, a mark, a
+    score or half credit for a later step would tell its sign)."""
+    out = grade.to_dict()
+    if grade.all_correct:
+        return out
+    out.pop("expected", None)
+    if level == "signs":
+        out.pop("score", None)
+        out["correct"] = grade.correct[: grade.first_wrong]
+        out["given"] = grade.given[: grade.first_wrong]
+    return out
 
 
 def exercise_hint(runtime: ToolRuntime) -> tuple[str, dict]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tools.exercise_gen import Exercise
 
 WORD = {1.0: "positive", -1.0: "negative", 0.0: "0"}
-CHAR = {1.0: "+", -1.0: "−", 0.0: "0"}
+CHAR = {1.0: "+", -1.0: "-", 0.0: "0"}  # ASCII, as learners type it and as numbers print
 
 
 def sign(v: float) -> float:
@@ -78,15 +78,15 @@ def draw_signs(rng: np.random.Generator, ex_id: str, seed: int) -> Exercise | No
 def sign_sequences(ex: Exercise) -> list[str]:
     """The answer written the ways a learner would, for the leak check."""
     signs = ex.answers
-    chars = ["+" if s > 0 else "-" if s < 0 else "0" for s in signs]
+    chars = [CHAR[s] for s in signs]
     words = [WORD[s] for s in signs]
-    return [" ".join(chars), "".join(chars), " ".join(CHAR[s] for s in signs)] + [
+    return [" ".join(chars), "".join(chars), " ".join(chars).replace("-", "−")] + [
         sep.join(words) for sep in (", ", " ")
     ]
 
 
 def _num(x: float) -> str:
-    return "−1" if x < 0 else str(int(x))
+    return str(int(x))  # "-1" with the same ASCII minus as the weights
 
 
 def prompt_markdown(ex: Exercise) -> str:
@@ -100,8 +100,8 @@ def prompt_markdown(ex: Exercise) -> str:
         f"W_hh = {ex.w_h:.1f} ({WORD[sign(ex.w_h)]}). The inputs are {inputs}.\n\n"
         "You never need a value: tanh keeps the sign (tanh of a positive number is positive, "
         "of a negative number negative, of 0 it is 0), so h_t has the sign of what goes in.\n\n"
-        f"Is the memory positive, negative or still 0 at each step? Give the signs of {asks}, "
-        "one per step in order, like `+ - +` or `positive, negative, positive` "
+        f"Is the memory positive, negative or still 0 at each step? Send one sign per step "
+        f"for {asks}, in order, like `+ - +` or `positive, negative, positive` "
         "(write `0` for a step where the memory is still empty)."
     )
 
@@ -120,8 +120,8 @@ def _deciding(ex: Exercise, t: int, h_prev: float) -> str:
     if not p:
         return f"there is no memory yet (h_{t - 1} = 0), so the input term W_xh·x_{t} decides"
     return (
-        f"both terms are nonzero, and in this exercise they always push the same way, "
-        f"so the input term W_xh·x_{t} decides (the memory term W_hh·h_{t - 1} agrees)"
+        f"both terms count: the sign of W_xh·x_{t} + W_hh·h_{t - 1} decides, so find the sign "
+        f"of the input term W_xh·x_{t} and of the memory term W_hh·h_{t - 1}"
     )
 
 

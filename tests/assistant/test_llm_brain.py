@@ -193,3 +193,20 @@ def test_llm_cannot_grade_its_own_numbers_or_climb_the_hint_ladder(llm_tutor):
     )
     assert graded.exercise["status"] == "open" and graded.exercise["attempts"] == 0
     assert all(f"{v:.4f}" not in json.dumps(graded.to_dict()) for v in answers)
+
+
+def test_llm_cannot_grade_a_question_about_signs_as_an_attempt(llm_tutor):
+    model = scripted(
+        AIMessage(content="", tool_calls=[call("new_exercise", 1, level="signs")]),
+        AIMessage(content="Here is your exercise."),
+        AIMessage(content="", tool_calls=[call("check_exercise_answer", 2, answer="negative")]),
+        AIMessage(content="Graded."),
+    )
+    tutor = llm_tutor(model)
+    first = tutor.respond(ChatTurn(None, "quiz me without math", "api"))
+    assert first.exercise["level"] == "signs"
+    asked = tutor.respond(
+        ChatTurn(first.session_id, "does a negative weight flip the sign?", "api")
+    )
+    assert asked.exercise["attempts"] == 0 and "grade" not in asked.exercise
+    assert "haven't graded it" in model.seen[-1][-1].content

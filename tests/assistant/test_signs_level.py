@@ -36,6 +36,15 @@ def recognizer(embedder):
         ("quiz me on lstm gates", "lstm_gates"),
         ("an easier one by hand", "tanh_table"),
         ("quiz me", None),
+        ("quiz me with numbers, not signs", "tanh_table"),
+        ("quiz me, I don't mind the math", "tanh_table"),
+        ("quiz me on lstm gates without a calculator", "lstm_gates"),
+        ("a conceptual quiz on lstm gates", "lstm_gates"),
+        ("a harder one with numbers please", "calculator"),
+        ("signs quiz", "signs"),
+        ("the signs level please", "signs"),
+        ("quiz me on the sign of the memory", None),  # the word alone does not decide
+        ("quiz me, does the sign matter?", None),
     ],
 )
 def test_wants_harder_maps_no_math_requests_to_signs(text, level):
@@ -60,6 +69,18 @@ def test_the_quiz_tools_know_every_level():
         ("why does a negative W_hh flip the sign", False),
         ("what is the hidden state?", False),
         ("hint", False),
+        ("answer: +-0-", True),
+        ("step 2 is negative", True),
+        ("1. 0  2. +  3. -  4. +", True),
+        ("all positive", True),
+        ("+ - + -, right?", True),
+        ("does a negative weight flip the sign", False),
+        ("a negative W_hh flips it", False),
+        ("hint: is it positive", False),
+        ("give up, it is positive", False),
+        ("next, positive", False),
+        ("not negative", False),
+        ("is the memory negative at step 2?", False),
     ],
 )
 def test_looks_like_sign_answer(text, answer):
@@ -80,6 +101,18 @@ def test_looks_like_sign_answer(text, answer):
         ("why does a negative W_hh flip the sign?", SIGNS_OPEN, "concept"),
         ("hint", SIGNS_OPEN, "hint"),
         ("I give up", SIGNS_OPEN, "give_up"),
+        ("does a negative weight flip the sign", SIGNS_OPEN, "concept"),
+        ("does a negative weight flip the sign?", SIGNS_OPEN, "concept"),
+        ("is the memory negative at step 2?", SIGNS_OPEN, "concept"),
+        ("is the memory negative at step 2", SIGNS_OPEN, "concept"),
+        ("why does a negative W_hh flip the sign", SIGNS_OPEN, "concept"),
+        ("hint: is it positive", SIGNS_OPEN, "hint"),
+        ("give up, it is positive", SIGNS_OPEN, "give_up"),
+        ("next, positive", SIGNS_OPEN, "next"),
+        ("not negative", SIGNS_OPEN, "answer"),  # tried to answer: the tool says how
+        ("all positive", SIGNS_OPEN, "answer"),
+        ("step 2 is negative", SIGNS_OPEN, "answer"),
+        ("1. 0  2. +  3. -  4. +", SIGNS_OPEN, "answer"),
         ("0.46, 0.35, 0.28", NUMBERS_OPEN, "answer"),
         ("+ - + -", NUMBERS_OPEN, "empty"),  # signs only answer a signs exercise
         ("+ - + -", {}, "empty"),
@@ -155,3 +188,46 @@ def test_numbers_still_answer_the_numeric_levels(tutor):
     assert ex.level == "calculator" and looks_like_answer("0.1, 0.2")
     reply = _say(tutor, session, ", ".join(f"{v:.4f}" for v in ex.answers))
     assert reply.intent == "answer" and reply.exercise["status"] == "solved"
+
+
+def test_a_question_is_not_an_attempt_and_unlocks_nothing(tutor):
+    session = tutor.new_session("api")
+    _say(tutor, session, "quiz me without math")
+    for text in ("does a negative weight flip the sign", "is the memory negative at step 2?"):
+        asked = _say(tutor, session, text)
+        assert asked.intent == "concept" and "not quite" not in asked.reply.lower()
+    refused = _say(tutor, session, "not negative")  # no sign named: how to answer, no attempt
+    assert refused.intent == "answer" and "haven't graded it" in refused.reply
+    assert "'+ - + -'" not in refused.reply and "`+ - + -`" in refused.reply
+    assert "grade" not in (refused.exercise or {})
+    assert tutor.sessions.get_state(session)["exercise"].get("attempts", 0) == 0
+    shown = _say(tutor, session, "show me the answer")  # no attempt yet: a hint, no solution
+    assert shown.exercise["status"] == "open" and "Answers (signs)" not in shown.reply
+    hinted = _say(tutor, session, "hint: is it positive")
+    assert hinted.intent == "hint" and "Hint" in hinted.reply
+    assert tutor.sessions.get_state(session)["exercise"].get("attempts", 0) == 0
+
+
+def test_a_wrong_attempt_shows_nothing_past_the_first_wrong_step(tutor):
+    session = tutor.new_session("api")
+    _say(tutor, session, "quiz me on signs")
+    ex = exercise_from_id(tutor.sessions.get_state(session)["exercise"]["id"])
+    right = [CHAR[s] for s in ex.answers]
+    first = -1.0 if ex.answers[0] != -1.0 else 1.0
+    wrong = [CHAR[first]] + right[1:]  # only step 1 wrong
+    graded = _say(tutor, session, " ".join(wrong))
+    grade = graded.exercise["grade"]
+    assert graded.exercise["status"] == "open" and grade["first_wrong"] == 1
+    assert "score" not in grade and "expected" not in grade
+    assert grade["correct"] == [False] and grade["given"] == [first]
+    assert "Score" not in graded.reply and "credit" not in graded.reply
+    assert not any(f"h_{t}" in graded.reply for t in range(2, ex.steps + 1))
+    assert tutor.sessions.get_state(session)["exercise"]["attempts"] == 1
+    solved = _say(tutor, session, " ".join(right))
+    assert solved.exercise["grade"]["score"] == 1.0 and "Score: 100%" in solved.reply
+    assert tutor.sessions.progress(session)["solved"] == 1
+
+
+def test_the_opening_says_how_to_answer_once(tutor):
+    opened = _say(tutor, tutor.new_session("api"), "quiz me without math")
+    assert opened.reply.count("one sign per step") == 1 and "−" not in opened.reply

@@ -77,8 +77,10 @@ def test_no_leak_over_many_seeds_and_no_tanh_table():
 
 
 def test_prompt_is_plain_words_and_solution_shows_every_exact_value():
-    ex = new_exercise(4, "signs")
+    ex = _find(lambda ex: ex.w_x < 0 and -1.0 in ex.xs)
     prompt = ex.prompt_markdown()
+    assert "−" not in prompt and f"W_xh = {ex.w_x:.1f}" in prompt and "= -1" in prompt
+    assert prompt.count("one sign per step") == 1
     assert "tanh keeps the sign" in prompt and "no arithmetic" in prompt
     assert "`+ - +`" in prompt and "positive, negative, positive" in prompt
     assert "table" not in prompt and "calculator" not in prompt
@@ -107,12 +109,22 @@ def test_prompt_is_plain_words_and_solution_shows_every_exact_value():
         ("0.46, -0.35, 0, 1", [1, -1, 0, 1]),
         ("h1=0.46 h2=-0.35", [1, -1]),
         ("my answer is + + - -", [1, 1, -1, -1]),
+        ("answer: +-0-", [1, -1, 0, -1]),  # "-0" is two signs here, not a number
+        ("+-0.5", [1, -1]),  # ...but "-0.5" is a number
+        ("1. 0  2. +  3. -  4. +", [0, 1, -1, 1]),
+        ("1) pos 2) neg 3) zero", [1, -1, 0]),
+        ("step 1: + step 2: -", [1, -1]),
+        ("step 2 is negative", [None, -1]),  # a step label sets the step
+        ("h0=0 h1=+", [1]),
+        ("all positive", [1, 1, 1, 1, 1]),
+        ("they are all negative", [-1, -1, -1, -1, -1]),
+        ("all 0", [0, 0, 0, 0, 0]),
     ],
 )
 def test_parse_accepts_every_form(text, signs):
     values, gate = parse_answer(text, 5, "signs")
     assert gate is None
-    assert values == [float(s) for s in signs] + [None] * (5 - len(signs))
+    assert values == [None if s is None else float(s) for s in signs] + [None] * (5 - len(signs))
 
 
 def test_parse_lists_and_labelled_gaps():
@@ -125,6 +137,10 @@ def test_parse_lists_and_labelled_gaps():
     ("answer", "words"),
     [
         ("no idea", "no signs found in the answer; give one sign per step"),
+        ("not negative", "'not negative' names no sign"),
+        ("h2 isn't +", "names no sign"),
+        ("all positive but h1 negative", "ambiguous"),
+        ("step 7 is +", "names step 7 but this exercise has 5 steps"),
         ("+ - + - + -", "has 6 signs but this exercise has 5 steps"),
         ({"h1": "+"}, "must be text or a list of numbers"),
         ([1, float("inf")], "finite"),
@@ -210,7 +226,36 @@ def test_steps_that_follow_from_the_learners_own_sign_earn_half_credit():
     n_right = sum(grade.correct)
     assert grade.first_wrong == 1 and grade.correct[1] is False
     assert grade.score == pytest.approx((n_right + 0.5 * (ex.steps - 1 - n_right)) / ex.steps)
-    assert "half credit" in grade.feedback
+    # the credit stays in the score; the words would tell which later signs are right
+    assert "half credit" not in grade.feedback and "follow" not in grade.feedback
+
+
+def test_feedback_says_nothing_past_the_first_wrong_step():
+    ex = new_exercise(8, "signs")
+    assert _symbols(ex.answers) == "+ + + +"  # the reviewer's case
+    grade = grade_answer(ex, "- + + +")
+    assert grade.first_wrong == 1 and grade.score == 0.75  # kept for the records
+    assert "Score" not in grade.feedback and "%" not in grade.feedback
+    assert "(you wrote negative for h_1)" in grade.feedback
+    for seed in range(60):
+        ex = new_exercise(seed, "signs")
+        for t in range(1, ex.steps + 1):
+            given = _right(ex)
+            given[t - 1] = 1.0 if ex.answers[t - 1] != 1.0 else -1.0
+            grade = grade_answer(ex, given)
+            assert grade.first_wrong == t
+            assert "Score" not in grade.feedback and "credit" not in grade.feedback
+            assert not any(f"h_{later}" in grade.feedback for later in range(t + 1, ex.steps + 1))
+    solved = grade_answer(ex, _right(ex))
+    assert "Score: 100%" in solved.feedback  # once solved the whole picture is fine
+
+
+def test_wrong_value_wording():
+    ex = _find(lambda ex: ex.xs[0] != 0 and ex.steps >= 3)
+    given = _right(ex)
+    given[2] = 0.0 if ex.answers[2] else 1.0
+    grade = grade_answer(ex, given)
+    assert f"(you wrote {WORD[given[2]].replace('zero', '0')} for h_3)" in grade.feedback
 
 
 def test_missing_steps_and_partial_credit():
@@ -227,6 +272,7 @@ def test_hint_ladder_climbs_to_the_steps_sign_and_no_further():
             rungs = [hint(ex, r, step=t) for r in (1, 2, 3, 4)]
             assert "tanh keeps the sign" in rungs[0] and "W_hh" in rungs[0]
             assert f"step {t}" in rungs[1] and ("decides" in rungs[1] or "neither" in rungs[1])
+            assert "same way" not in rungs[1] and "agrees" not in rungs[1]  # no drawing rule
             assert "W_xh is" in rungs[2] and f"h_{t - 1} is" in rungs[2]
             word = {1.0: "positive", -1.0: "negative", 0.0: "0"}[ex.answers[t - 1]]
             assert f"h_{t} is **{word}**" in rungs[3] or f"h_{t} stays **0**" in rungs[3]
