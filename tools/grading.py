@@ -195,8 +195,10 @@ def grade_answer(ex: Exercise, answer: Any) -> Grade:
                 lines.append(f"Redo step {t} carefully, or ask for a hint for step {t}.")
         if follow_on:
             steps = ", ".join(str(s) for s in follow_on)
+            which = f"Steps {steps} follow" if len(follow_on) > 1 else f"Step {steps} follows"
             lines.append(
-                f"Steps {steps} follow correctly from your own earlier value, so they earn half credit."
+                f"{which} correctly from your own earlier value, so "
+                f"{'they earn' if len(follow_on) > 1 else 'it earns'} half credit."
             )
     if gate_correct is not None:
         lines.append(
