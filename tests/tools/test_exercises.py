@@ -219,3 +219,22 @@ def test_a_learner_with_only_the_tanh_table_passes():
             h = math.copysign(round(float(np.interp(abs(a), zs, vs)), 3), a)
             answer.append(h)
         assert grade_answer(ex, answer).all_correct, ex.id
+
+
+def test_follow_on_credit_is_worded_for_one_step_and_for_several():
+    seen = set()
+    for seed in range(60):
+        ex = new_exercise(seed, "calculator")
+        grade = grade_answer(ex, _with_step_wrong(ex, 2, _mistakes_at_step_2(ex)["forgot_carry"]))
+        follow = ex.steps - sum(grade.correct) - 1  # steps after 2 that are wrong but follow
+        if follow == 1:
+            assert (
+                "follows correctly" in grade.feedback and "it earns half credit" in grade.feedback
+            )
+            seen.add(1)
+        elif follow > 1:
+            assert (
+                "follow correctly" in grade.feedback and "they earn half credit" in grade.feedback
+            )
+            seen.add(2)
+    assert seen == {1, 2}
