@@ -28,6 +28,7 @@ from assistant.parsing import (
     looks_like_answer,
     looks_like_sign_attempt,
     trace_args,
+    wants_harder,
 )
 
 MIN_CONFIDENCE = 0.30  # below this, a message without lesson words is a nudge, not a guess
@@ -205,6 +206,14 @@ class IntentRecognizer:
             name = "quiz"
         if name == "quiz" and FLASH_WORDS.search(clean):
             name = "flashcards"
+        if (  # "harder" / "an easier one" after an exercise: the next one at that level
+            exercise
+            and name in ("more", "concept", "hint")
+            and len(clean.split()) <= 6
+            and not (QUESTION_START.search(clean) or HINT_WORDS.search(clean))
+            and wants_harder(clean)
+        ):
+            name = "next"
         if card and name in REVIEW_CONTROLS and not (live and name in ("hint", "give_up")):
             if name in ("next", "flashcards"):
                 return Intent("flashcards", best, scores)
