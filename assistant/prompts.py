@@ -171,7 +171,8 @@ TRACE_OUTRO = "Notice how the memory of the first input shrinks at each step onc
 EXERCISE_OPEN = (
     "**Trace the memory**\n\n{prompt}\n\n"
     "Send your hidden states as a list, e.g. `0.46, 0.35, 0.28`. Ask for a **hint** any "
-    "time; say **I give up** to see the solution."
+    "time; say **I give up** to see the solution. Rather trace without arithmetic? Say "
+    "**quiz me without math**."
 )
 EXERCISE_OPEN_SIGNS = (  # the prompt itself says how to write the signs
     "**Trace the memory**\n\n{prompt}\n\n"

@@ -231,3 +231,11 @@ def test_a_wrong_attempt_shows_nothing_past_the_first_wrong_step(tutor):
 def test_the_opening_says_how_to_answer_once(tutor):
     opened = _say(tutor, tutor.new_session("api"), "quiz me without math")
     assert opened.reply.count("one sign per step") == 1 and "−" not in opened.reply
+
+
+def test_a_numeric_exercise_offers_the_no_math_level(tutor):
+    session = tutor.new_session("api")
+    opened = _say(tutor, session, "quiz me")
+    assert opened.exercise["level"] == "tanh_table" and "quiz me without math" in opened.reply
+    switched = _say(tutor, session, "quiz me without math")
+    assert switched.exercise["level"] == "signs"
