@@ -24,11 +24,11 @@ import numpy as np
 from assistant.guards import looks_like_injection, wants_solution
 from assistant.intent_examples import INTENT_EXAMPLES
 from assistant.parsing import (
+    asks_other_difficulty,
     flashcard_rating,
     looks_like_answer,
     looks_like_sign_attempt,
     trace_args,
-    wants_harder,
 )
 
 MIN_CONFIDENCE = 0.30  # below this, a message without lesson words is a nudge, not a guess
@@ -206,14 +206,13 @@ class IntentRecognizer:
             name = "quiz"
         if name == "quiz" and FLASH_WORDS.search(clean):
             name = "flashcards"
-        if (  # "harder" / "an easier one" after an exercise: the next one at that level
-            exercise
-            and name in ("more", "concept", "hint")
+        if (  # "harder", "an easier one", "too easy": the next exercise at that level
+            name not in ("quiz", "next", "answer", "give_up", "trace", "flashcards", "rate", "flip")
             and len(clean.split()) <= 6
             and not (QUESTION_START.search(clean) or HINT_WORDS.search(clean))
-            and wants_harder(clean)
+            and asks_other_difficulty(clean)  # difficulty words only: "lstm gates" is a topic
         ):
-            name = "next"
+            name = "next" if exercise else "quiz"
         if card and name in REVIEW_CONTROLS and not (live and name in ("hint", "give_up")):
             if name in ("next", "flashcards"):
                 return Intent("flashcards", best, scores)

@@ -57,6 +57,9 @@ _ANSWERISH = {"answer", "think", "its", "it's", "is", "are", "get", "got", "my",
 _ANSWERISH |= {"all", "step", "steps", "each", "every", "the", "they", "them", "memory"}
 
 
+_LABELLED_SIGN = re.compile(r"\b(?:h\s*_?\s*\d|step\s*\d)", re.I)
+
+
 def looks_like_sign_attempt(text: str) -> bool:
     """True when the message tries to answer a ``signs`` exercise: signs, a few filler words,
     no question and no request ("hint: is it positive", "next, positive" are not). It may
@@ -67,8 +70,20 @@ def looks_like_sign_attempt(text: str) -> bool:
         return False
     if not re.search(r"[A-Za-z0-9]", text):
         return True  # only signs and separators
-    words = re.findall(r"[A-Za-z']{3,}", SIGN_WORDS.sub(" ", text))
-    return len([w for w in words if w.lower() not in _ANSWERISH]) <= 2
+    if _LABELLED_SIGN.search(text):  # "h1=+ h2=-", "step 2 is negative": clearly an answer
+        words = re.findall(r"[A-Za-z']{3,}", SIGN_WORDS.sub(" ", text))
+        return len([w for w in words if w.lower() not in _ANSWERISH]) <= 2
+    # Unlabelled: nothing but signs and filler. "positive or negative", "x is positive",
+    # "negative times negative is positive" are remarks, and a remark graded as an attempt
+    # would unlock the solution.
+    rest = [w.lower() for w in re.findall(r"[A-Za-z']+", SIGN_WORDS.sub(" ", text))]
+    if any(w not in _ANSWERISH | {"not", "no"} for w in rest):
+        return False  # "not negative" stays an (unreadable) attempt: it gets how to answer
+    return (
+        len(sign_tokens(text)) >= 2
+        or not rest
+        or bool({"all", "every", "each", "not", "no"} & set(rest))
+    )
 
 
 def looks_like_sign_answer(text: str) -> bool:
@@ -160,11 +175,28 @@ def wants_harder(text: str) -> str | None:
     numbers = bool(_WANTS_NUMBERS.search(low))
     if not numbers and (_NO_MATH.search(low) or _SIGNS_REQUEST.search(low)):
         return "signs"
-    if re.search(r"harder|calculator|difficult|challenge|tough", low):
+    if re.search(r"\btoo\s+(?:hard|difficult|tough)", low):
+        return "tanh_table"
+    if re.search(r"harder|calculator|difficult|challenge|tough|\btoo\s+(?:easy|simple)", low):
         return "calculator"
     if re.search(r"easy|easier|by hand|tanh table|simple", low):
         return "tanh_table"
     return "tanh_table" if numbers else None
+
+
+DIFFICULTY = re.compile(
+    r"\b(?:harder|easier|tougher|more\s+(?:difficult|challenging)|too\s+(?:easy|"
+    r"simple|hard|difficult|tough)|challenge|challenging)\b",
+    re.I,
+)
+_ABOUT_WORDING = re.compile(r"\b(?:explain|explanation|say|words|terms|language|put)\b", re.I)
+
+
+def asks_other_difficulty(text: str) -> bool:
+    """Whether ``text`` is a wish about an exercise's difficulty ("harder", "an easier
+    one", "too easy"): not a topic ("lstm gates") and not about wording ("an easier
+    explanation", "in simpler words")."""
+    return bool(DIFFICULTY.search(text or "")) and not _ABOUT_WORDING.search(text or "")
 
 
 def flashcard_rating(text: str) -> str | None:
