@@ -38,6 +38,10 @@ _NOISE = re.compile(
     r"\bstep\s*\d+|\bt\s*=\s*\d+|\bh\s*_?\s*\{?\s*\d+\s*\}?|(?<![\w.+-])\d+\s*(?:[):]|\.(?=\s))",
     re.I,
 )
+_RANGE = re.compile(  # "h1 to h4:", "h_1..h_4 =", "h1-h4:" (not "h1 - h2 +": signs)
+    r"\b(?:h|step)\s*_?\s*\d+(?:\s*(?:to|through|thru|\.\.\.?|…)\s*|-)(?:h|step)?\s*_?\s*\d+\s*[:=]?",
+    re.I,
+)
 _NEGATED = re.compile(
     rf"(?:\bnot|\bnever|n't)\s+(?:(?:really|quite|actually|exactly|be|the)\s+)?"
     rf"(?:{_WORDS}|[-+](?![\d.])|0\b)",
@@ -85,7 +89,7 @@ def sign_tokens(text: str) -> list[float]:
 
 
 def _read_text(answer: str, steps: int) -> list[float | None]:
-    text = _clean(answer)
+    text = _RANGE.sub(" ", _clean(answer))  # "h1 to h4: + - + -" labels the whole list
     if negated(text):
         raise InvalidInput(f"'not negative' names no sign; {HOW}")
     every = _ALL.search(text)

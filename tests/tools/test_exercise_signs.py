@@ -97,6 +97,10 @@ def test_prompt_is_plain_words_and_solution_shows_every_exact_value():
         ("+ - + -", [1, -1, 1, -1]),
         ("+-+-", [1, -1, 1, -1]),
         ("00+-", [0, 0, 1, -1]),
+        ("h1 to h4: + - + -", [1, -1, 1, -1]),  # a range label names the whole list
+        ("h_1..h_4 = + + - -", [1, 1, -1, -1]),
+        ("h1-h4: pos neg pos neg", [1, -1, 1, -1]),
+        ("h1 - h2 + h3 - h4 +", [-1, 1, -1, 1]),  # labels with their signs, no range
         ("+0 -", [1, 0, -1]),
         ("− + 0 −", [-1, 1, 0, -1]),
         ("pos, neg, pos", [1, -1, 1]),
