@@ -191,6 +191,29 @@ class OnnxQueryEncoder:
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+def _retire_previous(model_path: str, graph: Path) -> None:
+    """Record that this model folder now uses ``graph`` and delete the graph it used
+    before (its files changed), unless another folder still uses that one: ``graphs.json``
+    in the cache maps folders to graphs. A process still running on the old graph keeps
+    it (loaded in memory). Best effort: a read-only cache just keeps everything."""
+    index = graph.parent / "graphs.json"
+    try:
+        known = json.loads(index.read_text())
+    except (OSError, ValueError):
+        known = {}
+    known = known if isinstance(known, dict) else {}
+    folder = str(Path(model_path).resolve())
+    previous = known.get(folder)
+    if previous == graph.name:
+        return  # the usual start: nothing to write
+    known[folder] = graph.name
+    _write_atomically(index, json.dumps(known, indent=0).encode())
+    if isinstance(previous, str) and previous != graph.name and previous not in known.values():
+        with contextlib.suppress(OSError):
+            (graph.parent / Path(previous).name).unlink()
+            log.info("removed the previous ONNX graph %s", previous)
+
+
 def load_query_encoder(
     model_path: str, cache_dir: Path, max_seq_length: int
 ) -> OnnxQueryEncoder | None:
@@ -203,7 +226,9 @@ def load_query_encoder(
         graph = graph_path(model_path, cache_dir)
         if graph.exists():
             try:
-                return OnnxQueryEncoder(model_path, graph, max_seq_length)
+                encoder = OnnxQueryEncoder(model_path, graph, max_seq_length)
+                _retire_previous(model_path, graph)
+                return encoder
             except Exception as exc:  # a damaged file: make it again if we may
                 log.warning("discarding unreadable ONNX graph %s: %s", graph, exc)
                 with contextlib.suppress(OSError):
@@ -212,6 +237,7 @@ def load_query_encoder(
             raise PermissionError(f"cannot write the ONNX graph into {cache_dir}")
         log.info("exporting the embedding model to ONNX at %s (once)", graph)
         export(model_path, graph)
+        _retire_previous(model_path, graph)
         return OnnxQueryEncoder(model_path, graph, max_seq_length)
     except Exception as exc:  # a failed export must not stop the tutor: torch still works
         log.warning("ONNX query path unavailable (%s); queries run on PyTorch", exc)

@@ -153,3 +153,26 @@ def test_a_model_without_a_fast_tokenizer_is_not_exported(tmp_path, caplog):
         assert minilm_onnx.load_query_encoder(str(folder), cache, 256) is None
     assert "tokenizer.json" in caplog.text
     assert not list(cache.glob("*.onnx")) and not list(cache.glob("*.part"))
+
+
+@pytest.mark.slow
+def test_a_changed_model_retires_its_old_graph_but_not_a_shared_one(tmp_path):
+    cache = tmp_path / "cache"
+    copy = tmp_path / "model"
+    shutil.copytree(MODEL, copy)
+    assert minilm_onnx.load_query_encoder(MODEL, cache, 256) is not None
+    shared = minilm_onnx.graph_path(MODEL, cache)
+    assert minilm_onnx.load_query_encoder(str(copy), cache, 256) is not None  # same files
+    assert sorted(cache.glob("*.onnx")) == [shared]
+
+    def change_and_load() -> Path:
+        config = copy / "config.json"
+        config.write_text(config.read_text() + "\n")  # new contents: a new graph
+        assert minilm_onnx.load_query_encoder(str(copy), cache, 256) is not None
+        return minilm_onnx.graph_path(str(copy), cache)
+
+    second = change_and_load()
+    assert set(cache.glob("*.onnx")) == {shared, second}  # the original still uses `shared`
+    third = change_and_load()
+    assert set(cache.glob("*.onnx")) == {shared, third}  # `second` was only the copy's
+    assert not list(cache.glob("*.part"))
