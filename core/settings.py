@@ -68,8 +68,12 @@ class Settings(BaseSettings):
         """Machine-wide home of artefacts derived from the model (shared by data dirs)."""
         if self.model_cache_dir:
             return Path(self.model_cache_dir).expanduser()
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        return Path(base) / "rnn-tutor"
+        if os.environ.get("XDG_CACHE_HOME"):
+            return Path(os.environ["XDG_CACHE_HOME"]) / "rnn-tutor"
+        try:
+            return Path.home() / ".cache" / "rnn-tutor"
+        except RuntimeError:  # no HOME and no passwd entry (some containers): our own dir
+            return self.data_dir / "cache"
 
     @property
     def chroma_path(self) -> Path:

@@ -139,7 +139,8 @@ class SecurityHeadersMiddleware:
                         csp = self.page_csp
                     headers["Content-Security-Policy"] = csp
                     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-                    headers["X-Frame-Options"] = "DENY" if _under(path, "/admin") else "SAMEORIGIN"
+                    framed = not (_under(path, "/admin") or _under(path, "/docs"))
+                    headers["X-Frame-Options"] = "SAMEORIGIN" if framed else "DENY"
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 

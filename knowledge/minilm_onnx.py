@@ -55,7 +55,10 @@ def _file_digest(file: Path, cache_dir: Path) -> str:
     with file.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
-    known = {**(known if isinstance(known, dict) else {}), key: digest.hexdigest()}
+    same_file = f"{file.resolve()}|"  # older sizes/times of this file are stale
+    known = known if isinstance(known, dict) else {}
+    known = {k: v for k, v in known.items() if not k.startswith(same_file)}
+    known[key] = digest.hexdigest()
     _write_atomically(index, json.dumps(known, indent=0).encode())
     return known[key]
 

@@ -191,6 +191,8 @@ def test_docs_and_admin_keep_their_policies_behind_a_root_path(fake_app_factory)
         assert '"/tutor/docs/assets/swagger-ui-bundle.js"' in docs.text
         assert "'/tutor/openapi.json'" in docs.text or '"/tutor/openapi.json"' in docs.text
         assert client.get("/tutor/docs/assets/swagger-ui-bundle.js").status_code == 200
+        assert docs.headers["x-frame-options"] == "DENY"  # agrees with frame-ancestors 'none'
+        assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
         page = client.get("/tutor/")
         assert (
             "'unsafe-inline'"

@@ -176,3 +176,28 @@ def test_a_changed_model_retires_its_old_graph_but_not_a_shared_one(tmp_path):
     third = change_and_load()
     assert set(cache.glob("*.onnx")) == {shared, third}  # `second` was only the copy's
     assert not list(cache.glob("*.part"))
+
+
+def test_the_model_cache_has_a_home_without_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    settings = Settings(_env_file=None)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert settings.resolved_model_cache_dir == tmp_path / "rnn-tutor"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))  # no HOME, no passwd entry
+    assert settings.resolved_model_cache_dir == settings.data_dir / "cache"
+
+
+def test_remembered_digests_forget_a_files_old_versions(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    config = folder / "config.json"
+    for version in range(3):
+        config.write_text(json.dumps({"version": version}))
+        minilm_onnx.graph_path(str(folder), tmp_path / "cache")
+    digests = json.loads((tmp_path / "cache" / "digests.json").read_text())
+    assert len(digests) == 1  # one entry per file, the current one
