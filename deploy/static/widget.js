@@ -106,8 +106,12 @@
     // A wide table scrolls sideways inside the narrow panel: wrap it in a focusable,
     // labelled region so keyboard users can scroll it too (WCAG 2.1.1).
     t.content.querySelectorAll("table").forEach(function (table) {
-      tables += 1; // landmarks need distinct names
-      var region = el("div", { class: "scroll", role: "region", tabindex: "0", "aria-label": "Table " + tables });
+      tables += 1; // landmarks need distinct names: the columns, and a number
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      }).filter(Boolean).join(", ").slice(0, 60);
+      var region = el("div", { class: "scroll", role: "region", tabindex: "0",
+        "aria-label": "Table " + tables + (heads ? ": " + heads : "") });
       table.parentNode.insertBefore(region, table);
       region.appendChild(table);
     });

@@ -377,6 +377,9 @@ def test_axe_finds_no_accessibility_violations(browser, server):
     ask(page, "0.1, 0.2, 0.3")
     ask(page, "hint")
     assert page.locator("rnn-tutor .trace table, rnn-tutor .body table").count() >= 1
+    region = page.locator('rnn-tutor .body .scroll[role="region"]').first  # a reply's table
+    assert region.get_attribute("tabindex") == "0"
+    assert region.get_attribute("aria-label").startswith("Table ")
     assert page.locator("rnn-tutor .exercise").count() >= 1
     assert axe_violations(page) == []
     page.goto(server + "/lessons/why-sequences-need-memory")
