@@ -43,6 +43,11 @@ class StoredChunk:
     recipe: str = RECIPE
 
 
+def _why(exc: Exception) -> str:
+    """An exception's message, or its type when it has none (a timeout, a refused route)."""
+    return str(exc).strip() or type(exc).__name__
+
+
 def _metadata(chunk: Chunk) -> dict[str, Any]:
     return {
         "source": chunk.source,
@@ -166,7 +171,7 @@ def _open_client(settings: Settings) -> tuple[Any, str]:
             )
         except Exception as exc:  # connection refused, wrong server, ...
             raise IndexNotReady(
-                f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it "
+                f"cannot reach the Chroma server at {settings.chroma_url} ({_why(exc)}); start it "
                 "(`chroma run`) or unset TUTOR_CHROMA_URL."
             ) from exc
         return client, settings.chroma_url
@@ -190,7 +195,7 @@ def _open_client(settings: Settings) -> tuple[Any, str]:
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # corrupt sqlite file, incompatible version, ...
         raise IngestError(
-            f"{path}: the Chroma directory cannot be opened ({exc}); delete it and run "
+            f"{path}: the Chroma directory cannot be opened ({_why(exc)}); delete it and run "
             "`tutor index` to rebuild the index."
         ) from exc
     return client, str(path)
@@ -211,7 +216,7 @@ def make_store(settings: Settings, embedder: Embedder) -> LessonStore:
         )
     except Exception as exc:
         raise IngestError(
-            f"{location}: cannot open the Chroma collection {settings.collection!r} ({exc}); "
+            f"{location}: cannot open the Chroma collection {settings.collection!r} ({_why(exc)}); "
             "delete the Chroma directory (or collection) and run `tutor index` again."
         ) from exc
     return LessonStore(client, collection, location)

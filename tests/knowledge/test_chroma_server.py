@@ -94,3 +94,10 @@ def test_unreachable_chroma_server_says_so(tmp_path, embedder):
     with pytest.raises(IndexNotReady, match="cannot reach the Chroma server") as info:
         make_store(make_settings(tmp_path, chroma_url=url), embedder)
     assert url in info.value.message
+
+
+def test_an_error_without_a_message_is_named_by_its_type():
+    from knowledge.store import _why
+
+    assert _why(TimeoutError()) == "TimeoutError"  # was "... at http://host:8000 ()"
+    assert _why(ConnectionError("refused")) == "refused"
