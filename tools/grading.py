@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -155,6 +156,26 @@ def _follows(ex: Exercise, t: int, prev: float | None, given: float | None) -> b
     return abs(math.tanh(ex.w_x * ex.xs[t - 1] + ex.w_h * prev + ex.b) - given) <= ex.tolerance
 
 
+def mark_steps(
+    ex: Exercise,
+    correct: list[bool],
+    given: list[Any],
+    follows: Callable[[Exercise, int, Any, Any], bool],
+) -> tuple[int | None, list[int]]:
+    """The first wrong step (1-based; None when all are right) and the later wrong steps
+    that ``follows`` from the learner's own previous value: the method was right, so
+    they earn half credit."""
+    first_wrong = next((t for t, ok in enumerate(correct, 1) if not ok), None)
+    if first_wrong is None:
+        return None, []
+    follow_on = [
+        t
+        for t in range(first_wrong + 1, ex.steps + 1)
+        if not correct[t - 1] and follows(ex, t, given[t - 2], given[t - 1])
+    ]
+    return first_wrong, follow_on
+
+
 def grade_answer(ex: Exercise, answer: Any) -> Grade:
     """Check every step within ``ex.tolerance`` and explain the first mistake."""
     if ex.level == "signs":
@@ -164,13 +185,7 @@ def grade_answer(ex: Exercise, answer: Any) -> Grade:
     given, gate = parse_answer(answer, ex.steps)
     expected, tol, sym = ex.answers, ex.tolerance, ex.symbol
     correct = [g is not None and abs(g - e) <= tol for g, e in zip(given, expected, strict=True)]
-    first_wrong = next((t for t, ok in enumerate(correct, 1) if not ok), None)
-    follow_on = [
-        t
-        for t in range(2, ex.steps + 1)
-        if first_wrong is not None and t > first_wrong and not correct[t - 1]
-        if _follows(ex, t, given[t - 2], given[t - 1])
-    ]
+    first_wrong, follow_on = mark_steps(ex, correct, given, _follows)
     credit = sum(correct) + 0.5 * len(follow_on)
     gate_correct = None if ex.cell != "lstm" or gate is None else gate == ex.gate_answer
     parts = credit / ex.steps

@@ -22,7 +22,7 @@ from typing import Any
 from core.errors import InvalidInput
 from tools.exercise_gen import Exercise
 from tools.exercise_signs import CHAR, WORD, combine, sign, terms
-from tools.grading import Grade
+from tools.grading import Grade, mark_steps
 
 _WORDS = r"\b(?:positive|negative|pos|neg|zero|plus|minus)\b"
 _NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)"  # a number: its sign counts
@@ -175,13 +175,7 @@ def grade_signs(ex: Exercise, answer: Any) -> Grade:
     given = parse_signs(answer, ex.steps)
     expected = ex.answers
     correct = [g is not None and g == e for g, e in zip(given, expected, strict=True)]
-    first_wrong = next((t for t, ok in enumerate(correct, 1) if not ok), None)
-    follow_on = [
-        t
-        for t in range(2, ex.steps + 1)
-        if first_wrong is not None and t > first_wrong and not correct[t - 1]
-        if _follows(ex, t, given[t - 2], given[t - 1])
-    ]
+    first_wrong, follow_on = mark_steps(ex, correct, given, _follows)
     score = (sum(correct) + 0.5 * len(follow_on)) / ex.steps
     diagnosis = None
     marked = correct if first_wrong is None else correct[:first_wrong]
