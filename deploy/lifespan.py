@@ -62,15 +62,10 @@ def build_services(settings: Settings, provided: Provided, services: Services) -
         if services.sessions is None:
             services.sessions = _make_sessions(settings)
         return
-    from knowledge.embeddings import make_embedder
-    from knowledge.ingest import bundled_lesson_paths, ingest
     from knowledge.retrieval import make_retriever
-    from knowledge.store import make_store
 
-    embedder = services.embedder = make_embedder(settings)
-    store = make_store(settings, embedder)
-    report = ingest(bundled_lesson_paths(), store, embedder)
-    log.info("index ready: %s", report)
+    embedder, store = prepare_data(settings)
+    services.embedder = embedder
     if services.retriever is None:
         services.retriever = make_retriever(settings, embedder, store)
     if services.sessions is None:
@@ -84,18 +79,20 @@ def build_services(settings: Settings, provided: Provided, services: Services) -
     log.info("tutor ready in %.2f s", time.perf_counter() - started)
 
 
-def prepare_data(settings: Settings) -> None:
-    """What every process of a ``--workers N`` server would otherwise do at once on a
-    fresh data dir: export the embedding graph, create the Chroma store, index the
-    lessons. Run once, before the workers start, they find it all in place (two
-    embedded Chroma clients creating one new database race on its schema)."""
+def prepare_data(settings: Settings) -> tuple[Any, Any]:
+    """The embedder and the lesson store with the bundled lessons indexed (incremental:
+    nothing is embedded when they are unchanged). Every server start does this; ``tutor
+    serve --workers N`` also does it once before the workers start, so they find the
+    embedding graph, the Chroma store and the index in place (two embedded Chroma clients
+    creating one new database race on its schema)."""
     from knowledge.embeddings import make_embedder
     from knowledge.ingest import bundled_lesson_paths, ingest
     from knowledge.store import make_store
 
     embedder = make_embedder(settings)
-    report = ingest(bundled_lesson_paths(), make_store(settings, embedder), embedder)
-    log.info("index ready for the workers: %s", report)
+    store = make_store(settings, embedder)
+    log.info("index ready: %s", ingest(bundled_lesson_paths(), store, embedder))
+    return embedder, store
 
 
 def _finish_background_work(embedder: Any) -> None:
