@@ -117,6 +117,11 @@ def ask(page, text: str):
     before = replies(page).count()
     page.locator("rnn-tutor textarea").fill(text)
     page.locator("rnn-tutor textarea").press("Enter")
+    return reply_after(page, before)
+
+
+def reply_after(page, before: int):
+    """Wait until a finished reply follows the ``before`` replies there were; return it."""
     page.wait_for_function(
         "n => document.querySelector('rnn-tutor').shadowRoot"
         ".querySelectorAll('.msg.assistant[aria-busy=\"false\"]').length > n",
@@ -196,13 +201,7 @@ def test_quiz_wrong_hint_right(page, server):
         card = page.locator("rnn-tutor .exercise").last
         card.locator("input").fill(", ".join(str(v) for v in values))
         card.locator("button", has_text="Check").click()
-        page.wait_for_function(
-            "n => document.querySelector('rnn-tutor').shadowRoot"
-            ".querySelectorAll('.msg.assistant[aria-busy=\"false\"]').length > n",
-            arg=before,
-            timeout=60_000,
-        )
-        return replies(page).nth(before)
+        return reply_after(page, before)
 
     answer(wrong)
     card = page.locator("rnn-tutor .exercise").last
@@ -212,13 +211,7 @@ def test_quiz_wrong_hint_right(page, server):
 
     before = replies(page).count()
     card.locator("button", has_text="Hint").click()
-    page.wait_for_function(
-        "n => document.querySelector('rnn-tutor').shadowRoot"
-        ".querySelectorAll('.msg.assistant[aria-busy=\"false\"]').length > n",
-        arg=before,
-        timeout=60_000,
-    )
-    assert "hint" in replies(page).nth(before).inner_text().lower()
+    assert "hint" in reply_after(page, before).inner_text().lower()
 
     final = answer(right)
     assert final.locator(".exercise").get_attribute("data-status") == "solved"
