@@ -28,14 +28,17 @@ def numbers_in(text: str) -> list[float]:
     return [float(m.group()) for m in _FREE_NUMBER.finditer(text)]
 
 
+# words that may surround an attempt ("my answer is ...", "I think it's ...")
+_ANSWER_FILLER = {"answer", "think", "its", "it's", "is", "are", "get", "got", "my", "then", "and"}
+
+
 def looks_like_answer(text: str) -> bool:
     """True when the message is essentially a list of numbers (an exercise attempt)."""
     nums = numbers_in(text)
     if not nums:
         return False
     words = re.findall(r"[A-Za-z]{3,}", _FREE_NUMBER.sub(" ", text))
-    answerish = {"answer", "think", "its", "it's", "is", "are", "get", "got", "my", "then", "and"}
-    other = [w for w in words if w.lower() not in answerish]
+    other = [w for w in words if w.lower() not in _ANSWER_FILLER]
     return len(other) <= 6
 
 
@@ -53,8 +56,8 @@ _NOT_AN_ANSWER = re.compile(
     re.I,
 )
 _TAG = re.compile(r"[\s,.;]*(?:(?:is that|am i)\s+)?(?:right|correct|ok|okay)\s*\?+\s*$", re.I)
-_ANSWERISH = {"answer", "think", "its", "it's", "is", "are", "get", "got", "my", "then", "and"}
-_ANSWERISH |= {"all", "step", "steps", "each", "every", "the", "they", "them", "memory"}
+_ANSWERISH = _ANSWER_FILLER | {"all", "step", "steps", "each", "every", "the", "they"}
+_ANSWERISH |= {"them", "memory"}
 
 
 _LABELLED_SIGN = re.compile(r"\b(?:h\s*_?\s*\d|step\s*\d)", re.I)
