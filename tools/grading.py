@@ -50,6 +50,14 @@ class Grade:
         return asdict(self) | {"all_correct": self.all_correct}
 
 
+def list_of_numbers(answer: list | tuple) -> list[float]:
+    """An answer given as a list: every item a finite number."""
+    for i, v in enumerate(answer):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise InvalidInput(f"answer item {i + 1} must be a finite number, got {v!r:.30}")
+    return [float(v) for v in answer]
+
+
 def parse_answer(
     answer: Any, steps: int, level: str | None = None
 ) -> tuple[list[float | None], str | None]:
@@ -62,12 +70,7 @@ def parse_answer(
 
         return parse_signs(answer, steps), None
     if isinstance(answer, list | tuple):
-        values = []
-        for i, v in enumerate(answer):
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise InvalidInput(f"answer item {i + 1} must be a finite number, got {v!r:.30}")
-            values.append(float(v))
-        gate = None
+        values, gate = list_of_numbers(answer), None
     elif isinstance(answer, str):
         text = answer.replace("−", "-").replace(",", " , ")
         gate_match = _GATE.search(text)

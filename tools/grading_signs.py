@@ -15,14 +15,13 @@ half credit in ``Grade.score``, as in ``tools.grading``.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 from core.errors import InvalidInput
 from tools.exercise_gen import Exercise
 from tools.exercise_signs import CHAR, WORD, combine, sign, terms
-from tools.grading import Grade, mark_steps
+from tools.grading import Grade, list_of_numbers, mark_steps
 
 _WORDS = r"\b(?:positive|negative|pos|neg|zero|plus|minus)\b"
 _NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)"  # a number: its sign counts
@@ -111,11 +110,7 @@ def _read_text(answer: str, steps: int) -> list[float | None]:
 def parse_signs(answer: Any, steps: int) -> list[float | None]:
     """The signs for steps 1..T (None where missing), from text or a list of numbers."""
     if isinstance(answer, list | tuple):
-        values: list[float | None] = []
-        for i, v in enumerate(answer):
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise InvalidInput(f"answer item {i + 1} must be a finite number, got {v!r:.30}")
-            values.append(sign(float(v)))
+        values: list[float | None] = [sign(v) for v in list_of_numbers(answer)]
     elif isinstance(answer, str):
         values = _read_text(answer, steps)
     else:
