@@ -40,6 +40,13 @@ class LimitExceeded(InvalidInput):
     http_status = 422
 
 
+class MalformedBody(InvalidInput):
+    """A request body cannot be parsed (not UTF-8, not JSON, not an object)."""
+
+    code = "malformed_body"
+    http_status = 400
+
+
 class SessionNotFound(TutorError):
     code = "session_not_found"
     http_status = 404

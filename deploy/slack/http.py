@@ -2,9 +2,11 @@
 
 At start-up the router's lifespan logs one line saying whether Slack is on. The Bolt
 app is built on the first request (not at import, not when Slack is off) and kept on
-``app.state``; every request goes through Bolt's FastAPI adapter, which checks the
-signature before anything else. Without ``TUTOR_SLACK_BOT_TOKEN`` and
-``TUTOR_SLACK_SIGNING_SECRET`` the route answers 503 ``slack_disabled``.
+``app.state``. Every request is first checked here (``verify.py``: signature, timestamp
+within 5 minutes, a body Bolt can parse) and then goes through Bolt's FastAPI adapter;
+every refusal, ours or Bolt's, is answered in API.md's error shape. Without
+``TUTOR_SLACK_BOT_TOKEN`` and ``TUTOR_SLACK_SIGNING_SECRET`` the route answers 503
+``slack_disabled``.
 """
 
 from __future__ import annotations
@@ -19,14 +21,21 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from core.errors import IndexNotReady
 from deploy.deps import ServicesDep
+from deploy.errors import error_response
 from deploy.slack.bolt_app import build_slack_app, slack_enabled
 from deploy.slack.dedupe import make_deduper
+from deploy.slack.verify import SIGN_HOW, parse_body, verify_request
 
 log = logging.getLogger("tutor.slack")
 
 DISABLED = (
     "Slack is not configured on this tutor: set TUTOR_SLACK_BOT_TOKEN and "
     "TUTOR_SLACK_SIGNING_SECRET and restart (see docs/chat-platforms.md)."
+)
+UNHANDLED = (
+    "This tutor has no handler for this Slack request: it answers app_mention and "
+    "message.im events, the /rnn command and its exercise buttons. Check the app's "
+    "settings against deploy/slack/manifest.yml."
 )
 
 
@@ -57,6 +66,13 @@ async def slack_events(request: Request, services: ServicesDep) -> Response:
     if not slack_enabled(settings):
         error = {"code": "slack_disabled", "message": DISABLED}
         return JSONResponse({"error": error}, status_code=503)
+    text = verify_request(
+        settings.slack_signing_secret.get_secret_value(),
+        request.headers.get("X-Slack-Request-Timestamp"),
+        request.headers.get("X-Slack-Signature"),
+        await request.body(),
+    )
+    parse_body(text, request.headers)
     if not services.ready or services.tutor is None:
         raise IndexNotReady("The tutor is still starting up; Slack will retry in a moment.")
     handler = getattr(request.app.state, "slack_handler", None)
@@ -65,4 +81,22 @@ async def slack_events(request: Request, services: ServicesDep) -> Response:
         handler = AsyncSlackRequestHandler(build_slack_app(settings, services.tutor, deduper))
         request.app.state.slack_handler = handler
         log.info("slack: Bolt app ready")
-    return await handler.handle(request)
+    return documented(await handler.handle(request))
+
+
+def documented(response: Response) -> Response:
+    """Bolt's own refusals (``{"error": "invalid request"}``, 401; ``{"error": "unhandled
+    request"}``, 404) in API.md's shape; everything else as Bolt answered."""
+    if response.status_code == 401:
+        return error_response(401, "unauthorized", f"Invalid request signature: {SIGN_HOW}.")
+    if response.status_code == 404:
+        return error_response(404, "unhandled_request", UNHANDLED)
+    if response.status_code >= 400:
+        log.warning("slack: Bolt answered %d: %r", response.status_code, response.body[:200])
+        return error_response(
+            response.status_code,
+            "slack_request_failed",
+            "The tutor could not handle this Slack request (the details are in its log); "
+            "Slack retries events by itself, otherwise try the command or button again.",
+        )
+    return response
