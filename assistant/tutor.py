@@ -23,8 +23,8 @@ from assistant.reply import build_reply, chunk_text
 from assistant.state import TurnContext
 from assistant.types import ChatTurn, StoredMessage, TutorReply
 from core.errors import InvalidInput, LimitExceeded, ModelUnavailable, TutorError
+from core.limits import MAX_MESSAGE_CHARS
 
-MAX_MESSAGE_CHARS = 4000
 HISTORY_MESSAGES = 8  # recent messages given to the model as context
 
 Event = tuple[str, dict[str, Any]]
@@ -34,9 +34,11 @@ _FAILED = "__failed__"
 def validate_text(text: object) -> str:
     """The learner's message, or an ``InvalidInput``/``LimitExceeded`` saying how to fix it."""
     if not isinstance(text, str):
-        raise InvalidInput("The message must be a string of 1 to 4000 characters.")
+        raise InvalidInput(f"The message must be a string of 1 to {MAX_MESSAGE_CHARS} characters.")
     if len(text) == 0:
-        raise InvalidInput("The message is empty: send 1 to 4000 characters, e.g. 'quiz me'.")
+        raise InvalidInput(
+            f"The message is empty: send 1 to {MAX_MESSAGE_CHARS} characters, e.g. 'quiz me'."
+        )
     if len(text) > MAX_MESSAGE_CHARS:
         raise LimitExceeded(
             f"The message is {len(text)} characters long; the limit is {MAX_MESSAGE_CHARS}. "

@@ -19,6 +19,7 @@ from core.settings import Settings, get_settings
 from deploy.errors import install_error_handlers
 from deploy.lifespan import Provided, make_lifespan, new_services
 from deploy.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from deploy.openapi import document_errors
 from deploy.routes import docs
 from deploy.routes.pages import STATIC
 
@@ -80,6 +81,7 @@ def create_app(
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
+    document_errors(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
 

@@ -62,7 +62,7 @@ class Verdict:
 class RateLimiter(Protocol):
     rate: Rate
 
-    async def hit(self, key: str) -> Verdict: ...
+    async def hit(self, key: str, cost: int = 1) -> Verdict: ...
 
     async def close(self) -> None: ...
 
@@ -76,14 +76,14 @@ class MemoryRateLimiter:
         self._counts: dict[str, tuple[int, int]] = {}  # key -> (window index, count)
         self._lock = asyncio.Lock()
 
-    async def hit(self, key: str) -> Verdict:
+    async def hit(self, key: str, cost: int = 1) -> Verdict:
         now = self._clock()
         window = int(now // self.rate.window)
         async with self._lock:
             if len(self._counts) > 50_000:  # drop finished windows now and then
                 self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
             start, count = self._counts.get(key, (window, 0))
-            count = count + 1 if start == window else 1
+            count = count + cost if start == window else cost
             self._counts[key] = (window, count)
         retry = max(1, math.ceil((window + 1) * self.rate.window - now))
         return Verdict(count <= self.rate.limit, count, retry)
@@ -93,8 +93,8 @@ class MemoryRateLimiter:
 
 
 _LUA_HIT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('TTL', KEYS[1])
 if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}
@@ -110,11 +110,11 @@ class RedisRateLimiter:
         self._prefix = prefix
         self._script = client.register_script(_LUA_HIT)
 
-    async def hit(self, key: str) -> Verdict:
+    async def hit(self, key: str, cost: int = 1) -> Verdict:
         window = int(time.time() // self.rate.window)
         full_key = f"{self._prefix}{self.rate.limit}/{self.rate.window}:{key}:{window}"
         try:
-            count, ttl = await self._script(keys=[full_key], args=[self.rate.window])
+            count, ttl = await self._script(keys=[full_key], args=[self.rate.window, cost])
         except RedisError as exc:  # a limiter outage must not take the tutor down
             log.warning("rate limiter: Redis unavailable (%s); letting the request through", exc)
             return Verdict(True, 0, 1)
@@ -141,10 +141,13 @@ def make_rate_limiter(settings: Settings) -> RateLimiter:
     return MemoryRateLimiter(rate)
 
 
-async def check(limiter: RateLimiter, *keys: str) -> None:
-    """Count one hit against every key; raise ``RateLimited`` if any is over budget."""
+async def check(limiter: RateLimiter, *keys: str, cost: int = 1) -> None:
+    """Count ``cost`` hits against every key; raise ``RateLimited`` if any is over budget.
+
+    Most requests cost one; a request whose answer is large (a long trace) costs more,
+    so a client cannot spend the server's memory at the price of one small request."""
     for key in keys:
-        verdict = await limiter.hit(key)
+        verdict = await limiter.hit(key, cost)
         if not verdict.allowed:
             scope = key.split(":", 1)[0]
             who = "this session" if scope == "session" else "your address"

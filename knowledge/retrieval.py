@@ -20,6 +20,7 @@ from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from core.errors import IndexNotReady, InvalidInput, LimitExceeded
+from core.limits import MAX_MESSAGE_CHARS
 from core.settings import Settings
 from knowledge.embeddings import Embedder
 from knowledge.lexical import LexicalIndex, document_tokens
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60
 MAX_K = 50
-MAX_QUERY_CHARS = 2000
+MAX_QUERY_CHARS = MAX_MESSAGE_CHARS  # the tutor searches with the learner's whole message
 NEAR_DUPLICATE = 0.9  # Jaccard similarity of word sets above which two passages are one
 # Flashcards and glossary restate the whole lesson in brief, so they match many questions
 # loosely; in hybrid mode they rank a little lower than the section that teaches the idea

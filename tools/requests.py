@@ -5,7 +5,10 @@ all call this one function, so they accept the same bodies and fail with the sam
 messages. Bad input raises ``core.errors.InvalidInput`` (wrong type or shape) or
 ``LimitExceeded`` (too large), and each message names the argument and says what
 is allowed. Limits: at most 2,000 steps, hidden size and input size at most 256,
-finite numbers only.
+finite numbers only, and at most ``MAX_RESPONSE_NUMBERS`` numbers in the returned
+trace (steps x (input size + hidden size x fields per step)), so a 10 KB request
+cannot ask for a 67 MB answer. ``response_numbers`` tells the HTTP edge how large a
+request's answer will be, so it can charge it against the rate limit.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from tools.trace import Trace, forward, init_weights
 MAX_STEPS = 2000
 MAX_HIDDEN = 256
 MAX_INPUT = 256
+MAX_RESPONSE_NUMBERS = 300_000  # about 6 MB of JSON
+# Numbers per step per hidden unit in ``Trace.to_dict()``: h and the pre-activation for
+# rnn; h, c and four gates for lstm; h and three gates for gru.
+FIELDS_PER_UNIT = {"rnn": 2, "lstm": 6, "gru": 4}
 DEFAULT_HIDDEN = 4
 DEFAULT_SEED = 0
 CELLS = tuple(GATES)
@@ -33,9 +40,16 @@ WEIGHT_FIELDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(f"{where} must be a number, got {type(value).__name__} {value!r:.40}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an int of hundreds of digits: JSON allows it, floats do not
+        raise LimitExceeded(
+            f"{where} is an integer too large for a float ({len(str(abs(value)))} digits); "
+            "use a number well below 1e150"
+        ) from None
+    if not math.isfinite(number):
         raise InvalidInput(f"{where} must be a finite number, got {value!r}")
-    return float(value)
+    return number
 
 
 def _vector(value: Any, name: str, length: int | None = None) -> np.ndarray:
@@ -125,6 +139,22 @@ def parse_weights(value: Any, cell: str, input_size: int) -> dict[str, np.ndarra
     return out
 
 
+def response_numbers(cell: str, steps: int, input_size: int, hidden_size: int) -> int:
+    """How many numbers the ``Trace`` JSON of such a run holds (its size, in effect)."""
+    return steps * (input_size + hidden_size * FIELDS_PER_UNIT[cell])
+
+
+def _check_budget(cell: str, steps: int, input_size: int, hidden_size: int) -> None:
+    numbers = response_numbers(cell, steps, input_size, hidden_size)
+    if numbers > MAX_RESPONSE_NUMBERS:
+        raise LimitExceeded(
+            f"this {cell} trace would return {numbers:,} numbers ({steps} steps x hidden "
+            f"size {hidden_size}); at most {MAX_RESPONSE_NUMBERS:,} are allowed per request. "
+            "Use fewer steps or a smaller hidden size, or split the sequence and pass the "
+            "last 'h' (and 'c') of one request as 'h0' (and 'c0') of the next."
+        )
+
+
 def run_trace_request(body: Any) -> Trace:
     """Check a ``POST /v1/trace`` body and run it; see API.md for the fields."""
     if not isinstance(body, Mapping):
@@ -155,6 +185,7 @@ def run_trace_request(body: Any) -> Trace:
         H = _int(body, "hidden_size", DEFAULT_HIDDEN, 1, MAX_HIDDEN)
         seed = _int(body, "seed", DEFAULT_SEED, 0, 2**63 - 1)
         weights = init_weights(cell, X.shape[1], H, np.random.default_rng(seed))
+    _check_budget(cell, X.shape[0], X.shape[1], H)
     h0 = None if body.get("h0") is None else _vector(body["h0"], "h0", H)
     c0 = None
     if body.get("c0") is not None:

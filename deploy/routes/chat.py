@@ -8,11 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.types import ChatTurn
+from core.limits import MAX_MESSAGE_CHARS
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
 
 router = APIRouter(tags=["chat"])
-
-MAX_MESSAGE_CHARS = 4000
 
 
 class ChatRequest(BaseModel):

@@ -27,8 +27,8 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.types import ChatTurn
 from core.errors import InvalidInput, LimitExceeded, TutorError
+from core.limits import MAX_MESSAGE_CHARS
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
-from deploy.routes.chat import MAX_MESSAGE_CHARS
 from deploy.routes.stream import SSE_HEADERS, close_in_thread, reply_record
 
 router = APIRouter(tags=["openai"])

@@ -153,3 +153,17 @@ def test_stream_over_the_real_tutor(real_client):
     trace = next(d for e, d in events if e == "trace")
     assert trace == done["trace"]
     assert math.isclose(trace["steps"][0]["h"][0], math.tanh(0.5), abs_tol=1e-12)
+
+
+def test_a_message_at_the_limit_is_answered_not_refused_by_a_lower_layer(real_client):
+    """One limit, stated once (core.limits): the probe's 2,515-character message passed the
+    API and was then refused by the retriever's own 2,000-character limit."""
+    from core.limits import MAX_MESSAGE_CHARS
+
+    words = "so why do recurrent networks forget what they read early on? "
+    message = (words * 100)[:MAX_MESSAGE_CHARS]
+    r = real_client.post("/v1/chat", json={"message": message})
+    assert r.status_code == 200, r.text
+    reply = r.json()["reply"]
+    assert "characters" not in reply and "keep it under" not in reply
+    assert r.json()["citations"], reply

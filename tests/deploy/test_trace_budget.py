@@ -1,0 +1,99 @@
+"""``POST /v1/trace`` against the outside probe's inputs: integers too large for a float,
+answers far larger than the request (response amplification), and the rate-limit price
+of a large answer."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from deploy.ratelimit import MemoryRateLimiter, Rate, RedisRateLimiter, check
+from tests.deploy.test_http_errors import _error
+from tests.deploy.test_ratelimit import REDIS_URL
+from tools.requests import MAX_RESPONSE_NUMBERS, response_numbers
+
+HUGE = int("9" * 400)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"inputs": [HUGE]},
+        {"inputs": [[1.0, HUGE]]},
+        {"inputs": [1], "hidden_size": 1, "h0": [HUGE]},
+        {"inputs": [1], "weights": {"weight_ih": [[HUGE]], "weight_hh": [[0.5]]}},
+        {"inputs": [1], "weights": {"weight_ih": [[1]], "weight_hh": [[0.5]], "bias_hh": [HUGE]}},
+    ],
+)
+def test_an_integer_of_400_digits_is_a_422_naming_the_field(fake_client, body):
+    msg = _error(fake_client.post("/v1/trace", json=body), 422, "limit_exceeded")
+    assert "too large for a float" in msg and "400 digits" in msg
+
+
+def test_the_connection_survives_the_bad_input(fake_client):
+    assert fake_client.post("/v1/trace", json={"inputs": [HUGE]}).status_code == 422
+    assert fake_client.post("/v1/trace", json={"inputs": [1, 0]}).status_code == 200
+
+
+def test_the_probes_67_mb_trace_is_refused_with_how_to_split_it(fake_client):
+    body = {"cell": "lstm", "inputs": [0.5] * 2000, "hidden_size": 256}
+    assert len(str(body)) < 12_000  # a small request...
+    msg = _error(fake_client.post("/v1/trace", json=body), 422, "limit_exceeded")
+    assert "3,074,000 numbers" in msg  # ...that asked for 2000 x (1 + 256 x 6) numbers
+    assert "'h0'" in msg and "fewer steps" in msg
+
+
+def test_the_largest_allowed_answer_is_bounded_in_bytes(fake_client):
+    # 2000 steps of a gru: 2000 x (1 + 4 H) <= 300,000 numbers allows H = 37.
+    hidden = (MAX_RESPONSE_NUMBERS // 2000 - 1) // 4
+    assert response_numbers("gru", 2000, 1, hidden) <= MAX_RESPONSE_NUMBERS
+    body = {"cell": "gru", "inputs": [0.5] * 2000, "hidden_size": hidden}
+    r = fake_client.post("/v1/trace", json=body)
+    assert r.status_code == 200, r.text
+    assert len(r.content) < 8_000_000
+    assert len(r.json()["steps"]) == 2000
+    body["hidden_size"] = hidden + 1
+    _error(fake_client.post("/v1/trace", json=body), 422, "limit_exceeded")
+
+
+def test_a_large_trace_costs_more_of_the_rate_limit(fake_app_factory):
+    from fastapi.testclient import TestClient
+
+    # 2000 steps, hidden 24: 2000 x (1 + 48) = 98,000 numbers = 2 hits of 50,000.
+    big = {"inputs": [0.1] * 2000, "hidden_size": 24}
+    with TestClient(fake_app_factory(rate_limit="5/minute")) as client:
+        codes = [client.post("/v1/trace", json=big).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]  # 2 + 2 hits, then 6 > 5
+    with TestClient(fake_app_factory(rate_limit="5/minute")) as client:
+        small = [client.post("/v1/trace", json={"inputs": [1]}).status_code for _ in range(6)]
+    assert small == [200] * 5 + [429]
+
+
+def test_memory_limiter_counts_the_cost():
+    limiter = MemoryRateLimiter(Rate(10, 60))
+
+    async def run() -> list[int]:
+        return [(await limiter.hit("ip:a", cost)).count for cost in (1, 4, 5, 1)]
+
+    assert asyncio.run(run()) == [1, 5, 10, 11]
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set TUTOR_TEST_REDIS_URL to test the Redis limiter")
+def test_redis_limiter_counts_the_cost():
+    import redis.asyncio as aioredis
+
+    key = f"ip:cost-{uuid.uuid4().hex}"
+
+    async def run() -> list[bool]:
+        limiter = RedisRateLimiter(Rate(6, 60), aioredis.Redis.from_url(REDIS_URL))
+        try:
+            verdicts = [await limiter.hit(key, cost) for cost in (2, 4, 1)]
+            with pytest.raises(Exception, match="limit is 6 requests"):
+                await check(limiter, key, cost=3)
+            return [v.allowed for v in verdicts]
+        finally:
+            await limiter.close()
+
+    assert asyncio.run(run()) == [True, True, False]
