@@ -57,8 +57,14 @@ class Backing:
     database_url: str
     redis_url: str
 
-    def env(self, data_dir: Path, **settings: str) -> dict[str, str]:
+    def env(
+        self, data_dir: Path, environ: dict[str, str] | None = None, **settings: str
+    ) -> dict[str, str]:
+        """The process environment: ``settings`` become ``TUTOR_*``; ``environ`` is
+        passed as it is (for variables that are not settings, e.g. uvicorn's
+        ``FORWARDED_ALLOW_IPS``)."""
         env = base_env()
+        env.update(environ or {})
         env.update(
             TUTOR_DATA_DIR=str(data_dir),
             TUTOR_CHROMA_URL=self.chroma_url,
@@ -113,6 +119,7 @@ class Instance:
     name: str
     backing: Backing
     settings: dict[str, str] = field(default_factory=dict)
+    environ: dict[str, str] = field(default_factory=dict)
     port: int = 0
     proc: Proc | None = None
 
@@ -133,7 +140,7 @@ class Instance:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         args = [str(BIN / "tutor"), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        env = self.backing.env(self.data_dir, **self.settings)
+        env = self.backing.env(self.data_dir, self.environ, **self.settings)
         log = self.backing.workdir / f"instance-{self.name}.log"
         self.proc = Proc.spawn(args, env, self.data_dir, log)
         return self
@@ -161,18 +168,29 @@ class Cluster:
         self.backing = backing
         self.instances: dict[str, Instance] = {}
 
-    def pair(self, names: tuple[str, ...] = ("a", "b"), **settings: str) -> list[Instance]:
-        """Running instances with exactly these settings, (re)starting any that are dead
-        or differently configured; all restarts boot in parallel."""
+    def pair(
+        self,
+        names: tuple[str, ...] = ("a", "b"),
+        environ: dict[str, str] | None = None,
+        **settings: str,
+    ) -> list[Instance]:
+        """Running instances with exactly these settings (and extra environment),
+        (re)starting any that are dead or differently configured; all restarts boot in
+        parallel."""
         wanted = {k: str(v) for k, v in settings.items()}
+        extra = dict(environ or {})
         booting = []
         for name in names:
             current = self.instances.get(name)
-            if current is not None and current.alive and current.settings == wanted:
+            if (
+                current is not None
+                and current.alive
+                and (current.settings, current.environ) == (wanted, extra)
+            ):
                 continue
             if current is not None:
                 current.stop()
-            fresh = Instance(name, self.backing, dict(wanted))
+            fresh = Instance(name, self.backing, dict(wanted), extra)
             self.instances[name] = fresh.spawn()
             booting.append(fresh)
         for instance in booting:

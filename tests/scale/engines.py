@@ -92,8 +92,14 @@ class Proc:
 
 
 def base_env() -> dict[str, str]:
-    """The parent's environment without any TUTOR_ setting, plus offline switches."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
+    """The parent's environment without any TUTOR_ setting (nor uvicorn's proxy trust,
+    so every server starts with the default unless a test says otherwise), plus offline
+    switches."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TUTOR_") and k != "FORWARDED_ALLOW_IPS"
+    }
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
     return env
 

@@ -10,6 +10,7 @@ provide them, every ``TUTOR_`` variable is a real setting, health checks probe
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shutil
@@ -116,6 +117,29 @@ def test_proxy_balances_over_the_replicas(compose):
     stream = re.search(r"location = /v1/chat/stream \{(.*?)\}", conf, re.S)
     assert stream and "proxy_buffering off" in stream.group(1), "SSE must not be buffered"
     assert "X-Forwarded-For" in conf
+
+
+def test_the_replicas_trust_only_the_proxy_for_client_addresses(compose):
+    """A learner must not choose the address the rate limit counts: nginx replaces any
+    X-Forwarded-For with the peer it accepted, and the replicas trust that header from
+    nginx's fixed address alone (never "*", which makes uvicorn take the left-most,
+    client-written entry)."""
+    services = compose["services"]
+    trusted = _env(services["tutor"])["FORWARDED_ALLOW_IPS"]
+    (network_name, attached), *others = services["proxy"]["networks"].items()
+    assert not others, "the proxy has one network, shared with the replicas"
+    proxy_ip = ipaddress.ip_address(attached["ipv4_address"])
+    assert trusted == str(proxy_ip)
+    (pool,) = compose["networks"][network_name]["ipam"]["config"]
+    assert proxy_ip in ipaddress.ip_network(pool["subnet"])
+    # dynamic addresses come from ip_range, so no other container can be given nginx's
+    assert proxy_ip not in ipaddress.ip_network(pool["ip_range"])
+    for name in ("tutor", "indexer"):
+        assert services[name].get("networks", [network_name]) in ([network_name], None)
+
+    conf = re.sub(r"#.*", "", (DEPLOY / "nginx.conf").read_text())  # directives only
+    assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;", conf)
+    assert "$proxy_add_x_forwarded_for" not in conf, "appending keeps the client's value"
 
 
 def test_dockerfile_builds_a_small_offline_cpu_image(dockerfile):
