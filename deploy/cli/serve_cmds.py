@@ -5,6 +5,10 @@ bundled lessons, which embeds nothing when they are unchanged), so a fresh machi
 goes from ``make run`` to a working tutor in one step. ``--workers N`` starts N
 processes (each loads its own model: ~0.4 GB apiece); with more than one, use
 ``TUTOR_REDIS_URL`` so they share one rate-limit budget.
+
+Behind a reverse proxy, uvicorn's ``FORWARDED_ALLOW_IPS`` names the proxy's address:
+only connections from there may set the client address with X-Forwarded-For (see
+``_forwarded_allow_ips``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,36 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
     if name:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
+
+
+# uvicorn's own default, pinned here so an upgrade cannot widen whom we believe.
+TRUST_LOOPBACK = "127.0.0.1,::1"
+
+
+def _forwarded_allow_ips() -> str:
+    """Whose X-Forwarded-For (and -Proto) to believe: ``FORWARDED_ALLOW_IPS``, addresses
+    or CIDR networks separated by commas, by default loopback only.
+
+    The rate limit counts ``request.client``, so this decides who can pick the address
+    it counts. A learner connecting directly is never believed; a proxy on this machine
+    (127.0.0.1) is, and uvicorn then takes the right-most address in the header that is
+    not itself trusted, i.e. the peer the proxy saw. Behind a proxy elsewhere set it to
+    that proxy's address (compose.yml does); set it to "" to believe nobody, e.g. when
+    an SSH tunnel or a plain TCP forwarder on this machine carries outside traffic. "*"
+    makes uvicorn believe the left-most entry, which the client writes: warn about it.
+    """
+    import os
+
+    trusted = os.environ.get("FORWARDED_ALLOW_IPS", TRUST_LOOPBACK)
+    if trusted.strip() == "*":
+        typer.secho(
+            "warning: FORWARDED_ALLOW_IPS=* lets any client that reaches this server set "
+            "its own address (and so dodge the per-client rate limit); set it to your "
+            "proxy's address instead.",
+            err=True,
+            fg="yellow",
+        )
+    return trusted
 
 
 PREPARE_FAILED = 2  # the child's exit code after it printed its own error
@@ -103,7 +137,8 @@ def serve(
             "host": host or settings.host,
             "port": port or settings.port,
             "log_level": settings.log_level.lower(),
-            "proxy_headers": True,  # client IPs from X-Forwarded-For (FORWARDED_ALLOW_IPS)
+            "proxy_headers": True,  # client addresses from a trusted proxy only:
+            "forwarded_allow_ips": _forwarded_allow_ips(),  # see that function
             "timeout_graceful_shutdown": 20,
         }
         if workers > 1:  # each worker process builds its own app from the environment

@@ -32,6 +32,36 @@ def test_serve_runs_uvicorn_with_host_and_port(monkeypatch, tmp_path):
     assert "/v1/chat" in served.openapi()["paths"]
 
 
+def test_serve_trusts_forwarded_headers_from_loopback_only_by_default(monkeypatch, tmp_path):
+    """A learner reaching ``tutor serve`` directly must not choose the address the rate
+    limit counts; only a proxy on the same machine is believed."""
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 0, result.output
+    options = calls[0][1]
+    assert options["proxy_headers"] is True
+    assert options["forwarded_allow_ips"] == "127.0.0.1,::1"
+    assert "FORWARDED_ALLOW_IPS" not in result.output
+
+
+def test_serve_warns_when_every_peer_may_set_its_address(monkeypatch, tmp_path):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert calls[0][1]["forwarded_allow_ips"] == "*"  # the operator's choice, but said aloud
+    assert "FORWARDED_ALLOW_IPS=*" in result.output and "proxy's address" in result.output
+
+
 def test_serve_rejects_a_port_out_of_range(monkeypatch, tmp_path):
     import uvicorn
 
