@@ -82,6 +82,13 @@ class Unauthorized(TutorError):
     http_status = 401
 
 
+class DuplicateInteraction(TutorError):
+    """A platform request already handled arrived again (a replay): refused, not redone."""
+
+    code = "duplicate_interaction"
+    http_status = 409
+
+
 class ConfigError(TutorError):
     """A setting is wrong or a provider cannot be loaded; raised at start-up."""
 

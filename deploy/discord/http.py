@@ -2,10 +2,13 @@
 
 At start-up the router's lifespan logs whether Discord is on; at shutdown it gives
 running follow-ups a few seconds to finish. Order matters: without ``TUTOR_DISCORD_PUBLIC_KEY`` the route answers 503
-``discord_disabled``; then the signature over the raw body is checked (401 when bad or
-missing) before the body is even parsed; a PING is answered without the tutor so the
-Developer Portal can save the URL while the tutor is still starting. The adapter
-(``DiscordTutor``) is built on the first real interaction and kept on ``app.state``.
+``discord_disabled``; then the signature over the raw body and its timestamp are
+checked (401 when bad, missing, or more than 5 minutes off) before the body is even
+parsed; a PING is answered without the tutor so the Developer Portal can save the URL
+while the tutor is still starting; every other interaction id is claimed once (409
+``duplicate_interaction`` for a replay; claims shared through Redis when
+``TUTOR_REDIS_URL`` is set). The adapter (``DiscordTutor``) is built on the first real
+interaction and kept on ``app.state``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from core.errors import InvalidInput
+from core.errors import DuplicateInteraction, InvalidInput
+from core.settings import Settings
+from deploy.chatkit.dedupe import Deduper, make_deduper
 from deploy.deps import ServicesDep
 from deploy.discord import turns
 from deploy.discord.interactions import EPHEMERAL, PONG, DiscordTutor
@@ -34,6 +39,7 @@ DISABLED = (
     "TUTOR_DISCORD_APP_ID, TUTOR_DISCORD_BOT_TOKEN) and restart (see docs/chat-platforms.md)."
 )
 STARTING = "The tutor is still starting up; try again in a few seconds."
+CLAIMS = "tutor:discord:interaction:"  # Redis key prefix of claimed interaction ids
 
 
 @asynccontextmanager
@@ -55,6 +61,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             except TimeoutError:
                 log.warning("discord: %d follow-up(s) cut off by shutdown", len(adapter.tasks))
             await adapter.aclose()
+        close = getattr(getattr(app.state, "discord_deduper", None), "aclose", None)
+        if close is not None:
+            await close()
 
 
 router = APIRouter(tags=["chat platforms"], lifespan=lifespan)
@@ -82,9 +91,31 @@ async def discord_interactions(request: Request, services: ServicesDep) -> JSONR
         raise InvalidInput("The interaction body must be a JSON object.") from exc
     if interaction.get("type") == turns.PING:
         return JSONResponse(PONG)
+    await claim_once(deduper(request, settings), interaction)
     if not services.ready or services.tutor is None:
         return JSONResponse({"type": 4, "data": {**render_error(STARTING), "flags": EPHEMERAL}})
     adapter = getattr(request.app.state, "discord_adapter", None)
     if adapter is None:
         adapter = request.app.state.discord_adapter = DiscordTutor(services.tutor, settings)
     return JSONResponse(adapter.handle(interaction))
+
+
+def deduper(request: Request, settings: Settings) -> Deduper:
+    """This app's claims on interaction ids (built on first use, closed by the lifespan)."""
+    seen = getattr(request.app.state, "discord_deduper", None)
+    if seen is None:
+        seen = request.app.state.discord_deduper = make_deduper(settings, CLAIMS)
+    return seen
+
+
+async def claim_once(seen: Deduper, interaction: dict) -> None:
+    """Raise ``DuplicateInteraction`` when this interaction id was handled before."""
+    interaction_id = interaction.get("id")
+    if not isinstance(interaction_id, str) or not interaction_id:
+        raise InvalidInput("The interaction has no 'id': Discord sends one with every interaction.")
+    if not await seen.claim(interaction_id):
+        log.warning("discord: refused a replay of interaction %s", interaction_id)
+        raise DuplicateInteraction(
+            f"Interaction {interaction_id} was already handled; Discord sends each interaction "
+            "once, so a repeat is refused. Use the command or button again for a new one."
+        )

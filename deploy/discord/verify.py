@@ -4,17 +4,23 @@ Discord signs ``timestamp + raw body`` with the application's key and sends the
 signature in ``X-Signature-Ed25519`` and the timestamp in ``X-Signature-Timestamp``.
 The app's public key (hex, from the Developer Portal) verifies it; anything missing,
 malformed or not matching raises ``Unauthorized`` (Discord itself sends forged
-requests now and then to check that the endpoint rejects them).
+requests now and then to check that the endpoint rejects them). A signature proves
+who sent a request, not when: a captured interaction stays validly signed forever, so a
+timestamp more than 5 minutes from this server's clock is refused too (and the
+endpoint refuses an interaction id it has seen before, see ``http.py``).
 """
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from core.errors import ConfigError, Unauthorized
+
+MAX_AGE = 5 * 60  # seconds a signed interaction stays acceptable (either way of now)
 
 
 @lru_cache(maxsize=4)
@@ -30,9 +36,14 @@ def verify_key(public_key_hex: str) -> VerifyKey:
 
 
 def verify_request(
-    public_key_hex: str, signature: str | None, timestamp: str | None, body: bytes
+    public_key_hex: str,
+    signature: str | None,
+    timestamp: str | None,
+    body: bytes,
+    now: float | None = None,
 ) -> None:
-    """Raise ``Unauthorized`` unless ``signature`` signs ``timestamp + body``."""
+    """Raise ``Unauthorized`` unless ``signature`` signs ``timestamp + body`` and the
+    timestamp is within 5 minutes of ``now``."""
     if not signature or not timestamp:
         raise Unauthorized(
             "Missing X-Signature-Ed25519 or X-Signature-Timestamp: only Discord may call this endpoint."
@@ -44,3 +55,21 @@ def verify_request(
         raise Unauthorized(
             "Invalid request signature: only Discord may call this endpoint."
         ) from exc
+    check_fresh(timestamp, time.time() if now is None else now)
+
+
+def check_fresh(timestamp: str, now: float) -> None:
+    """Raise ``Unauthorized`` unless ``timestamp`` (Unix seconds) is within ``MAX_AGE`` of now."""
+    try:
+        skew = now - int(timestamp)
+    except ValueError:
+        raise Unauthorized(
+            f"X-Signature-Timestamp must be a Unix time in seconds, got {timestamp[:40]!r}."
+        ) from None
+    if abs(skew) > MAX_AGE:
+        when = "old" if skew > 0 else "in the future"
+        raise Unauthorized(
+            f"Stale interaction: X-Signature-Timestamp is {abs(int(skew))} s {when}, and a "
+            "signed interaction must arrive within 5 minutes of it. Replayed requests are "
+            "refused; if Discord's own requests are refused, check this server's clock (NTP)."
+        )

@@ -67,7 +67,7 @@ def signed(body: str, key: SigningKey = KEY) -> dict[str, str]:
 def command(name: str, token: str = "tok1", **options: str) -> str:
     return json.dumps(
         {
-            "id": "I1",
+            "id": f"I-{token}",  # one interaction per token: a repeated id is a replay (409)
             "application_id": "APP1",
             "type": 2,
             "token": token,

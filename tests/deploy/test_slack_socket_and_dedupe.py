@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from core.settings import Settings, get_settings
 from deploy.cli import app
-from deploy.slack.dedupe import MemoryDeduper, RedisDeduper, make_deduper
+from deploy.slack.dedupe import PREFIX, MemoryDeduper, RedisDeduper, make_deduper
 from tests.deploy.fake_platforms import ScriptedTutor
 
 runner = CliRunner()
@@ -101,7 +101,7 @@ async def test_redis_deduper_is_shared_between_instances(tmp_path):
 
 @pytest.mark.anyio
 async def test_redis_deduper_falls_back_to_memory_when_redis_is_down(caplog):
-    seen = RedisDeduper("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    seen = RedisDeduper("redis://127.0.0.1:1/0", PREFIX)  # nothing listens on port 1
     try:
         assert await seen.claim("EvDown") is True
         assert await seen.claim("EvDown") is False
