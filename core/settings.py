@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=lambda: ["*"])
     rate_limit: str = "30/minute"
     admin_token: SecretStr = SecretStr("")
+    # Comma-separated keys for /v1/chat/completions (sent as the OpenAI client's api_key);
+    # a deployment open to the internet should set them: they scope the `user` field.
+    api_keys: SecretStr = SecretStr("")
 
     # chat platforms
     slack_bot_token: SecretStr = SecretStr("")
@@ -74,6 +77,11 @@ class Settings(BaseSettings):
             return Path.home() / ".cache" / "rnn-tutor"
         except RuntimeError:  # no HOME and no passwd entry (some containers): our own dir
             return self.data_dir / "cache"
+
+    @property
+    def api_key_list(self) -> list[str]:
+        """``api_keys`` split on commas, blanks dropped."""
+        return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
 
     @property
     def chroma_path(self) -> Path:

@@ -104,6 +104,26 @@ feedback = sa.Table(
     sa.Column("created_at", TS, nullable=False),
 )
 
+# Where a stateless client's conversation stood: the fingerprint of the dialogue it will
+# resend (``key``), the session, how many messages that session had then (``seq``) and
+# its state then. Several sessions may share a point (two clients that said the same);
+# a client that comes back to a point its session has moved past gets a fork of it.
+dialogue_points = sa.Table(
+    "dialogue_points",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column(
+        "session_id",
+        sa.String(64),
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from assistant.store import admin, history, progress
+from assistant.store import admin, dialogues, history, progress
 from assistant.store.engine import make_engine
 from assistant.store.locks import SessionLocks
 from assistant.store.records import MessageRecord
@@ -54,6 +54,16 @@ class SessionStore:
         """Bind ``session_id`` to a new external key (e.g. a conversation's latest
         fingerprint); False if another session holds it already."""
         return history.rebind(self.engine, session_id, channel, external_key)
+
+    def mark_point(self, channel: str, key: str, session_id: str) -> None:
+        """Remember that a stateless client's dialogue ``key`` stands at ``session_id`` as
+        it is now (its messages and state); see ``dialogues.py``."""
+        dialogues.mark_point(self.engine, channel, key, session_id)
+
+    def resume_point(self, channel: str, key: str) -> str | None:
+        """The session where dialogue ``key`` stands, forked if that session has moved on
+        since; None for a dialogue never seen."""
+        return dialogues.resume_point(self.engine, channel, key)
 
     def exists(self, session_id: str) -> bool:
         """Whether ``session_id`` names a stored session."""

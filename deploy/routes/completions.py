@@ -1,19 +1,17 @@
 """OpenAI-compatible ``POST /v1/chat/completions`` and ``GET /v1/models``.
 
 The last ``user`` message is the turn; earlier messages are not replayed because the
-tutor keeps the conversation itself. The request's ``user`` field selects a persistent
-session (``tutor.session_for("openai", user)``). Most clients send no ``user`` but
-resend the whole dialogue each time: then the dialogue before the last user message
-(and the client's address) is fingerprinted, and after each reply the session is bound
-to the fingerprint of the dialogue the client will send next, so an open quiz, its hint
-ladder and the history carry on. A dialogue the tutor has not seen starts a new
-session. ``stream: true`` answers with ``chat.completion.chunk`` events carrying
-``choices[0].delta`` and a final ``data: [DONE]``.
+tutor keeps the conversation itself. Which session a request continues is decided in
+``deploy/openai_clients.py``: by the request's ``user`` field, scoped to the calling
+client (its API key from ``TUTOR_API_KEYS``, or its address on an open deployment), or,
+for clients that send no ``user`` but resend the whole dialogue, by that dialogue (a
+conversation another client has moved on from is forked, never merged). The response's
+``session_id`` is always the caller's own. ``stream: true`` answers with
+``chat.completion.chunk`` events carrying ``choices[0].delta`` and a final ``data: [DONE]``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
@@ -22,13 +20,15 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.types import ChatTurn
 from core.errors import InvalidInput, LimitExceeded, TutorError
 from core.limits import MAX_MESSAGE_CHARS
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
+from deploy.openai_clients import CHANNEL, DialogueSessions, client_scope, user_key
+from deploy.openapi import error_responses
 from deploy.routes.stream import SSE_HEADERS, close_in_thread, reply_record
 
 router = APIRouter(tags=["openai"])
@@ -36,11 +36,27 @@ router = APIRouter(tags=["openai"])
 MODEL_ID = "rnn-tutor"
 
 
+Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+
 class OAIMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    role: str
+    role: Role
     content: str | list[dict[str, Any]] | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _text_parts_are_text(cls, content: Any) -> Any:
+        """A ``{"type": "text"}`` part must carry its text as a string (5 or null is 422,
+        not a crash); parts of other types (images...) are accepted and ignored."""
+        for i, part in enumerate(content if isinstance(content, list) else []):
+            if part.get("type") == "text" and not isinstance(part.get("text"), str):
+                raise ValueError(
+                    f"content part {i} has type 'text' but its 'text' is "
+                    f"{type(part.get('text')).__name__}; send the text as a string"
+                )
+        return content
 
 
 class CompletionRequest(BaseModel):
@@ -54,7 +70,7 @@ class CompletionRequest(BaseModel):
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:
     if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if p.get("type") == "text")
+        return "".join(p["text"] for p in content if p.get("type") == "text")
     return content or ""
 
 
@@ -66,32 +82,6 @@ def dialogue_before_turn(body: CompletionRequest) -> list[list[str]]:
         for m in body.messages[:last]
         if m.role in ("user", "assistant")
     ]
-
-
-def fingerprint(client: str, dialogue: list[list[str]]) -> str:
-    """A session key for a stateless client's conversation so far."""
-    canon = json.dumps([client, dialogue], ensure_ascii=False, separators=(",", ":"))
-    return "dialogue:" + hashlib.sha256(canon.encode()).hexdigest()
-
-
-class DialogueSessions:
-    """Finds and re-keys the session of a client that sends no ``user`` field."""
-
-    def __init__(self, store: Any, body: CompletionRequest, request: Request, text: str):
-        self.store = store
-        self.client = request.client.host if request.client else ""
-        self.dialogue = dialogue_before_turn(body)
-        self.text = text
-
-    def find(self) -> str | None:
-        if not self.dialogue:
-            return None  # a first message: a new session
-        return self.store.find_session("openai", fingerprint(self.client, self.dialogue))
-
-    def advance(self, session_id: str, content: str) -> None:
-        """Bind the session to the dialogue the client will send with its next message."""
-        nxt = [*self.dialogue, ["user", self.text], ["assistant", content.strip()]]
-        self.store.rebind_key(session_id, "openai", fingerprint(self.client, nxt))
 
 
 def last_user_text(body: CompletionRequest) -> str:
@@ -151,7 +141,7 @@ async def _stream_chunks(
                 full = with_sources(data)
                 if dialogue is not None:  # what the client will have assembled from the deltas
                     shown = full if full.startswith(sent) else sent
-                    await run_in_threadpool(dialogue.advance, data["session_id"], shown)
+                    await run_in_threadpool(dialogue.mark, data["session_id"], shown)
                 if full.startswith(sent) and len(full) > len(sent):
                     yield _chunk(cid, created, model, {"content": full[len(sent) :]}, None)
     except TutorError as exc:
@@ -162,18 +152,25 @@ async def _stream_chunks(
     yield b"data: [DONE]\n\n"
 
 
-@router.post("/v1/chat/completions", dependencies=[RateLimitDep], response_model=None)
+@router.post(
+    "/v1/chat/completions",
+    dependencies=[RateLimitDep],
+    response_model=None,
+    responses={**error_responses(401), 200: {"content": {"text/event-stream": {}}}},
+)
 async def completions(
     body: CompletionRequest, request: Request, tutor: TutorDep, services: ServicesDep
 ) -> dict[str, Any] | StreamingResponse:
     """OpenAI-compatible chat completion (``stream`` true or false) answered by the tutor."""
+    scope = client_scope(request, services.settings)
     text = last_user_text(body)
     session_id = None
     dialogue = None
     if body.user:
-        session_id = await run_in_threadpool(tutor.session_for, "openai", body.user)
+        key = user_key(scope, body.user)
+        session_id = await run_in_threadpool(tutor.session_for, CHANNEL, key)
     else:
-        dialogue = DialogueSessions(services.sessions, body, request, text)
+        dialogue = DialogueSessions(services.sessions, scope, dialogue_before_turn(body), text)
         session_id = await run_in_threadpool(dialogue.find)
     if session_id is not None:
         await limit_session(services, session_id)
@@ -192,7 +189,7 @@ async def completions(
     data = reply.to_dict()
     content = with_sources(data)
     if dialogue is not None:
-        await run_in_threadpool(dialogue.advance, data["session_id"], content)
+        await run_in_threadpool(dialogue.mark, data["session_id"], content)
     prompt_tokens = sum(len(_text(m.content).split()) for m in body.messages)
     completion_tokens = len(content.split())
     return {

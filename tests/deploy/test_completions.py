@@ -71,10 +71,11 @@ def test_user_field_keeps_one_session(client, real_parts):
         model="rnn-tutor", user=user, messages=[{"role": "user", "content": "quiz me"}]
     )
     assert "trace the memory" in first.choices[0].message.content.lower()
-    client.chat.completions.create(
+    second = client.chat.completions.create(
         model="rnn-tutor", user=user, messages=[{"role": "user", "content": "hint"}]
     )
-    sid = real_parts.tutor.session_for("openai", user)
+    sid = first.model_extra["session_id"]
+    assert second.model_extra["session_id"] == sid
     history = real_parts.tutor.history(sid)
     assert [m.content for m in history if m.role == "user"] == ["quiz me", "hint"]
 

@@ -1,0 +1,126 @@
+"""Sessions of stateless clients: continue where the resent dialogue stands, or fork.
+
+An OpenAI-style client sends no session id: it resends the whole dialogue each turn.
+After each reply the tutor marks a *point*: the fingerprint of the dialogue the client
+will send next, the session, its message count and its state at that moment. The next
+request looks its dialogue's fingerprint up:
+
+- a session still exactly at that point (no message since) carries on;
+- if every session that passed the point has moved on (another client with the same
+  dialogue spoke first, or the client went back and edited a message), the tutor forks:
+  a new session with a copy of the first ``seq`` messages and the state of that moment,
+  so neither conversation loses history and no two clients share one afterwards;
+- an unknown fingerprint starts a new session (the caller decides).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from assistant.store.engine import write_tx
+from assistant.store.history import touch
+from assistant.store.records import utcnow
+from assistant.store.schema import dialogue_points, messages, sessions
+
+
+def _count(conn: Connection, session_id: str) -> int:
+    query = sa.select(sa.func.count()).where(messages.c.session_id == session_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def mark_point(engine: Engine, channel: str, key: str, session_id: str) -> None:
+    """Record that ``session_id``, as it is now, is where dialogue ``key`` stands."""
+    with write_tx(engine) as conn:
+        touch(conn, session_id, utcnow())  # the row lock: no turn lands in between
+        state = conn.execute(
+            sa.select(sessions.c.state).where(sessions.c.id == session_id)
+        ).scalar_one()
+        where = (
+            (dialogue_points.c.channel == channel)
+            & (dialogue_points.c.key == key)
+            & (dialogue_points.c.session_id == session_id)
+        )
+        conn.execute(sa.delete(dialogue_points).where(where))
+        conn.execute(
+            sa.insert(dialogue_points).values(
+                channel=channel,
+                key=key,
+                session_id=session_id,
+                seq=_count(conn, session_id),
+                state=state,
+                created_at=utcnow(),
+            )
+        )
+
+
+def resume_point(engine: Engine, channel: str, key: str) -> str | None:
+    """The session to continue dialogue ``key`` in (a fork if needed), or None if unseen."""
+    with write_tx(engine) as conn:
+        points = conn.execute(
+            sa.select(dialogue_points)
+            .where((dialogue_points.c.channel == channel) & (dialogue_points.c.key == key))
+            .order_by(dialogue_points.c.created_at.desc())
+        ).all()
+        for point in points:
+            if _count(conn, point.session_id) == point.seq:
+                return point.session_id
+        if not points:
+            return None
+        return _fork(conn, channel, points[0])
+
+
+def _fork(conn: Connection, channel: str, point: sa.Row) -> str:
+    """A new session holding the first ``point.seq`` messages and the state of then."""
+    fork_id = secrets.token_urlsafe(24)
+    now = utcnow()
+    conn.execute(
+        sa.insert(sessions).values(
+            id=fork_id,
+            channel=channel,
+            external_key=None,
+            created_at=now,
+            updated_at=now,
+            state=point.state,
+        )
+    )
+    rows = conn.execute(
+        sa.select(messages)
+        .where((messages.c.session_id == point.session_id) & (messages.c.seq < point.seq))
+        .order_by(messages.c.seq)
+    ).all()
+    if rows:
+        conn.execute(
+            sa.insert(messages),
+            [
+                {
+                    "session_id": fork_id,
+                    "seq": r.seq,
+                    "role": r.role,
+                    "content": r.content,
+                    "meta": _forked(r.meta, point.session_id),
+                    "created_at": r.created_at,
+                }
+                for r in rows
+            ],
+        )
+    conn.execute(
+        sa.insert(dialogue_points).values(
+            channel=channel,
+            key=point.key,
+            session_id=fork_id,
+            seq=point.seq,
+            state=point.state,
+            created_at=now,
+        )
+    )
+    return fork_id
+
+
+def _forked(meta: str, source: str) -> str:
+    data = json.loads(meta or "{}")
+    data.setdefault("forked_from", source)
+    return json.dumps(data)

@@ -1,0 +1,71 @@
+"""Stateless clients' conversations (``assistant/store/dialogues.py``), on SQLite and
+PostgreSQL: a dialogue continues where it stands, and a dialogue whose session has moved
+on is forked from the common prefix, with the state of that moment, never merged."""
+
+from __future__ import annotations
+
+from assistant.store import SessionStore
+from tests.assistant.test_store import pg_url, store, store_url  # noqa: F401 (fixtures)
+
+CH = "openai"
+
+
+def _turn(store: SessionStore, sid: str, question: str, answer: str, state: dict) -> None:
+    store.append_message(sid, "user", question)
+    store.append_message(sid, "assistant", answer, {"intent": "test"})
+    store.set_state(sid, state)
+
+
+def _contents(store: SessionStore, sid: str) -> list[str]:
+    return [m.content for m in store.messages(sid)]
+
+
+def test_an_unseen_dialogue_has_no_session(store):
+    assert store.resume_point(CH, "0" * 64) is None
+
+
+def test_a_session_still_at_its_point_continues(store):
+    sid = store.create_session(CH)
+    _turn(store, sid, "q1", "r1", {"exercise": 1})
+    store.mark_point(CH, "after-q1", sid)
+    assert store.resume_point(CH, "after-q1") == sid
+    assert store.resume_point(CH, "after-q1") == sid  # looking creates nothing
+
+
+def test_a_session_that_moved_on_is_forked_with_the_state_of_then(store):
+    a = store.create_session(CH)
+    _turn(store, a, "q1", "r1", {"exercise": 1, "hints": 0})
+    store.mark_point(CH, "after-q1", a)
+    _turn(store, a, "q2 from B", "r2", {"exercise": 1, "hints": 1})  # someone moved it on
+    store.mark_point(CH, "after-q2", a)
+
+    fork = store.resume_point(CH, "after-q1")
+    assert fork not in (None, a)
+    assert _contents(store, fork) == ["q1", "r1"]
+    assert store.get_state(fork) == {"exercise": 1, "hints": 0}
+    records = store.message_records(fork)
+    assert [r.seq for r in records] == [0, 1] and records[1].meta["intent"] == "test"
+    assert records[1].meta["forked_from"] == a
+    # nothing of the original is lost or changed
+    assert _contents(store, a) == ["q1", "r1", "q2 from B", "r2"]
+    assert store.get_state(a) == {"exercise": 1, "hints": 1}
+    assert store.resume_point(CH, "after-q2") == a
+    # the fork now stands at that point itself: the next look continues it
+    assert store.resume_point(CH, "after-q1") == fork
+
+
+def test_of_two_sessions_at_one_point_a_free_one_is_preferred_to_a_fork(store):
+    a, b = store.create_session(CH), store.create_session(CH)
+    for sid in (a, b):  # two clients said the same and got the same answer
+        _turn(store, sid, "q1", "r1", {})
+        store.mark_point(CH, "after-q1", sid)
+    first = store.resume_point(CH, "after-q1")
+    _turn(store, first, "q2", "r2", {})
+    second = store.resume_point(CH, "after-q1")
+    assert {first, second} == {a, b}
+
+
+def test_points_are_per_channel(store):
+    sid = store.create_session(CH)
+    store.mark_point(CH, "k", sid)
+    assert store.resume_point("other", "k") is None
