@@ -5,7 +5,10 @@ on is forked from the common prefix, with the state of that moment, never merged
 from __future__ import annotations
 
 from assistant.store import SessionStore
-from tests.assistant.test_store import pg_url, store, store_url  # noqa: F401 (fixtures)
+from tests.assistant import test_store as shared
+
+# the SQLite/PostgreSQL fixtures of test_store.py: every test runs on both engines
+pg_url, store_url, store = shared.pg_url, shared.store_url, shared.store
 
 CH = "openai"
 
