@@ -194,6 +194,11 @@ EXERCISE_PARTIAL = (
     "to see the solution."
 )
 EXERCISE_HINT = "**Hint {rung} of 4:** {hint}"
+EXERCISE_TRACE_WITHHELD = (
+    "Those are the numbers of the exercise you have open, so that trace would print its "
+    "answers. Have a go at it first: after your first attempt the lab will run it for you, "
+    "or say **I give up** to see the worked solution."
+)
 EXERCISE_HINT_LAST = (
     "That was the last hint I can give before you try. Send your attempt, or say **I give "
     "up** to see the solution."

@@ -203,6 +203,46 @@ def give_up_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
     return text, _artifact(ctx, "revealed", ex, text)
 
 
+def _same(a: float, b: float) -> bool:
+    return abs(float(a) - float(b)) < 1e-9
+
+
+def reveals_open_exercise(ctx: Any, body: dict[str, Any]) -> bool:
+    """Whether a lab trace ``body`` (a ``POST /v1/trace`` body) would print the open,
+    not yet attempted exercise's answers: a one-unit rnn with the exercise's weights and
+    bias over its inputs (or a run of them from the start, or a longer sequence that
+    begins with them). The HTTP ``/v1/trace`` stays a calculator; this guards the chat."""
+    if not ctx.exercise_is_live() or ctx.exercise.get("attempts", 0) > 0:
+        return False
+    ex = _open(ctx)
+    weights = body.get("weights") or {}
+    if ex is None or ex.cell != "rnn" or body.get("cell", "rnn") != "rnn" or not weights:
+        return False
+    try:
+        (w_x,) = (row[0] for row in weights["weight_ih"])
+        ((w_h,),) = weights["weight_hh"]
+        b = sum(float(v[0]) for v in (weights.get("bias_ih", [0]), weights.get("bias_hh", [0])))
+        xs = [float(x[0]) if isinstance(x, list) else float(x) for x in body["inputs"]]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False  # not a one-unit scalar trace: it cannot be the exercise
+    n = min(len(xs), ex.steps)
+    return (
+        _same(w_x, ex.w_x)
+        and _same(w_h, ex.w_h)
+        and _same(b, ex.b)
+        and _same(float((body.get("h0") or [0.0])[0]), ex.h0)
+        and all(_same(x, e) for x, e in zip(xs[:n], ex.xs[:n], strict=True))
+    )
+
+
+def trace_of_open_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
+    """The reply to a trace request that would give the open exercise away: say so, and
+    offer the next hint instead (it counts as one)."""
+    hint_text, artifact = exercise_hint(runtime)
+    text = f"{prompts.EXERCISE_TRACE_WITHHELD}\n\n{hint_text}"
+    return text, {**artifact, "text": text, "withheld": "trace"}
+
+
 _SPECS: list[tuple[Any, str, str]] = [
     (new_exercise, "new_exercise",
      "Open a new 'trace the memory' exercise for the learner (replaces the open one)."),

@@ -1,0 +1,70 @@
+"""The lab must not hand out the open exercise's answers (the outside probe's finding):
+"walk me through a trace with <the exercise's own values>" before any attempt gets a
+hint, not every h_t; after an attempt, or with other values, the lab runs as usual."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.types import ChatTurn
+from tests.assistant.test_offline_golden import answers_of, assert_withheld
+from tools.exercises import exercise_from_id
+
+
+def ask(tutor, session, text):
+    return tutor.respond(ChatTurn(session, text, "api"))
+
+
+def exercise_of(tutor, session):
+    return exercise_from_id(tutor.sessions.get_state(session)["exercise"]["id"])
+
+
+def trace_request(ex, inputs=None, w_h=None) -> str:
+    xs = ", ".join(f"{x:g}" for x in (ex.xs if inputs is None else inputs))
+    return (
+        f"walk me through a trace with W_xh = {ex.w_x:g}, W_hh = "
+        f"{ex.w_h if w_h is None else w_h:g}, b = {ex.b:g}, inputs {xs}"
+    )
+
+
+def open_quiz(tutor, level_words="quiz me"):
+    session = tutor.new_session("api")
+    ask(tutor, session, level_words)
+    for _ in range(20):  # exercises with h0 != 0 cannot be copied from a chat trace
+        if exercise_of(tutor, session).h0 == 0:
+            return session
+        ask(tutor, session, "next")
+    pytest.fail("no exercise with h0 = 0 in 20 draws")
+
+
+@pytest.mark.parametrize("level_words", ["quiz me", "quiz me without math"])
+def test_a_trace_of_the_open_exercise_gives_a_hint_not_the_answers(tutor, level_words):
+    session = open_quiz(tutor, level_words)
+    ex, answers = exercise_of(tutor, session), answers_of(tutor, session)
+    reply = ask(tutor, session, trace_request(ex))
+    assert_withheld(reply, answers)
+    assert "numbers of the exercise you have open" in reply.reply
+    assert "Hint 1 of 4" in reply.reply and reply.trace is None
+    # a prefix of its inputs would give the first steps away: also withheld
+    reply = ask(tutor, session, trace_request(ex, inputs=ex.xs[:2]))
+    assert_withheld(reply, answers)
+    state = tutor.sessions.get_state(session)["exercise"]
+    assert state["attempts"] == 0 and state["hints"] == 2 and not state["solved"]
+
+
+def test_other_values_still_run_in_the_lab(tutor):
+    session = open_quiz(tutor)
+    ex = exercise_of(tutor, session)
+    other = round(ex.w_h + 0.1, 1) if ex.w_h < 0.9 else round(ex.w_h - 0.1, 1)
+    reply = ask(tutor, session, trace_request(ex, w_h=other))
+    assert reply.trace is not None and len(reply.trace["steps"]) == ex.steps
+
+
+def test_after_an_attempt_the_lab_runs_the_exercise_values(tutor):
+    session = open_quiz(tutor)
+    ex, answers = exercise_of(tutor, session), answers_of(tutor, session)
+    ask(tutor, session, ", ".join(f"{v + 0.3:.2f}" for v in answers))
+    reply = ask(tutor, session, trace_request(ex))
+    assert reply.trace is not None
+    got = [step["h"][0] for step in reply.trace["steps"]]
+    assert got == pytest.approx(answers, abs=1e-9)
