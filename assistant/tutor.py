@@ -21,6 +21,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from assistant.agent import RECURSION_LIMIT
 from assistant.reply import build_reply, chunk_text
 from assistant.state import TurnContext
+from assistant.store.engine import storage_error
 from assistant.types import ChatTurn, StoredMessage, TutorReply
 from core.errors import InvalidInput, LimitExceeded, ModelUnavailable, TutorError
 from core.limits import MAX_MESSAGE_CHARS
@@ -122,6 +123,11 @@ class Tutor:
 
     def _prepare(self, turn: ChatTurn) -> tuple[str, str]:
         text = validate_text(turn.text)
+        # After a write failed for lack of space, refuse before answering (a stream would
+        # otherwise show a whole reply that cannot be saved) until a probe write succeeds.
+        storage_ok = getattr(self.sessions, "storage_ok", None)
+        if callable(storage_ok) and not storage_ok():
+            raise storage_error()
         if turn.session_id is None:
             return self.new_session(turn.channel), text
         self.sessions.require(turn.session_id)

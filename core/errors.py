@@ -99,3 +99,11 @@ class ConfigError(TutorError):
 class ModelUnavailable(ConfigError):
     code = "model_unavailable"
     http_status = 503
+
+
+class StorageUnavailable(TutorError):
+    """The session store cannot write (disk full, read-only, I/O error): nothing was saved,
+    nothing stored is lost; the tutor recovers by itself once writes succeed again."""
+
+    code = "storage_unavailable"
+    http_status = 503

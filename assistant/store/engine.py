@@ -1,5 +1,10 @@
 """Building the SQLAlchemy engine for the session store from a database URL.
 
+Every write goes through ``write_tx``, which turns "the disk is full" (SQLite's
+``SQLITE_FULL`` or an I/O error, PostgreSQL's ``disk_full`` class, ``ENOSPC``) into
+``StorageUnavailable``, a 503 that says the tutor cannot save right now, and notes the
+time in ``STORAGE``, so readiness reports it until a write succeeds again.
+
 SQLite (the one-machine default) gets WAL journaling, a busy timeout, foreign keys and
 ``BEGIN IMMEDIATE`` for write transactions, so a read-then-write (the next message
 ``seq``) can never fail half-way with "database is locked". PostgreSQL URLs are
@@ -9,14 +14,16 @@ accepted as ``postgresql://`` or ``postgres://`` and rewritten to the psycopg 3 
 from __future__ import annotations
 
 import contextlib
+import errno
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from core.errors import ConfigError
+from core.errors import ConfigError, StorageUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READONLY = "tutor_readonly"  # execution option: start a plain (deferred) SQLite transaction
@@ -121,16 +128,65 @@ def _reusable(engine: Engine) -> Connection | None:
     return conn
 
 
+class StorageHealth:
+    """When a write last failed for lack of storage (per engine); None when healthy."""
+
+    def __init__(self) -> None:
+        self._failed: dict[int, float] = {}
+
+    def failed(self, engine: Engine) -> None:
+        self._failed[id(engine)] = time.time()
+
+    def recovered(self, engine: Engine) -> None:
+        self._failed.pop(id(engine), None)
+
+    def failed_at(self, engine: Engine) -> float | None:
+        return self._failed.get(id(engine))
+
+
+STORAGE = StorageHealth()
+
+# SQLite's words for SQLITE_FULL / SQLITE_IOERR / a read-only file; PostgreSQL's SQLSTATE
+# class 53 (insufficient resources: disk full, out of memory) and 58030 (io_error).
+_SQLITE_STORAGE = ("database or disk is full", "disk i/o error", "readonly database")
+_PG_STORAGE = ("53", "58030")
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot store anything right now."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return True
+    state = getattr(orig, "sqlstate", None)
+    if isinstance(state, str) and state.startswith(_PG_STORAGE):
+        return True
+    return any(words in str(orig).lower() for words in _SQLITE_STORAGE)
+
+
+def storage_error() -> StorageUnavailable:
+    return StorageUnavailable(
+        "The tutor cannot save right now (its storage is full or failing), so this message "
+        "was not recorded; nothing saved before is lost. Please try again in a few minutes."
+    )
+
+
 @contextlib.contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
-    """One write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
-    conn = _reusable(engine)
-    if conn is not None:
-        with conn.begin():
+    """One write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success; a
+    storage failure becomes ``StorageUnavailable`` (and marks ``STORAGE``)."""
+    try:
+        conn = _reusable(engine)
+        if conn is not None:
+            with conn.begin():
+                yield conn
+            return
+        with engine.begin() as conn:
             yield conn
-        return
-    with engine.begin() as conn:
-        yield conn
+    except (sa.exc.DBAPIError, OSError) as exc:
+        if not is_storage_failure(exc):
+            raise
+        STORAGE.failed(engine)
+        raise storage_error() from exc
 
 
 @contextlib.contextmanager

@@ -124,6 +124,15 @@ dialogue_points = sa.Table(
     sa.Column("created_at", TS, nullable=False),
 )
 
+# A scratch row written and deleted to check that the database can store again after a
+# storage failure (readiness); never holds data.
+storage_probe = sa.Table(
+    "storage_probe",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("filler", sa.Text, nullable=False),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,

@@ -19,11 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.store import admin, dialogues, history, progress
-from assistant.store.engine import make_engine
+from assistant.store.engine import STORAGE, make_engine, write_tx
 from assistant.store.locks import SessionLocks
 from assistant.store.records import MessageRecord
-from assistant.store.schema import upgrade
+from assistant.store.schema import storage_probe, upgrade
 from assistant.types import StoredMessage
+from core.errors import StorageUnavailable
 
 
 class SessionStore:
@@ -186,6 +187,20 @@ class SessionStore:
             return True
         except sa.exc.SQLAlchemyError:
             return False
+
+    def storage_ok(self) -> bool:
+        """False while the database cannot store (after a write failed for lack of space,
+        until a probe write of a few pages succeeds again); never raises."""
+        if STORAGE.failed_at(self.engine) is None:
+            return True
+        try:
+            with write_tx(self.engine) as conn:
+                conn.execute(sa.insert(storage_probe).values(id=1, filler="x" * 16_384))
+                conn.execute(sa.delete(storage_probe))
+        except (StorageUnavailable, sa.exc.SQLAlchemyError):
+            return False
+        STORAGE.recovered(self.engine)
+        return True
 
     def close(self) -> None:
         """Release the connection pool (and the SQLite turn-lock file)."""
