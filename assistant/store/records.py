@@ -34,6 +34,15 @@ class MessageRecord:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ButtonOwner:
+    """What a chat button's token stands for: the session it acts on and the platform
+    user it was posted for (the only one who may use it)."""
+
+    session_id: str
+    owner: str
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

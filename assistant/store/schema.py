@@ -144,6 +144,26 @@ sa.Index("ix_sessions_updated_at", sessions.c.updated_at)
 sa.Index("ix_cards_session_due", cards.c.session_id, cards.c.due)
 sa.Index("ix_feedback_created_at", feedback.c.created_at)
 
+# What a chat button carries instead of the session id (see buttons.py): a random token
+# bound to the session and to the platform user the button was posted for.
+button_tokens = sa.Table(
+    "button_tokens",
+    metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column(
+        "session_id",
+        sa.String(64),
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("owner", sa.String(255), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+)
+sa.Index("ix_button_tokens_session_id", button_tokens.c.session_id)
+sa.Index("ix_button_tokens_expires_at", button_tokens.c.expires_at)
+
 # version it upgrades FROM -> step; each step must leave the schema at version + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
 

@@ -19,9 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.store import admin, dialogues, history, progress
+from assistant.store.buttons import issue as issue_button
+from assistant.store.buttons import resolve as resolve_button
 from assistant.store.engine import STORAGE, make_engine, write_tx
 from assistant.store.locks import SessionLocks
-from assistant.store.records import MessageRecord
+from assistant.store.records import ButtonOwner, MessageRecord
 from assistant.store.schema import storage_probe, upgrade
 from assistant.types import StoredMessage
 from core.errors import StorageUnavailable
@@ -109,6 +111,23 @@ class SessionStore:
         machine). Writes inside are still one transaction each.
         """
         return self._locks.hold(session_id)
+
+    # -- chat buttons (buttons.py) ------------------------------------------------------
+
+    def issue_button_token(
+        self, channel: str, session_id: str, owner: str, now: datetime | None = None
+    ) -> str:
+        """A random token for an exercise message's buttons, in place of the session id:
+        it acts on ``session_id`` and belongs to ``owner`` (the platform user it was
+        posted for); it expires after ``buttons.TOKEN_TTL``."""
+        return issue_button(self.engine, channel, session_id, owner, now)
+
+    def resolve_button_token(
+        self, channel: str, token: str, now: datetime | None = None
+    ) -> ButtonOwner | None:
+        """The session and owner a button token of ``channel`` stands for, or None when
+        the token is unknown or expired."""
+        return resolve_button(self.engine, channel, token, now)
 
     # -- progress and flashcards (progress.py) -----------------------------------------
 
