@@ -82,6 +82,13 @@ class Unauthorized(TutorError):
     http_status = 401
 
 
+class Forbidden(TutorError):
+    """The caller is known but may not do this (e.g. another learner's exercise button)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
 class DuplicateInteraction(TutorError):
     """A platform request already handled arrived again (a replay): refused, not redone."""
 

@@ -75,7 +75,8 @@ def discord(
     with cli_errors():
         settings = get_settings()
         require_gateway_settings(settings)
-        client = build_gateway_bot(settings, _tutor(settings))
+        tutor = _tutor(settings)
+        client = build_gateway_bot(settings, tutor, tutor.sessions)
         console.print("Discord gateway bot: connecting… (Ctrl-C to stop)")
         with contextlib.suppress(KeyboardInterrupt):
             client.run(settings.discord_bot_token.get_secret_value(), log_handler=None)

@@ -27,8 +27,7 @@ from core.settings import Settings
 from deploy.chatkit.dedupe import Deduper, make_deduper
 from deploy.deps import ServicesDep
 from deploy.discord import turns
-from deploy.discord.interactions import EPHEMERAL, PONG, DiscordTutor
-from deploy.discord.render import render_error
+from deploy.discord.interactions import PONG, DiscordTutor, ephemeral
 from deploy.discord.verify import verify_request
 
 log = logging.getLogger("tutor.discord")
@@ -93,11 +92,12 @@ async def discord_interactions(request: Request, services: ServicesDep) -> JSONR
         return JSONResponse(PONG)
     await claim_once(deduper(request, settings), interaction)
     if not services.ready or services.tutor is None:
-        return JSONResponse({"type": 4, "data": {**render_error(STARTING), "flags": EPHEMERAL}})
+        return JSONResponse(ephemeral(STARTING))
     adapter = getattr(request.app.state, "discord_adapter", None)
     if adapter is None:
-        adapter = request.app.state.discord_adapter = DiscordTutor(services.tutor, settings)
-    return JSONResponse(adapter.handle(interaction))
+        adapter = DiscordTutor(services.tutor, settings, services.sessions)
+        request.app.state.discord_adapter = adapter
+    return JSONResponse(await adapter.handle(interaction))
 
 
 def deduper(request: Request, settings: Settings) -> Deduper:

@@ -3,22 +3,26 @@
 Discord wants an answer within three seconds, so ``DiscordTutor.handle`` returns at
 once: PONG for a PING, and for a slash command or a button a deferred reply (type 5,
 "the bot is thinking…") while a background task asks the tutor (in a worker thread:
-the tutor is synchronous), renders the reply and posts it as the follow-up. Mistakes
-the adapter can see at once (an unknown command or button) are answered directly
-(type 4, only visible to the learner); the tutor's own errors arrive as a short
-follow-up message with the error's advice.
+the tutor is synchronous), renders the reply and posts it as the follow-up. An
+exercise's buttons carry a token bound to the user who asked (``buttons``, the session
+store). Mistakes the adapter can see at once (an unknown command or button, a click on
+someone else's exercise, an expired button) are answered directly (type 4, only visible
+to the learner); the tutor's own errors arrive as a short follow-up message with the
+error's advice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Any
 
 import httpx
 
-from core.errors import InvalidInput, TutorError
+from core.errors import SessionNotFound, TutorError
 from core.settings import Settings
+from deploy.chatkit.buttons import GONE, ButtonStore, issue_token, session_for_click
 from deploy.discord import turns
 from deploy.discord.render import render_error, render_reply
 from deploy.discord.webhooks import TIMEOUT, USER_AGENT, send_followup
@@ -29,14 +33,21 @@ PONG = {"type": 1}
 DEFERRED = {"type": 5}
 EPHEMERAL = 64
 UNEXPECTED = "Something went wrong on the tutor's side (it has been logged). Please try again."
+QUIZ = "/quiz"
+
+
+def ephemeral(message: str) -> dict[str, Any]:
+    """An immediate answer only the person who interacted sees."""
+    return {"type": 4, "data": {**render_error(message), "flags": EPHEMERAL}}
 
 
 class DiscordTutor:
     """Turns interactions into tutor turns and follow-ups; keeps its running tasks."""
 
-    def __init__(self, tutor: Any, settings: Settings) -> None:
+    def __init__(self, tutor: Any, settings: Settings, buttons: ButtonStore) -> None:
         self.tutor = tutor
         self.settings = settings
+        self.buttons = buttons
         self.tasks: set[asyncio.Task[None]] = set()
         self._http: httpx.AsyncClient | None = None  # one pool for all follow-ups
 
@@ -47,14 +58,23 @@ class DiscordTutor:
             self._http = httpx.AsyncClient(timeout=TIMEOUT, headers=headers)
         return self._http
 
-    def handle(self, interaction: dict[str, Any]) -> dict[str, Any]:
+    async def handle(self, interaction: dict[str, Any]) -> dict[str, Any]:
         """The immediate response to a verified interaction (work continues in a task)."""
         if interaction.get("type") == turns.PING:
             return PONG
         try:
             request = turns.to_request(interaction)
-        except InvalidInput as exc:
-            return {"type": 4, "data": {**render_error(exc.message), "flags": EPHEMERAL}}
+            if request.button_token is not None:
+                session_id = await session_for_click(
+                    self.buttons,
+                    turns.CHANNEL,
+                    request.button_token,
+                    turns.owner(interaction),
+                    QUIZ,
+                )
+                request = dataclasses.replace(request, session_id=session_id)
+        except TutorError as exc:  # unknown command, not theirs, expired: only they see it
+            return ephemeral(exc.message)
         task = asyncio.create_task(self.follow_up(interaction, request))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -70,8 +90,15 @@ class DiscordTutor:
             reply = await asyncio.to_thread(
                 self.tutor.respond, turns.to_turn(session_id, request.text)
             )
+            token, owner = None, turns.owner(interaction)
+            if reply.exercise is not None and owner:
+                token = await issue_token(self.buttons, turns.CHANNEL, reply.session_id, owner)
             # render_reply draws the PNG plots: off the event loop
-            payload, files = await asyncio.to_thread(render_reply, reply, self.settings.public_url)
+            payload, files = await asyncio.to_thread(
+                render_reply, reply, self.settings.public_url, token
+            )
+        except SessionNotFound:  # its message names the session id: not for a channel
+            payload = render_error(GONE.format(quiz=QUIZ))
         except TutorError as exc:
             payload = render_error(exc.message)
         except Exception:  # the edge: log it, tell the learner, keep serving

@@ -6,7 +6,9 @@ becomes one or more embeds (description <= 4,096 characters each, title <= 256),
 citations a "From the lesson" field of links, a trace a code-block table in its own
 embed, plots file attachments (PNG, since Discord does not show SVG inline; SVG only for
 a plot that cannot draw a PNG), and an open exercise an action row of Hint / Give up /
-Next buttons (``custom_id`` ``rnn:<action>:<session>``).
+Next buttons (``custom_id`` ``rnn:<action>:<button token>``; never the session id, which
+is the session's credential and these replies are public: see
+``deploy/chatkit/buttons.py``).
 All embeds of one message share a 6,000-character budget: the reply text gives way
 first and ends with "…" and a note.
 """
@@ -51,20 +53,21 @@ def to_discord_markdown(markdown: str, public_url: str = "") -> str:
     return _HEADING.sub(lambda m: f"**{m.group(1).replace('**', '')}**", text)
 
 
-def custom_id(action: str, session_id: str) -> str:
-    """A button's id: ``rnn:<hint|giveup|next>:<session>`` (Discord allows 100 characters)."""
-    return f"rnn:{action}:{session_id}"[:100]
+def custom_id(action: str, button_token: str) -> str:
+    """A button's id: ``rnn:<hint|giveup|next>:<token>`` (Discord allows 100 characters)."""
+    return f"rnn:{action}:{button_token}"[:100]
 
 
-def exercise_row(session_id: str, exercise: dict[str, Any] | None) -> dict[str, Any]:
-    """An action row with Hint / Give up / Next (only Next once the exercise is closed)."""
+def exercise_row(button_token: str, exercise: dict[str, Any] | None) -> dict[str, Any]:
+    """An action row with Hint / Give up / Next carrying ``button_token`` (only Next once
+    the exercise is closed)."""
 
     def button(label: str, action: str, style: int) -> dict[str, Any]:
         return {
             "type": 2,
             "style": style,
             "label": label,
-            "custom_id": custom_id(action, session_id),
+            "custom_id": custom_id(action, button_token),
         }
 
     buttons = [button("Next", "next", 1)]
@@ -134,8 +137,11 @@ def _text_embeds(body: str, title: str | None, budget: int, slots: int) -> list[
     return embeds
 
 
-def render_reply(reply: TutorReply, public_url: str = "") -> tuple[dict[str, Any], list[File]]:
-    """(message payload, files) for a webhook follow-up or a channel message."""
+def render_reply(
+    reply: TutorReply, public_url: str = "", button_token: str | None = None
+) -> tuple[dict[str, Any], list[File]]:
+    """(message payload, files) for a webhook follow-up or a channel message; an exercise
+    gets buttons when there is a ``button_token`` for them."""
     extra: list[dict[str, Any]] = []
     if reply.trace:
         table = trace_table(reply.trace)
@@ -154,8 +160,8 @@ def render_reply(reply: TutorReply, public_url: str = "") -> tuple[dict[str, Any
     if field:
         embeds[-1]["fields"] = [field]
     payload: dict[str, Any] = {"embeds": [*embeds, *extra], "allowed_mentions": {"parse": []}}
-    if reply.exercise is not None:
-        payload["components"] = [exercise_row(reply.session_id, reply.exercise)]
+    if reply.exercise is not None and button_token:
+        payload["components"] = [exercise_row(button_token, reply.exercise)]
     files = [_plot_file(p, i) for i, p in enumerate(reply.plots)]
     if files:
         payload["attachments"] = [

@@ -2,8 +2,9 @@
 
 A slash command (``/ask``, ``/trace``, ``/quiz``, ``/hint``) or a button click becomes
 the text a learner would have typed; the tutor session is one per channel (a thread is
-its own channel) and user: ``guild:channel:user``. Buttons carry their session id in
-``custom_id`` (``rnn:<hint|giveup|next>:<session>``).
+its own channel) and user: ``guild:channel:user``. Buttons carry a token in
+``custom_id`` (``rnn:<hint|giveup|next>:<token>``), which the adapter resolves to a
+session only for the user the exercise was posted for (``deploy/chatkit/buttons.py``).
 """
 
 from __future__ import annotations
@@ -22,17 +23,24 @@ PING, APPLICATION_COMMAND, MESSAGE_COMPONENT = 1, 2, 3
 
 @dataclass(frozen=True)
 class Request:
-    """What the tutor is asked: text, and a session key (new turn) or id (button)."""
+    """What the tutor is asked: text, and a session key (new turn) or, for a button, its
+    token (and once resolved, the session id)."""
 
     text: str
     session_key: str | None = None
     session_id: str | None = None
+    button_token: str | None = None
 
 
 def user_id(interaction: dict[str, Any]) -> str:
     """The id of who interacted (``member.user`` in servers, ``user`` in DMs)."""
+    return owner(interaction) or "unknown"
+
+
+def owner(interaction: dict[str, Any]) -> str | None:
+    """Who interacted, as the owner of the exercise buttons in the reply; None if unknown."""
     user = (interaction.get("member") or {}).get("user") or interaction.get("user") or {}
-    return str(user.get("id", "unknown"))
+    return str(user["id"]) if user.get("id") else None
 
 
 def session_key(interaction: dict[str, Any]) -> str:
@@ -79,10 +87,10 @@ def to_request(interaction: dict[str, Any]) -> Request:
         return Request(command_text(data), session_key=session_key(interaction))
     if kind == MESSAGE_COMPONENT:
         prefix, _, rest = str(data.get("custom_id", "")).partition(":")
-        action, _, session = rest.partition(":")
-        if prefix != "rnn" or action not in phrases.BUTTONS or not session:
+        action, _, token = rest.partition(":")
+        if prefix != "rnn" or action not in phrases.BUTTONS or not token:
             raise InvalidInput(f"Unknown button {data.get('custom_id')!r}.")
-        return Request(phrases.BUTTONS[action], session_id=session)
+        return Request(phrases.BUTTONS[action], button_token=token)
     raise InvalidInput(f"Unsupported interaction type {kind!r}.")
 
 

@@ -1,15 +1,17 @@
 """The Bolt app: Slack's events, ``/rnn`` commands and buttons wired to the tutor.
 
-``build_slack_app(settings, tutor)`` returns an ``AsyncApp`` whose client talks to
-``settings.slack_api_url``. Bolt verifies every request's signature (bad or older
-than five minutes: 401) and acknowledges events at once; the listeners then run as
-tasks: mentions and direct messages are answered in a thread, ``/rnn`` is acked
+``build_slack_app(settings, tutor, buttons)`` returns an ``AsyncApp`` whose client
+talks to ``settings.slack_api_url``. Bolt verifies every request's signature (bad or
+older than five minutes: 401) and acknowledges events at once; the listeners then run
+as tasks: mentions and direct messages are answered in a thread, ``/rnn`` is acked
 within Slack's three seconds and does its work in a lazy listener (it posts the
 command as a new message and answers in that message's thread, so the learner can
-continue there by mentioning the bot), and so do the
-Hint / Give up / Next buttons. A middleware drops redeliveries of an ``event_id``
-already claimed, so Slack's retries never produce a second reply. The tutor is
-synchronous, so it runs in a worker thread (``asyncio.to_thread``).
+continue there by mentioning the bot), and so do the Hint / Give up / Next buttons.
+Those carry a token bound to the learner who asked for the exercise (kept by
+``buttons``, the session store), never the session id; anyone else's click, or a stale
+token, gets a message only they see and leaves the exercise alone. A middleware drops
+redeliveries of an ``event_id`` already claimed, so Slack's retries never produce a
+second reply. The tutor is synchronous, so it runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.errors import ConfigError, InvalidInput, TutorError
+from core.errors import ConfigError, InvalidInput, SessionNotFound, TutorError
 from core.settings import Settings
+from deploy.chatkit.buttons import GONE, ButtonStore, issue_token, session_for_click
 from deploy.slack import turns
 from deploy.slack.dedupe import EventDeduper, make_deduper
 from deploy.slack.mrkdwn import escape
-from deploy.slack.poster import post_command_header, post_reply
+from deploy.slack.poster import post_command_header, post_private, post_reply
 from deploy.slack.render import (
     ACTION_GIVEUP,
     ACTION_HINT,
@@ -40,6 +43,7 @@ from deploy.slack.render import (
 
 log = logging.getLogger("tutor.slack")
 UNEXPECTED = "Something went wrong on the tutor's side (it has been logged). Please try again."
+QUIZ = "`/rnn quiz`"
 
 
 def slack_enabled(settings: Settings) -> bool:
@@ -53,8 +57,9 @@ def slack_enabled(settings: Settings) -> bool:
 class SlackTutor:
     """The work behind every listener: ask the tutor, render, post in the thread."""
 
-    def __init__(self, tutor: Any, public_url: str) -> None:
+    def __init__(self, tutor: Any, buttons: ButtonStore, public_url: str) -> None:
         self.tutor = tutor
+        self.buttons = buttons
         self.public_url = public_url
 
     async def answer(
@@ -63,18 +68,25 @@ class SlackTutor:
         channel: str,
         thread_ts: str | None,
         text: str,
+        owner: str | None,
         *,
         session_key: str | None = None,
         session_id: str | None = None,
         respond: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
-        """One turn: a session (by key or id), the tutor's reply, posted in the thread."""
+        """One turn for ``owner`` (the Slack user who asked, who alone may use the
+        exercise buttons): a session (by key or id), the reply, posted in the thread."""
         plots: list[Any] = []
         try:
             if session_id is None:
                 session_id = await asyncio.to_thread(self.tutor.session_for, "slack", session_key)
             reply = await asyncio.to_thread(self.tutor.respond, turns.to_turn(session_id, text))
-            payload, plots = render_reply(reply, self.public_url), reply.plots
+            token = None
+            if reply.exercise is not None and owner:
+                token = await issue_token(self.buttons, turns.CHANNEL, reply.session_id, owner)
+            payload, plots = render_reply(reply, self.public_url, token), reply.plots
+        except SessionNotFound:  # its message names the session id: not for a channel
+            payload = render_error(GONE.format(quiz=QUIZ))
         except TutorError as exc:
             payload = render_error(exc.message)
         except Exception:  # the edge: log it, tell the learner, keep serving
@@ -84,12 +96,17 @@ class SlackTutor:
 
 
 def build_slack_app(
-    settings: Settings, tutor: Any, deduper: EventDeduper | None = None, socket_mode: bool = False
+    settings: Settings,
+    tutor: Any,
+    buttons: ButtonStore,
+    deduper: EventDeduper | None = None,
+    socket_mode: bool = False,
 ) -> AsyncApp:
     """The Bolt app for one tutor (call lazily: it builds a Slack client).
 
-    ``socket_mode`` apps receive requests over Slack's WebSocket, so they need no signing
-    secret; HTTP apps always verify signatures.
+    ``buttons`` keeps the exercise buttons' tokens (the session store). ``socket_mode``
+    apps receive requests over Slack's WebSocket, so they need no signing secret; HTTP
+    apps always verify signatures.
     """
     if not socket_mode and not slack_enabled(settings):
         raise ConfigError(
@@ -106,7 +123,7 @@ def build_slack_app(
         request_verification_enabled=not socket_mode,
         process_before_response=False,
     )
-    work = SlackTutor(tutor, settings.public_url)
+    work = SlackTutor(tutor, buttons, settings.public_url)
     seen = deduper or make_deduper(settings)
 
     @app.middleware
@@ -121,7 +138,14 @@ def build_slack_app(
     async def on_mention(event: dict, body: dict, client: AsyncWebClient, context: Any) -> None:
         dest = turns.event_destination(event, body)
         text = turns.message_text(event, context.bot_user_id) or "hello"
-        await work.answer(client, dest.channel, dest.thread_ts, text, session_key=dest.session_key)
+        await work.answer(
+            client,
+            dest.channel,
+            dest.thread_ts,
+            text,
+            event.get("user"),
+            session_key=dest.session_key,
+        )
 
     @app.event("message")
     async def on_message(event: dict, body: dict, client: AsyncWebClient, context: Any) -> None:
@@ -129,7 +153,14 @@ def build_slack_app(
             return
         dest = turns.event_destination(event, body)
         text = turns.message_text(event, context.bot_user_id)
-        await work.answer(client, dest.channel, dest.thread_ts, text, session_key=dest.session_key)
+        await work.answer(
+            client,
+            dest.channel,
+            dest.thread_ts,
+            text,
+            event.get("user"),
+            session_key=dest.session_key,
+        )
 
     async def ack_command(ack: Callable[..., Awaitable[None]], body: dict) -> None:
         sub, arg = turns.parse_command(body.get("text", ""))
@@ -150,23 +181,32 @@ def build_slack_app(
         except InvalidInput:
             return  # help and mistakes were answered in the ack
         key, channel = turns.command_destination(body)
-        asked = f"<@{body.get('user_id')}>: `/rnn {escape(body.get('text', '').strip())}`"
+        user = body.get("user_id")
+        asked = f"<@{user}>: `/rnn {escape(body.get('text', '').strip())}`"
         thread_ts = await post_command_header(client, channel, asked[:2000])
         if thread_ts is None:  # not a member here: answer through response_url, unthreaded
-            await work.answer(client, channel, None, text, session_key=key, respond=respond)
+            await work.answer(client, channel, None, text, user, session_key=key, respond=respond)
             return
         team = body.get("team_id", "T")
         thread_key = turns.Destination(team, channel, thread_ts).session_key
-        await work.answer(client, channel, thread_ts, text, session_key=thread_key)
+        await work.answer(client, channel, thread_ts, text, user, session_key=thread_key)
 
     app.command("/rnn")(ack=ack_command, lazy=[run_command])
 
     async def ack_button(ack: Callable[..., Awaitable[None]]) -> None:
         await ack()
 
-    async def run_button(body: dict, client: AsyncWebClient) -> None:
-        session_id, text, dest = turns.action_turn(body)
-        await work.answer(client, dest.channel, dest.thread_ts, text, session_id=session_id)
+    async def run_button(body: dict, client: AsyncWebClient, respond: Any) -> None:
+        clicker = turns.clicker(body)
+        try:
+            token, text, dest = turns.action_turn(body)
+            session_id = await session_for_click(buttons, turns.CHANNEL, token, clicker, QUIZ)
+        except TutorError as exc:  # not theirs, expired, unknown: only the clicker is told
+            await post_private(client, body, respond, render_error(exc.message))
+            return
+        await work.answer(
+            client, dest.channel, dest.thread_ts, text, clicker, session_id=session_id
+        )
 
     for action_id in (ACTION_HINT, ACTION_GIVEUP, ACTION_NEXT):
         app.action(action_id)(ack=ack_button, lazy=[run_button])

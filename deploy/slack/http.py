@@ -78,7 +78,8 @@ async def slack_events(request: Request, services: ServicesDep) -> Response:
     handler = getattr(request.app.state, "slack_handler", None)
     if handler is None:
         deduper = request.app.state.slack_deduper = make_deduper(settings)
-        handler = AsyncSlackRequestHandler(build_slack_app(settings, services.tutor, deduper))
+        app = build_slack_app(settings, services.tutor, services.sessions, deduper)
+        handler = AsyncSlackRequestHandler(app)
         request.app.state.slack_handler = handler
         log.info("slack: Bolt app ready")
     return documented(await handler.handle(request))

@@ -6,6 +6,7 @@ or drawing it failed. A workspace may not grant ``files:write`` (or an admin may
 uploads); then the upload is skipped with a log line and the text reply still stands. A ``/rnn`` command is first posted as
 a short header message whose thread carries the answer; where the bot has not joined
 the channel, the answer goes through the command's ``response_url`` (``respond()``).
+A refused button click is answered with a message only the clicker sees (ephemeral).
 """
 
 from __future__ import annotations
@@ -109,3 +110,24 @@ async def post_command_header(client: AsyncWebClient, channel: str, text: str) -
             return None
         raise
     return resp.get("ts")
+
+
+async def post_private(
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    respond: Callable[..., Awaitable[Any]],
+    payload: dict[str, Any],
+) -> None:
+    """Show ``payload`` only to the user who clicked: through the click's response_url
+    (``response_type: ephemeral``, the message itself left alone), or chat.postEphemeral."""
+    if body.get("response_url"):
+        await respond(response_type="ephemeral", replace_original=False, **payload)
+        return
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    await client.chat_postEphemeral(
+        channel=(body.get("channel") or {}).get("id") or container.get("channel_id"),
+        user=(body.get("user") or {}).get("id"),
+        thread_ts=message.get("thread_ts"),
+        **payload,
+    )

@@ -3,7 +3,8 @@
 Layout: the reply as mrkdwn section blocks (split at paragraphs, <= 3,000 characters
 each), a trace as a monospaced table in a code block, citations as a context block of
 links to the lesson, and for an exercise an actions block with Hint / Give up / Next
-buttons whose value is the session id. Slack allows at most 50 blocks; when a reply
+buttons whose value is a button token (never the session id, which is the session's
+credential: see ``deploy/chatkit/buttons.py``). Slack allows at most 50 blocks; when a reply
 would need more, the last section ends with "…" and a note. Plots are not blocks:
 the poster uploads them as files.
 """
@@ -90,15 +91,16 @@ def trace_blocks(trace: dict[str, Any]) -> list[dict[str, Any]]:
     return [section(f"```\n{truncate(table, MAX_SECTION - 8)}\n```")]
 
 
-def exercise_actions(session_id: str, exercise: dict[str, Any] | None) -> dict[str, Any]:
-    """Hint / Give up / Next buttons (only Next once the exercise is closed)."""
+def exercise_actions(button_token: str, exercise: dict[str, Any] | None) -> dict[str, Any]:
+    """Hint / Give up / Next buttons carrying ``button_token`` (only Next once the
+    exercise is closed)."""
 
     def button(text: str, action_id: str, style: str | None = None) -> dict[str, Any]:
         b = {
             "type": "button",
             "text": {"type": "plain_text", "text": text},
             "action_id": action_id,
-            "value": session_id,
+            "value": button_token,
         }
         return {**b, "style": style} if style else b
 
@@ -117,16 +119,19 @@ def fallback_text(markdown: str) -> str:
     return truncate(" ".join(markdown.split()), MAX_FALLBACK) or "RNN Tutor"
 
 
-def render_reply(reply: TutorReply, public_url: str = "") -> dict[str, Any]:
-    """``{"text": ..., "blocks": [...]}`` ready for chat.postMessage (or respond())."""
+def render_reply(
+    reply: TutorReply, public_url: str = "", button_token: str | None = None
+) -> dict[str, Any]:
+    """``{"text": ..., "blocks": [...]}`` ready for chat.postMessage (or respond()); an
+    exercise gets buttons when there is a ``button_token`` for them."""
     tail: list[dict[str, Any]] = []
     if reply.trace:
         tail += trace_blocks(reply.trace)
     cites = citations_block(reply.citations, public_url)
     if cites:
         tail.append(cites)
-    if reply.exercise is not None:
-        tail.append(exercise_actions(reply.session_id, reply.exercise))
+    if reply.exercise is not None and button_token:
+        tail.append(exercise_actions(button_token, reply.exercise))
     body = _sections(to_mrkdwn(reply.reply, public_url), MAX_BLOCKS - len(tail))
     if not body and not tail:  # Slack refuses an empty message
         body = [section(ELLIPSIS)]

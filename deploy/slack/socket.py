@@ -14,6 +14,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from core.errors import ConfigError
 from core.settings import Settings
+from deploy.chatkit.buttons import ButtonStore
 from deploy.slack.bolt_app import build_slack_app
 
 
@@ -33,16 +34,19 @@ def require_socket_settings(settings: Settings) -> str:
     return app_token
 
 
-def make_socket_handler(settings: Settings, tutor: Any) -> AsyncSocketModeHandler:
-    """A Socket Mode handler around the tutor's Bolt app (no connection is opened yet).
+def make_socket_handler(
+    settings: Settings, tutor: Any, buttons: ButtonStore
+) -> AsyncSocketModeHandler:
+    """A Socket Mode handler around the tutor's Bolt app (no connection is opened yet);
+    ``buttons`` keeps the exercise buttons' tokens (the session store).
 
     Call it inside a running event loop: the aiohttp client session is created here.
     """
     app_token = require_socket_settings(settings)
-    app = build_slack_app(settings, tutor, socket_mode=True)
+    app = build_slack_app(settings, tutor, buttons, socket_mode=True)
     return AsyncSocketModeHandler(app, app_token)
 
 
 async def run_socket_mode(settings: Settings, tutor: Any) -> None:
     """Connect and serve until the process is stopped."""
-    await make_socket_handler(settings, tutor).start_async()
+    await make_socket_handler(settings, tutor, tutor.sessions).start_async()

@@ -3,9 +3,10 @@
 Pure functions, no Slack client: where a reply goes (channel and thread), which tutor
 session a message belongs to (one per thread: ``team:channel:thread_ts``; a ``/rnn``
 command starts its own thread, or, where the bot may not post, keeps one session per
-person and channel), and the text the tutor sees (the bot
-mention stripped, Slack's escaping undone, ``/rnn`` sub-commands and buttons phrased
-the way a learner would type them).
+person and channel), who asked (the Slack user an exercise's buttons will belong
+to), and the text the tutor sees (the bot mention stripped, Slack's escaping undone,
+``/rnn`` sub-commands and buttons phrased the way a learner would type them). A
+button's value is a token, resolved by the adapter (``deploy/chatkit/buttons.py``).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def command_destination(body: dict[str, Any]) -> tuple[str, str]:
 
 
 def action_turn(body: dict[str, Any]) -> tuple[str, str, Destination]:
-    """(session id, text, destination) of a Hint / Give up / Next click."""
+    """(button token, text, destination) of a Hint / Give up / Next click."""
     action = body["actions"][0]
     text = ACTION_TEXT.get(action.get("action_id", ""))
     if text is None or not action.get("value"):
@@ -113,6 +114,11 @@ def action_turn(body: dict[str, Any]) -> tuple[str, str, Destination]:
     thread = message.get("thread_ts") or message.get("ts") or container.get("message_ts")
     team = (body.get("team") or {}).get("id") or "T"
     return action["value"], text, Destination(team, channel, thread)
+
+
+def clicker(body: dict[str, Any]) -> str | None:
+    """The Slack user id of who clicked a button (None if Slack did not say)."""
+    return (body.get("user") or {}).get("id") or None
 
 
 def to_turn(session_id: str, text: str) -> ChatTurn:

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from assistant.types import ChatTurn, Citation, Plot, TutorReply
 from core.errors import InvalidInput, SessionNotFound
+from tests.deploy.fake_buttons import FakeButtonStore
 
 FAKE_PNG = b"\x89PNG\r\n\x1a\n fake trace plot"  # the scripted trace plot's PNG
 
@@ -163,6 +164,7 @@ class ScriptedTutor:
     turns: list[ChatTurn] = field(default_factory=list)
     sessions: dict[tuple[str, str], str] = field(default_factory=dict)
     gate: threading.Event | None = None  # when set by a test, respond() waits for it
+    buttons: FakeButtonStore = field(default_factory=FakeButtonStore)  # the store's tokens
 
     def session_for(self, channel: str, external_key: str) -> str:
         return self.sessions.setdefault((channel, external_key), f"sess{len(self.sessions) + 1}")
@@ -266,7 +268,8 @@ def scripted_reply(session_id: str, text: str) -> TutorReply:
 
 
 def adapter_app(settings: Any, tutor: Any) -> Any:
-    """The tutor's FastAPI app with a ready ``tutor`` (fakes for the retriever and sessions)."""
+    """The tutor's FastAPI app with a ready ``tutor`` and a fake retriever; the session
+    store is the scripted tutor's button tokens, or a real tutor's own store."""
     from deploy.app import create_app
 
-    return create_app(settings, tutor, retriever=object(), sessions=object())
+    return create_app(settings, tutor, retriever=object(), sessions=getattr(tutor, "buttons", None))

@@ -74,9 +74,9 @@ def discord_signed(
 
 
 @asynccontextmanager
-async def running(settings: Settings, tutor: Any, **parts: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for the tutor's app (lifespan run) with ``tutor`` and fake parts."""
-    app = adapter_app(settings, tutor, **parts)
+async def running(settings: Settings, tutor: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for the tutor's app (its lifespan run) around ``tutor``."""
+    app = adapter_app(settings, tutor)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

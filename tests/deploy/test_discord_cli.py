@@ -70,15 +70,16 @@ def test_gateway_bot_is_built_with_the_message_content_intent(tmp_path):
     from tests.deploy.fake_platforms import scripted_reply
 
     settings = Settings(_env_file=None, data_dir=tmp_path, discord_bot_token="bot-secret")
-    client = build_gateway_bot(settings, ScriptedTutor())
+    tutor = ScriptedTutor()
+    client = build_gateway_bot(settings, tutor, tutor.buttons)
     assert client.intents.message_content is True
     import discord
 
-    payload, files = render_reply(scripted_reply("sess9", "quiz me"))
+    payload, files = render_reply(scripted_reply("sess9", "quiz me"), button_token="tok9")
     kwargs = to_send_kwargs(discord, payload, files)
     assert kwargs["embeds"][0].title == "Exercise"
     assert [b.custom_id for b in kwargs["view"].children] == [
-        "rnn:hint:sess9",
-        "rnn:giveup:sess9",
-        "rnn:next:sess9",
+        "rnn:hint:tok9",
+        "rnn:giveup:tok9",
+        "rnn:next:tok9",
     ]

@@ -168,10 +168,11 @@ async def test_quiz_buttons_and_a_hint_click(tmp_path, discord_api):
         await post(client, command("quiz", token="tokQ"))
         (quiz,) = await discord_api.wait_for("/webhooks/APP1/tokQ")
         (row,) = quiz.body["components"]
+        token = row["components"][0]["custom_id"].split(":")[2]  # a button token, not the id
         assert [(b["label"], b["custom_id"], b["style"]) for b in row["components"]] == [
-            ("Hint", "rnn:hint:sess1", 2),
-            ("Give up", "rnn:giveup:sess1", 4),
-            ("Next", "rnn:next:sess1", 1),
+            ("Hint", f"rnn:hint:{token}", 2),
+            ("Give up", f"rnn:giveup:{token}", 4),
+            ("Next", f"rnn:next:{token}", 1),
         ]
         assert quiz.body["embeds"][0]["title"] == "Exercise"
         click = json.dumps(
@@ -184,7 +185,7 @@ async def test_quiz_buttons_and_a_hint_click(tmp_path, discord_api):
                 "channel_id": "C1",
                 "member": {"user": {"id": "U7"}},
                 "message": {"id": "M1"},
-                "data": {"custom_id": "rnn:hint:sess1", "component_type": 2},
+                "data": {"custom_id": f"rnn:hint:{token}", "component_type": 2},
             }
         )
         resp = await post(client, click)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 
 from assistant.types import Citation, Plot, TutorReply
@@ -144,15 +147,24 @@ def test_plots_become_attachments_and_exercises_buttons():
         {"id": 0, "filename": "1-fade-curve.svg", "description": "Fade curve"}
     ]
     assert "components" not in payload
-    payload, _ = render_reply(KINDS["exercise"], PUBLIC)
+    payload, _ = render_reply(KINDS["exercise"], PUBLIC, "tok-1")
     assert [b["custom_id"] for b in payload["components"][0]["components"]] == [
-        "rnn:hint:s1",
-        "rnn:giveup:s1",
-        "rnn:next:s1",
+        "rnn:hint:tok-1",
+        "rnn:giveup:tok-1",
+        "rnn:next:tok-1",
     ]
     assert payload["embeds"][0]["title"].endswith("…")
-    payload, _ = render_reply(KINDS["revealed"], PUBLIC)
+    payload, _ = render_reply(KINDS["revealed"], PUBLIC, "tok-2")
     assert [b["label"] for b in payload["components"][0]["components"]] == ["Next"]
+    payload, _ = render_reply(KINDS["exercise"], PUBLIC)  # no token: no buttons
+    assert "components" not in payload
+
+
+@pytest.mark.parametrize("kind", ["exercise", "revealed", "concept", "trace", "fade"])
+def test_the_session_id_is_in_no_rendered_payload(kind):
+    reply = replace(KINDS[kind], session_id="Zq3-session-credential")
+    payload, _ = render_reply(reply, PUBLIC, "tok")
+    assert "Zq3-session" not in json.dumps(payload)
 
 
 def test_an_empty_reply_still_makes_a_valid_message():

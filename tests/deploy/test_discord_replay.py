@@ -62,7 +62,7 @@ async def post(client, body: str, headers: dict[str, str]):
 async def followups(api: FakePlatform, count: int, settle: float = 0.3) -> list:
     """The follow-ups posted once ``count`` arrived (and no more within ``settle`` s)."""
     deadline = time.monotonic() + 20
-    while len(found := [c for c in api.calls if "/webhooks/APP1/" in c.path]) < count:
+    while len([c for c in api.calls if "/webhooks/APP1/" in c.path]) < count:
         assert time.monotonic() < deadline, [c.path for c in api.calls]
         await asyncio.sleep(0.02)
     await asyncio.sleep(settle)

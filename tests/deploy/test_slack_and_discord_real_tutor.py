@@ -1,5 +1,6 @@
 """Both adapters over the real tutor (offline brain, real embedding model, real Chroma and
 SQLite in a temp dir): cited answers, real trace numbers, a quiz whose Hint button works
+for its learner only (another learner's click is refused privately and changes nothing)
 and whose answer is not shown before a give-up, against the local fake platform APIs."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from nacl.signing import SigningKey
 from slack_sdk.signature import SignatureVerifier
 
+from assistant.store.records import ButtonOwner
 from core.settings import Settings
 from tests.deploy.fake_platforms import FakePlatform, adapter_app
 
@@ -137,15 +139,17 @@ async def test_slack_quiz_then_hint_button_in_the_same_session(client, platform,
     (actions,) = [b for b in quiz.body["blocks"] if b["type"] == "actions"]
     hint_button = actions["elements"][0]
     assert hint_button["action_id"] == "rnn_hint"
-    session_id = hint_button["value"]
-    assert session_id == tutor.session_for("slack", f"T1:C2:{thread_ts}")
+    token = hint_button["value"]
+    session_id = tutor.session_for("slack", f"T1:C2:{thread_ts}")
+    assert session_id not in json.dumps(quiz.body)  # the session's credential stays private
+    assert tutor.sessions.resolve_button_token("slack", token) == ButtonOwner(session_id, "U2")
     payload = {
         "type": "block_actions",
         "team": {"id": "T1"},
         "user": {"id": "U2"},
         "channel": {"id": "C2"},
         "message": {"ts": "1700000000.999999", "thread_ts": thread_ts},
-        "actions": [{"action_id": "rnn_hint", "value": session_id, "type": "button"}],
+        "actions": [{"action_id": "rnn_hint", "value": token, "type": "button"}],
     }
     form = urlencode({"payload": json.dumps(payload)})
     await client.post("/slack/events", content=form, headers=slack_headers(form))
@@ -193,3 +197,90 @@ async def test_discord_trace_has_the_real_numbers(client, platform):
         sum(len(e.get("description", "")) + len(e.get("title", "")) for e in payload["embeds"])
         <= 6000
     )
+
+
+def slack_click(action_id: str, token: str, user: str, thread_ts: str, response_url: str) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": user},
+        "channel": {"id": "C3"},
+        "message": {"ts": "1700000000.999999", "thread_ts": thread_ts},
+        "response_url": response_url,
+        "actions": [{"action_id": action_id, "value": token, "type": "button"}],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+async def test_slack_give_up_by_another_learner_is_refused_and_changes_nothing(
+    client, platform, tutor
+):
+    form = urlencode(
+        {"command": "/rnn", "text": "quiz", "team_id": "T1", "channel_id": "C3", "user_id": "U3"}
+    )
+    await client.post("/slack/events", content=form, headers=slack_headers(form))
+    _, quiz = await platform.wait_for("/chat.postMessage", count=2, timeout=60)
+    thread_ts = quiz.body["thread_ts"]
+    (actions,) = [b for b in quiz.body["blocks"] if b["type"] == "actions"]
+    token = actions["elements"][1]["value"]
+    assert actions["elements"][1]["action_id"] == "rnn_giveup"
+    session_id = tutor.session_for("slack", f"T1:C3:{thread_ts}")
+    before = tutor.sessions.get_state(session_id), len(tutor.sessions.messages(session_id))
+
+    other = slack_click("rnn_giveup", token, "U4", thread_ts, platform.url + "/actions/U4")
+    await client.post("/slack/events", content=other, headers=slack_headers(other))
+    (refusal,) = await platform.wait_for("/actions/U4", timeout=60)
+    assert refusal.body["response_type"] == "ephemeral"
+    assert "not your exercise" in refusal.body["text"]
+    after = tutor.sessions.get_state(session_id), len(tutor.sessions.messages(session_id))
+    assert after == before  # the owner's exercise is exactly as it was
+
+    own = slack_click("rnn_giveup", token, "U3", thread_ts, platform.url + "/actions/U3")
+    await client.post("/slack/events", content=own, headers=slack_headers(own))
+    revealed = (await platform.wait_for("/chat.postMessage", count=3, timeout=60))[-1]
+    assert revealed.body["thread_ts"] == thread_ts
+    (actions,) = [b for b in revealed.body["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == ["rnn_next"]  # closed: revealed
+    assert session_id not in json.dumps(revealed.body)
+
+
+def discord_interaction(kind: int, token: str, user: str, data: dict) -> str:
+    return json.dumps(
+        {
+            "id": f"I-{token}",
+            "application_id": "APP1",
+            "type": kind,
+            "token": token,
+            "guild_id": "G1",
+            "channel_id": "C5",
+            "member": {"user": {"id": user}},
+            "data": data,
+        }
+    )
+
+
+async def test_discord_give_up_by_another_learner_is_refused_and_changes_nothing(
+    client, platform, tutor
+):
+    quiz = discord_interaction(2, "tokRQ", "U9", {"name": "quiz", "type": 1})
+    await client.post("/discord/interactions", content=quiz, headers=discord_headers(quiz))
+    (follow,) = await platform.wait_for("/webhooks/APP1/tokRQ", timeout=60)
+    buttons = {b["label"]: b["custom_id"] for b in follow.body["components"][0]["components"]}
+    session_id = tutor.session_for("discord", "G1:C5:U9")
+    assert session_id not in json.dumps(follow.body)
+    before = tutor.sessions.get_state(session_id), len(tutor.sessions.messages(session_id))
+
+    data = {"custom_id": buttons["Give up"], "component_type": 2}
+    other = discord_interaction(3, "tokRX", "U10", data)
+    resp = await client.post("/discord/interactions", content=other, headers=discord_headers(other))
+    assert resp.json()["type"] == 4 and resp.json()["data"]["flags"] == 64
+    assert "not your exercise" in resp.json()["data"]["content"]
+    after = tutor.sessions.get_state(session_id), len(tutor.sessions.messages(session_id))
+    assert after == before
+
+    own = discord_interaction(3, "tokRG", "U9", data)
+    resp = await client.post("/discord/interactions", content=own, headers=discord_headers(own))
+    assert resp.json() == {"type": 5}
+    (revealed,) = await platform.wait_for("/webhooks/APP1/tokRG", timeout=60)
+    assert [b["label"] for b in revealed.body["components"][0]["components"]] == ["Next"]
+    assert session_id not in json.dumps(revealed.body)

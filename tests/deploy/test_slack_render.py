@@ -3,6 +3,9 @@ characters per section), with Markdown turned into mrkdwn and long replies cut g
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 
 from assistant.types import Citation, Plot, TutorReply
@@ -132,16 +135,22 @@ def test_an_empty_reply_still_makes_a_valid_message():
     }
 
 
-def test_exercise_buttons_carry_the_session_and_close_with_the_exercise():
-    open_ex = render_reply(KINDS["exercise"], PUBLIC)["blocks"][-1]
+def test_exercise_buttons_carry_the_token_and_close_with_the_exercise():
+    open_ex = render_reply(KINDS["exercise"], PUBLIC, "tok-1")["blocks"][-1]
     assert open_ex["type"] == "actions"
     assert [(b["action_id"], b["value"], b.get("style")) for b in open_ex["elements"]] == [
-        ("rnn_hint", "s1", None),
-        ("rnn_giveup", "s1", "danger"),
-        ("rnn_next", "s1", "primary"),
+        ("rnn_hint", "tok-1", None),
+        ("rnn_giveup", "tok-1", "danger"),
+        ("rnn_next", "tok-1", "primary"),
     ]
-    solved = render_reply(KINDS["solved"], PUBLIC)["blocks"][-1]
+    solved = render_reply(KINDS["solved"], PUBLIC, "tok-2")["blocks"][-1]
     assert [b["action_id"] for b in solved["elements"]] == ["rnn_next"]
+    # the session id (the session's credential) is in no rendered payload
+    for kind, reply in KINDS.items():
+        secret = replace(reply, session_id="Zq3-session-credential")
+        assert "Zq3-session" not in json.dumps(render_reply(secret, PUBLIC, "tok")), kind
+    without_token = render_reply(KINDS["exercise"], PUBLIC)["blocks"]
+    assert [b for b in without_token if b["type"] == "actions"] == []
 
 
 def test_citations_are_deduplicated_and_plain_without_a_public_url():

@@ -50,7 +50,8 @@ async def test_socket_mode_handler_is_built_around_the_same_bolt_app(tmp_path, a
         slack_app_token="xapp-1-A1-2-abc",
         slack_api_url="http://127.0.0.1:9/api/",
     )
-    handler = make_socket_handler(settings, ScriptedTutor())
+    tutor = ScriptedTutor()
+    handler = make_socket_handler(settings, tutor, tutor.buttons)
     assert handler.app_token == "xapp-1-A1-2-abc"
     assert handler.client.web_client.base_url == "http://127.0.0.1:9/api/"
     assert {type(m).__name__ for m in handler.app._async_middleware_list}.isdisjoint(
