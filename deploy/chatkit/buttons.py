@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
+from assistant.store.buttons import TOKEN_TTL
 from assistant.store.records import ButtonOwner
 from core.errors import Forbidden, NotFound
 
@@ -24,8 +25,8 @@ NOT_YOURS = (
     "so it stays as they left it. Start your own with {quiz}."
 )
 EXPIRED = (
-    "This button no longer works (exercise buttons expire after a week, and those posted "
-    "before a tutor update stop working). Start a new exercise with {quiz}."
+    f"This button no longer works (exercise buttons expire after {TOKEN_TTL.days} days, and "
+    "those posted before a tutor update stop working). Start a new exercise with {quiz}."
 )
 GONE = "This conversation is no longer stored on the tutor. Start a new one with {quiz}."
 
