@@ -2,9 +2,10 @@
 
 ``create_app`` makes the per-app services holder (metrics registry, rate limiter),
 the lifespan that builds the tutor once, the middleware stack (metrics, body limit,
-security headers, CORS), the error translators, and includes one router per resource
-plus the Slack and Discord adapters. Pass ``tutor`` (and optionally ``retriever`` /
-``sessions``) to reuse parts already built, e.g. in tests.
+security headers, CORS), the error translators, the access log's redaction of secrets
+in URLs, and includes one router per resource plus the Slack and Discord adapters.
+Pass ``tutor`` (and optionally ``retriever`` / ``sessions``) to reuse parts already
+built, e.g. in tests.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from deploy.errors import install_error_handlers
 from deploy.lifespan import Provided, make_lifespan, new_services
 from deploy.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from deploy.openapi import document_errors
+from deploy.redact import install_log_redaction
 from deploy.routes import docs
 from deploy.routes.pages import STATIC
 
@@ -79,6 +81,7 @@ def create_app(
     app.state.services = services
     app.state.metrics = services.metrics
     install_error_handlers(app)
+    install_log_redaction()
     for router in _routers():
         app.include_router(router)
     document_errors(app)

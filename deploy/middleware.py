@@ -3,8 +3,8 @@
 ``BodyLimitMiddleware`` buffers at most ``limit`` bytes of a request body and answers
 413 JSON beyond that (so no route ever sees a huge body); ``SecurityHeadersMiddleware``
 adds ``nosniff`` everywhere and a Content-Security-Policy, Referrer-Policy and
-frame-ancestors rule to HTML pages; ``MetricsMiddleware`` counts requests and latency
-by route template.
+frame-ancestors rule to HTML pages (no Referer at all from the instructor view);
+``MetricsMiddleware`` counts requests and latency by route template.
 """
 
 from __future__ import annotations
@@ -138,8 +138,12 @@ class SecurityHeadersMiddleware:
                     else:
                         csp = self.page_csp
                     headers["Content-Security-Policy"] = csp
-                    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-                    framed = not (_under(path, "/admin") or _under(path, "/docs"))
+                    admin = _under(path, "/admin")
+                    # An old /admin?token= bookmark must not travel on as the Referer
+                    # of the page's stylesheet request (and into a proxy's log).
+                    referrer = "no-referrer" if admin else "strict-origin-when-cross-origin"
+                    headers["Referrer-Policy"] = referrer
+                    framed = not (admin or _under(path, "/docs"))
                     headers["X-Frame-Options"] = "SAMEORIGIN" if framed else "DENY"
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)

@@ -18,6 +18,7 @@ import contextlib
 import re
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,3 +188,21 @@ def test_a_bare_tutor_ignores_a_forged_forwarded_for(cluster):
     same_window()
     codes = searches_with_forged_addresses(bare.url, "127.0.0.4", 8)
     assert codes == [200] * 5 + [429] * 3, codes
+
+
+def test_a_token_in_a_url_stays_out_of_every_log(proxy, tmp_path):
+    """An old bookmark may still say ``/admin?token=...``: it is refused, and neither
+    nginx's access log nor the tutors' write the secret down."""
+    front, instances = proxy
+    secret = f"stale-bookmark-{uuid.uuid4().hex}"
+    with learner("127.0.0.5") as client:
+        for path in ("/admin", "/admin/export.csv", "/v1/search"):
+            response = client.get(f"{front.url}{path}", params={"q": "state", "token": secret})
+            assert response.status_code != 500, response.text
+    proxy_logs = {p.name: p.read_text() for p in tmp_path.glob("*.log")}
+    tutor_logs = {i.name: i.proc.log.read_text() for i in instances}
+    for side in (proxy_logs, tutor_logs):  # both did log the requests
+        assert any("GET /admin/export.csv" in text for text in side.values()), side
+    logs = proxy_logs | tutor_logs
+    leaked = [name for name, text in logs.items() if secret in text]
+    assert not leaked, f"the token is in {leaked}"
