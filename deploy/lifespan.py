@@ -1,10 +1,11 @@
 """Build the tutor's heavy parts once per process, in the app's lifespan.
 
 ``Services`` holds what routes need: settings, the tutor, the retriever, the session
-store (for the instructor view), the rate limiter and the metrics. ``build_services``
-loads the embedding model, opens the Chroma store, ingests the bundled lessons
-(incremental: unchanged chunks are skipped, so this is cheap after the first start),
-builds the hybrid retriever and the tutor. Anything handed to ``create_app`` is used
+store (for the instructor view), the rate limiters (requests per client and session;
+failed admin sign-ins per client) and the metrics. ``build_services`` loads the
+embedding model, opens the Chroma store, ingests the bundled lessons (incremental:
+unchanged chunks are skipped, so this is cheap after the first start), builds the
+hybrid retriever and the tutor. Anything handed to ``create_app`` is used
 as is (tests pass fakes or shared real parts). ``ready`` drives ``/readyz``.
 """
 
@@ -24,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
 from deploy.metrics import Metrics
-from deploy.ratelimit import RateLimiter, make_rate_limiter
+from deploy.ratelimit import SIGN_IN_FAILURES, RateLimiter, make_rate_limiter
 
 log = logging.getLogger("tutor.startup")
 
@@ -34,6 +35,7 @@ class Services:
     settings: Settings
     metrics: Metrics
     limiter: RateLimiter
+    admin_failures: RateLimiter
     tutor: Any = None
     retriever: Any = None
     sessions: Any = None
@@ -128,6 +130,7 @@ def make_lifespan(services: Services, provided: Provided):
             services.ready = False
             services.metrics.ready.set(0)
             await services.limiter.close()
+            await services.admin_failures.close()
             close = getattr(services.tutor, "close", None)
             if callable(close) and provided.tutor is None:
                 await run_in_threadpool(close)
@@ -138,4 +141,9 @@ def make_lifespan(services: Services, provided: Provided):
 
 
 def new_services(settings: Settings) -> Services:
-    return Services(settings=settings, metrics=Metrics(), limiter=make_rate_limiter(settings))
+    return Services(
+        settings=settings,
+        metrics=Metrics(),
+        limiter=make_rate_limiter(settings),
+        admin_failures=make_rate_limiter(settings, SIGN_IN_FAILURES),
+    )

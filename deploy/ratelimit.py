@@ -124,9 +124,15 @@ class RedisRateLimiter:
         await self._client.aclose()
 
 
-def make_rate_limiter(settings: Settings) -> RateLimiter:
-    """The limiter the settings ask for: Redis when ``redis_url`` is set, else in-memory."""
-    rate = parse_rate(settings.rate_limit)
+# Wrong admin tokens allowed per client address (deploy/admin_auth.py): enough for typos,
+# far too few for guessing.
+SIGN_IN_FAILURES = Rate(5, 60)
+
+
+def make_rate_limiter(settings: Settings, rate: Rate | None = None) -> RateLimiter:
+    """A limiter of ``rate`` (default ``TUTOR_RATE_LIMIT``): Redis when ``redis_url`` is
+    set, so every instance counts alike, else in-memory."""
+    rate = rate or parse_rate(settings.rate_limit)
     if settings.redis_url:
         import redis.asyncio as aioredis  # deferred: only the Redis backend needs it
 

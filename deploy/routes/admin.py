@@ -1,60 +1,43 @@
-"""The instructor view: ``/admin`` (HTML) and ``/admin/export.csv``.
+"""The instructor view: ``/admin`` (HTML), ``/admin/export.csv``, sign-in and sign-out.
 
-Protected by ``TUTOR_ADMIN_TOKEN``, sent as ``Authorization: Bearer <token>`` or
-``?token=<token>``; a wrong or missing token is 401, and with no token configured the
-view is switched off (403 saying how to switch it on). The page shows recent sessions
-with their messages rendered, the most asked questions, exercise success rates per
-skill and learner feedback; the export is every stored message as CSV.
+Who gets in is ``deploy/admin_auth.py``'s business: the admin token as a Bearer header or
+the cookie set by ``POST /admin/login``. A browser without valid credentials is shown
+the sign-in form (saying what went wrong, if anything); API-style clients get the JSON
+error. With no token configured the view is switched off (403 saying how to switch it
+on). The page shows recent sessions with their messages rendered, the most asked
+questions, exercise success rates per skill and learner feedback; the export is every
+stored message as CSV.
 """
 
 from __future__ import annotations
 
-import hmac
 import html
 import io
 from string import Template
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from assistant.store.export import write_csv
-from core.errors import TutorError, Unauthorized
-from deploy.deps import SessionsDep, SettingsDep
+from core.errors import RateLimited, TutorError, Unauthorized
+from deploy.admin_auth import (
+    AdminDep,
+    authenticate,
+    clear_session_cookie,
+    not_signed_in,
+    set_session_cookie,
+    sign_in,
+)
+from deploy.deps import ServicesDep, SessionsDep
 from deploy.routes.pages import STATIC
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
 SESSIONS_SHOWN = 30
-
-
-class AdminDisabled(TutorError):
-    code = "admin_disabled"
-    http_status = 403
-
-
-def require_admin(
-    request: Request, settings: SettingsDep, token: Annotated[str | None, Query()] = None
-) -> str:
-    expected = settings.admin_token.get_secret_value()
-    if not expected:
-        raise AdminDisabled(
-            "The instructor view is switched off; set TUTOR_ADMIN_TOKEN to a long random "
-            "string and restart the tutor to enable it."
-        )
-    auth = request.headers.get("authorization", "")
-    given = auth[7:].strip() if auth.lower().startswith("bearer ") else (token or "")
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Unauthorized(
-            "The instructor view needs the admin token: send 'Authorization: Bearer <token>' "
-            "or add ?token=<token> to the URL."
-        )
-    return given
-
-
-AdminDep = Annotated[str, Depends(require_admin)]
+MAX_TOKEN_FORM_BYTES = 4096  # a token, not a document
 
 
 def _e(value: Any) -> str:
@@ -83,12 +66,34 @@ def _session_html(store: Any, info: dict[str, Any]) -> str:
     return f"<details><summary>{summary}</summary>{''.join(parts)}</details>"
 
 
-def _admin_html(store: Any, token_query: str) -> str:
+def _root(request: Request) -> str:
+    """The path prefix the app is mounted under (``--root-path``), for links we write."""
+    return request.scope.get("root_path", "").rstrip("/")
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _sign_in_page(request: Request, error: TutorError | None = None) -> HTMLResponse:
+    """The sign-in form; with ``error``, its message above the form and its status."""
+    notice = f'<p class="notice" role="alert">{_e(error.message)}</p>' if error else ""
+    headers = None
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
+    page = Template((STATIC / "admin_login.html").read_text(encoding="utf-8")).substitute(
+        action=f"{_root(request)}/admin/login", notice=notice
+    )
+    return HTMLResponse(page, status_code=error.http_status if error else 200, headers=headers)
+
+
+def _admin_html(store: Any, root: str) -> str:
     sessions = store.list_sessions(limit=SESSIONS_SHOWN)
     stats = store.exercise_stats()
     feedback = store.feedback_rows(limit=100)
     return Template((STATIC / "admin.html").read_text(encoding="utf-8")).substitute(
-        export_url=f"/admin/export.csv{token_query}",
+        export_url=f"{root}/admin/export.csv",
+        logout_url=f"{root}/admin/logout",
         sessions="".join(_session_html(store, s) for s in sessions)
         or '<p class="empty">No sessions yet.</p>',
         questions=_table(
@@ -125,12 +130,51 @@ def _export_csv(store: Any) -> str:
 
 
 @router.get("/admin", response_class=HTMLResponse)
-async def admin_page(
-    _: AdminDep, store: SessionsDep, token: Annotated[str | None, Query()] = None
-) -> HTMLResponse:
+async def admin_page(request: Request, services: ServicesDep, store: SessionsDep) -> Response:
     """Instructor view: sessions, most asked questions, exercise success, feedback."""
-    query = html.escape(f"?token={quote(token, safe='')}") if token else ""
-    return HTMLResponse(await run_in_threadpool(_admin_html, store, query))
+    try:
+        signed_in = await authenticate(request, services)
+    except (Unauthorized, RateLimited) as exc:
+        if _wants_html(request):
+            return _sign_in_page(request, exc)
+        raise
+    if not signed_in:
+        if not _wants_html(request):
+            raise not_signed_in(request)
+        tried_the_url = "token" in request.query_params
+        return _sign_in_page(request, not_signed_in(request) if tried_the_url else None)
+    return HTMLResponse(await run_in_threadpool(_admin_html, store, _root(request)))
+
+
+async def _form_token(request: Request) -> str:
+    """The ``token`` field of a URL-encoded form body ("" when there is none)."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return ""
+    body = await request.body()
+    fields = parse_qs(body[:MAX_TOKEN_FORM_BYTES].decode("utf-8", "replace"))
+    return (fields.get("token") or [""])[0].strip()
+
+
+@router.post("/admin/login")
+async def admin_login(request: Request, services: ServicesDep) -> Response:
+    """Sign in with the admin token (form field ``token``); sets the session cookie."""
+    try:
+        await sign_in(request, services, await _form_token(request))
+    except (Unauthorized, RateLimited) as exc:
+        if _wants_html(request):
+            return _sign_in_page(request, exc)
+        raise
+    response = RedirectResponse(f"{_root(request)}/admin", status_code=303)
+    set_session_cookie(response, request, services)
+    return response
+
+
+@router.post("/admin/logout")
+async def admin_logout(request: Request) -> Response:
+    """Sign out: forget the session cookie."""
+    response = RedirectResponse(f"{_root(request)}/admin", status_code=303)
+    clear_session_cookie(response, request)
+    return response
 
 
 @router.get("/admin/export.csv")

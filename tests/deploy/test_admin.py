@@ -1,16 +1,28 @@
-"""The instructor view: token checks, the rendered page and the CSV export."""
+"""The instructor view: signing in (Bearer header or the form's cookie, never ``?token=``),
+the throttle on wrong tokens, the rendered page and the CSV export."""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
+import logging
+import os
 import re
+import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.deploy.conftest import real_app
 
 TOKEN = "s3cret-admin-token"
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+REDIS_URL = os.environ.get("TUTOR_TEST_REDIS_URL", "")
+
+
+def _cookie_attributes(response) -> list[str]:
+    return [part.strip().lower() for part in response.headers["set-cookie"].split(";")]
 
 
 def test_admin_disabled_without_token(real_client):
@@ -18,11 +30,135 @@ def test_admin_disabled_without_token(real_client):
     assert r.status_code == 403 and "TUTOR_ADMIN_TOKEN" in r.json()["error"]["message"]
 
 
+def test_a_token_in_the_url_is_refused_and_says_why(fake_app_factory):
+    with TestClient(fake_app_factory(admin_token=TOKEN)) as client:
+        for path in ("/admin", "/admin/export.csv"):
+            r = client.get(path, params={"token": TOKEN})  # even the right one
+            assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+            message = r.json()["error"]["message"]
+            assert "?token= is no longer accepted" in message
+            assert "Authorization: Bearer" in message and "/admin" in message
+        page = client.get("/admin", params={"token": TOKEN}, headers=BROWSER)
+        assert page.status_code == 401 and "no longer accepted" in page.text
+        assert 'action="/admin/login"' in page.text and TOKEN not in page.text
+        # the page's own requests (its stylesheet) must not carry the URL on as a Referer
+        assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_browsers_without_credentials_get_the_sign_in_form(fake_app_factory):
+    with TestClient(fake_app_factory(admin_token=TOKEN)) as client:
+        api = client.get("/admin")
+        assert api.status_code == 401 and api.json()["error"]["code"] == "unauthorized"
+        page = client.get("/admin", headers=BROWSER)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        form = re.search(r'<form method="post" action="/admin/login">(.*?)</form>', page.text, re.S)
+        assert form and 'name="token"' in form.group(1) and 'type="password"' in form.group(1)
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_signing_in_sets_a_strict_http_only_cookie(fake_app_factory):
+    app = fake_app_factory(admin_token=TOKEN)
+    with TestClient(app) as client:
+        r = client.post("/admin/login", data={"token": TOKEN}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/admin"
+        attributes = _cookie_attributes(r)
+        assert {"httponly", "samesite=strict", "path=/admin"} <= set(attributes)
+        assert "secure" not in attributes  # plain http here; the https case below
+        assert TOKEN not in r.headers["set-cookie"]
+        wrong = client.post("/admin/login", data={"token": "nope"}, headers=BROWSER)
+        assert wrong.status_code == 401 and "wrong" in wrong.text.lower()
+        assert "set-cookie" not in wrong.headers
+    with TestClient(app, base_url="https://testserver") as client:
+        r = client.post("/admin/login", data={"token": TOKEN}, follow_redirects=False)
+        assert "secure" in _cookie_attributes(r)
+
+
+def test_sign_in_behind_a_root_path(fake_app_factory):
+    """Behind ``--root-path /tutor`` the form posts to, and the cookie is scoped to, the
+    prefixed paths the browser sees."""
+    with TestClient(fake_app_factory(admin_token=TOKEN), root_path="/tutor") as client:
+        form = client.get("/tutor/admin", headers=BROWSER)
+        assert 'action="/tutor/admin/login"' in form.text
+        r = client.post("/tutor/admin/login", data={"token": TOKEN}, follow_redirects=False)
+        assert r.headers["location"] == "/tutor/admin"
+        assert "path=/tutor/admin" in _cookie_attributes(r)
+
+
+def test_the_cookie_opens_the_page_and_its_export_link(real_parts):
+    with TestClient(real_app(real_parts, admin_token=TOKEN)) as client:
+        sid = client.post("/v1/chat", json={"message": "what is a hidden state?"}).json()[
+            "session_id"
+        ]
+        signed_in = client.post("/admin/login", data={"token": TOKEN}, headers=BROWSER)
+        assert signed_in.status_code == 200 and sid[:12] in signed_in.text  # now on /admin
+        href = html.unescape(re.search(r'href="([^"]*export\.csv[^"]*)"', signed_in.text)[1])
+        assert "token" not in href
+        export = client.get(href)
+        assert export.status_code == 200 and sid in export.text
+        assert client.post("/admin/logout", follow_redirects=False).status_code == 303
+        assert client.get("/admin/export.csv").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "value", [f"9999999999.{'0' * 64}", "9" * 5000 + ".00", "\u00b2.00", "", "no-dot"]
+)
+def test_a_forged_cookie_is_refused(fake_app_factory, value):
+    with TestClient(fake_app_factory(admin_token=TOKEN), raise_server_exceptions=False) as client:
+        cookie = f"tutor_admin={value}".encode("latin-1")  # as a browser may send it
+        r = client.get("/admin/export.csv", headers={"Cookie": cookie})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_wrong_tokens_are_throttled_per_address(fake_app_factory):
+    with TestClient(fake_app_factory(admin_token=TOKEN)) as client:
+        for _ in range(10):  # visiting without credentials is not a failed sign-in
+            assert client.get("/admin", headers=BROWSER).status_code == 200
+        codes = [
+            client.post("/admin/login", data={"token": f"guess-{i}"}).status_code for i in range(3)
+        ]
+        bearer = [{"Authorization": f"Bearer guess-{i}"} for i in (3, 4, 5)]
+        codes += [client.get("/admin/export.csv", headers=h).status_code for h in bearer]
+        assert codes == [401] * 5 + [429], codes
+        over = client.get("/admin", headers={"Authorization": "Bearer guess-6"})
+        assert over.status_code == 429 and over.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(over.headers["Retry-After"]) <= 60
+        # until the minute is over even the right token waits: no oracle for guessing
+        right = client.post("/admin/login", data={"token": TOKEN}, follow_redirects=False)
+        assert right.status_code == 429 and "set-cookie" not in right.headers
+        assert client.get("/admin", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 429
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set TUTOR_TEST_REDIS_URL to test the shared throttle")
+def test_the_throttle_is_shared_between_instances(tmp_path, fake_app_factory):
+    apps = [fake_app_factory(admin_token=TOKEN, redis_url=REDIS_URL) for _ in range(2)]
+    prefix = f"tutor:rl:test:{uuid.uuid4().hex}:"  # a fresh key space for this run
+    with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+        for app in apps:
+            app.state.services.admin_failures._prefix = prefix
+        guesses = [{"Authorization": f"Bearer guess-{i}"} for i in range(6)]
+        codes = [
+            (one, two)[i % 2].get("/admin/export.csv", headers=h).status_code
+            for i, h in enumerate(guesses)
+        ]
+    assert codes == [401] * 5 + [429], codes
+
+
+def test_secrets_in_urls_stay_out_of_the_access_log(fake_app_factory, caplog):
+    fake_app_factory()  # the app installs the redaction on uvicorn's access logger
+    access = logging.getLogger("uvicorn.access")
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        access.info(  # uvicorn's own call: client, method, path with query, version, status
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", f"/admin?token={TOKEN}&k=3", "1.1", 401
+        )
+    assert TOKEN not in caplog.text
+    assert "/admin?token=[redacted]&k=3" in caplog.text
+
+
 def test_admin_page_and_export(real_parts):
     with TestClient(real_app(real_parts, admin_token=TOKEN)) as client:
         assert client.get("/admin").status_code == 401
         assert (
-            client.get("/admin", params={"token": "wrong"}).json()["error"]["code"]
+            client.get("/admin", headers={"Authorization": "Bearer wrong"}).json()["error"]["code"]
             == "unauthorized"
         )
         body = client.post("/v1/chat", json={"message": "What is the hidden state?"}).json()
@@ -49,7 +185,7 @@ def test_admin_page_and_export(real_parts):
         assert body["session_id"][:12] in html and "<details>" in html
         assert "Exercise success by skill" in html
 
-        export = client.get("/admin/export.csv", params={"token": TOKEN})
+        export = client.get("/admin/export.csv", headers={"Authorization": f"Bearer {TOKEN}"})
         assert export.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(export.text)))
         mine = [r for r in rows if r["session_id"] == body["session_id"]]

@@ -353,6 +353,31 @@ def axe_violations(page) -> list[str]:
     ]
 
 
+def sign_in_as_instructor(page) -> None:
+    """Type the admin token into the form on /admin; the page reloads signed in."""
+    page.get_by_label("Admin token").fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Recent sessions").wait_for()
+
+
+def test_the_instructor_signs_in_downloads_the_export_and_signs_out(page, server):
+    page.goto(server + "/")
+    open_widget(page)
+    ask(page, "what does the forget gate do?")
+    page.goto(f"{server}/admin")
+    sign_in_as_instructor(page)
+    assert "token" not in page.url
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "tutor_admin"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/admin"
+    assert ADMIN_TOKEN not in cookie["value"]
+    with page.expect_download() as download:  # the header's link, with the cookie alone
+        page.get_by_role("link", name="Download all messages (CSV)").click()
+    assert "what does the forget gate do?" in Path(download.value.path()).read_text()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Admin token").wait_for()  # the form again
+    assert not [c for c in page.context.cookies() if c["name"] == "tutor_admin"]
+
+
 def test_axe_finds_no_accessibility_violations(browser, server):
     """The demo page and the widget in every state a learner meets: closed, open with
     starters, a cited answer, a trace table and plot, a quiz card after a wrong answer and
@@ -377,8 +402,10 @@ def test_axe_finds_no_accessibility_violations(browser, server):
     assert axe_violations(page) == []
     page.goto(server + "/lessons/why-sequences-need-memory")
     assert axe_violations(page) == []
-    page.goto(f"{server}/admin?token={ADMIN_TOKEN}")  # the instructor view, sessions listed
-    assert page.locator("text=why do RNNs forget?").count() >= 1
+    page.goto(f"{server}/admin")  # the instructor's sign-in form
+    assert axe_violations(page) == []
+    sign_in_as_instructor(page)
+    assert page.locator("text=why do RNNs forget?").count() >= 1  # sessions listed
     assert axe_violations(page) == []
     context.close()
 
