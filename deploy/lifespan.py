@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from core.settings import Settings
 from deploy.metrics import Metrics
 from deploy.ratelimit import SIGN_IN_FAILURES, RateLimiter, make_rate_limiter
+from deploy.startup import StartupStopped, checkpoint, stop_on_signals
 
 log = logging.getLogger("tutor.startup")
 
@@ -54,8 +56,14 @@ class Provided:
     sessions: Any = None
 
 
-def build_services(settings: Settings, provided: Provided, services: Services) -> None:
-    """Fill ``services`` with a tutor, retriever and session store (sync, slow: thread pool)."""
+def build_services(
+    settings: Settings,
+    provided: Provided,
+    services: Services,
+    should_stop: Callable[[], bool] | None = None,
+) -> None:
+    """Fill ``services`` with a tutor, retriever and session store (sync, slow: thread
+    pool); ``should_stop`` ends it early at a safe point (``StartupStopped``)."""
     started = time.perf_counter()
     services.sessions = provided.sessions or getattr(provided.tutor, "sessions", None)
     services.retriever = provided.retriever or getattr(provided.tutor, "retriever", None)
@@ -66,7 +74,7 @@ def build_services(settings: Settings, provided: Provided, services: Services) -
         return
     from knowledge.retrieval import make_retriever
 
-    embedder, store = prepare_data(settings)
+    embedder, store = prepare_data(settings, should_stop)
     services.embedder = embedder
     if services.retriever is None:
         services.retriever = make_retriever(settings, embedder, store)
@@ -81,7 +89,9 @@ def build_services(settings: Settings, provided: Provided, services: Services) -
     log.info("tutor ready in %.2f s", time.perf_counter() - started)
 
 
-def prepare_data(settings: Settings) -> tuple[Any, Any]:
+def prepare_data(
+    settings: Settings, should_stop: Callable[[], bool] | None = None
+) -> tuple[Any, Any]:
     """The embedder and the lesson store with the bundled lessons indexed (incremental:
     nothing is embedded when they are unchanged). Every server start does this; ``tutor
     serve --workers N`` also does it once before the workers start, so they find the
@@ -91,9 +101,18 @@ def prepare_data(settings: Settings) -> tuple[Any, Any]:
     from knowledge.ingest import bundled_lesson_paths, ingest
     from knowledge.store import make_store
 
+    log.info("loading the embedding model")
     embedder = make_embedder(settings)
+    checkpoint(should_stop)
     store = make_store(settings, embedder)
-    log.info("index ready: %s", ingest(bundled_lesson_paths(), store, embedder))
+    checkpoint(should_stop)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        checkpoint(should_stop)  # between embedding batches: nothing is written yet
+        if stage == "embed":
+            log.info("indexing the lessons: embedded %d of %d new chunks", done, total)
+
+    log.info("index ready: %s", ingest(bundled_lesson_paths(), store, embedder, progress))
     return embedder, store
 
 
@@ -121,9 +140,17 @@ def make_lifespan(services: Services, provided: Provided):
         # More concurrent turns than cores only adds contention (and memory for the
         # embedding model's buffers); extra requests wait their turn in order.
         services.turn_limiter = anyio.CapacityLimiter(max(4, 2 * (os.cpu_count() or 1)))
-        await run_in_threadpool(build_services, services.settings, provided, services)
-        services.ready = True
-        services.metrics.ready.set(1)
+        stop = threading.Event()
+        with stop_on_signals(stop):
+            try:
+                await run_in_threadpool(
+                    build_services, services.settings, provided, services, stop.is_set
+                )
+            except StartupStopped:  # uvicorn saw the signal too and shuts down next
+                log.info("start-up stopped by a signal before the tutor was ready")
+        if not stop.is_set():
+            services.ready = True
+            services.metrics.ready.set(1)
         try:
             yield
         finally:

@@ -14,6 +14,7 @@ only connections from there may set the client address with X-Forwarded-For (see
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Annotated
 
 import typer
@@ -72,19 +73,26 @@ def _forwarded_allow_ips() -> str:
 PREPARE_FAILED = 2  # the child's exit code after it printed its own error
 
 
+def _show_our_log(settings: Settings) -> logging.Logger:
+    """Print the tutor's own log lines (start-up progress: model, index) on stderr, in
+    uvicorn's format, not every library's."""
+    ours = logging.getLogger("tutor")
+    if not ours.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        ours.addHandler(handler)
+    ours.setLevel(settings.log_level.upper())
+    return ours
+
+
 def _prepare(settings: Settings) -> None:
     """The child's work: say what it does, and end with the error's message (not a
     traceback) when the data dir cannot be prepared."""
-    import logging
     import sys
 
     from deploy.lifespan import prepare_data
 
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
-    ours = logging.getLogger("tutor")  # our own lines, not every library's
-    ours.addHandler(handler)
-    ours.setLevel(settings.log_level.upper())
+    ours = _show_our_log(settings)
     ours.info("preparing %s for the workers", settings.data_dir)
     try:
         prepare_data(settings)
@@ -133,6 +141,7 @@ def serve(
     _limit_malloc_arenas()
     with cli_errors():
         settings = get_settings()
+        _show_our_log(settings)
         options = {
             "host": host or settings.host,
             "port": port or settings.port,

@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -15,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deploy.cli import app
-from tests.deploy.servers import serve_subprocess
+from tests.deploy.servers import free_port, serve_subprocess
 
 
 def test_serve_runs_uvicorn_with_host_and_port(monkeypatch, tmp_path):
@@ -126,3 +128,42 @@ def test_workers_report_a_preparation_error_without_a_traceback(tmp_path):
     assert done.returncode == 2
     assert "error[model_unavailable]" in done.stderr and "TUTOR_EMBEDDING_MODEL_PATH" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.slow
+def test_sigterm_during_the_start_up_index_build_stops_at_the_next_batch(tmp_path):
+    """The probe: SIGTERM while a fresh server embedded the lesson was acted on only once
+    the whole build had finished. Now the build stops between embedding batches, the
+    server never reports ready, exits cleanly, and the next start builds the full index."""
+    env = {
+        **os.environ,
+        "TUTOR_DATA_DIR": str(tmp_path),
+        "TUTOR_RATE_LIMIT": "10000/minute",
+        "HF_HUB_OFFLINE": "1",
+    }
+    tutor = str(Path(sys.executable).parent / "tutor")
+    port = str(free_port())
+    log_path = tmp_path / "first.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [tutor, "serve", "--port", port], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while "embedded 32 of" not in log_path.read_text():  # the build is under way
+                assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    text = log_path.read_text()
+    assert "start-up stopped by a signal before the tutor was ready" in text
+    assert "index ready" not in text and "embedded 72 of 72" not in text  # not finished
+    assert "Traceback" not in text and "startup failed" not in text
+
+    with serve_subprocess(tmp_path) as base:  # the interrupted build left nothing broken
+        reply = httpx.post(f"{base}/v1/chat", json={"message": "what is the hidden state?"})
+        assert reply.status_code == 200 and reply.json()["citations"]
+    assert "embedded 72 of 72" in (tmp_path / "server.log").read_text()
