@@ -19,7 +19,12 @@ from fastapi.staticfiles import StaticFiles
 from core.settings import Settings, get_settings
 from deploy.errors import install_error_handlers
 from deploy.lifespan import Provided, make_lifespan, new_services
-from deploy.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from deploy.middleware import (
+    BodyLimitMiddleware,
+    HeadAsGetMiddleware,
+    MetricsMiddleware,
+    SecurityHeadersMiddleware,
+)
 from deploy.openapi import document_errors
 from deploy.redact import install_log_redaction
 from deploy.routes import docs
@@ -90,6 +95,7 @@ def create_app(
 
     origins = [o.rstrip("/") for o in settings.allowed_origins]
     # Added last = outermost: metrics see every response; CORS headers reach 413s too.
+    app.add_middleware(HeadAsGetMiddleware)  # innermost: HEAD gets GET's headers, all of them
     app.add_middleware(SecurityHeadersMiddleware, connect_src=settings.public_url.rstrip("/"))
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware of the service: body size limit, security headers, metrics.
+"""Pure ASGI middleware of the service: body size limit, HEAD, security headers, metrics.
 
 ``BodyLimitMiddleware`` buffers at most ``limit`` bytes of a request body and answers
 413 JSON beyond that (so no route ever sees a huge body); ``SecurityHeadersMiddleware``
@@ -112,6 +112,28 @@ def _route_path(scope: Scope) -> str:
 
 def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
+
+
+class HeadAsGetMiddleware:
+    """``HEAD`` on any ``GET`` route answers as ``GET`` would, headers only (RFC 9110,
+    9.3.2): load balancers probe ``HEAD /healthz``, caches ``HEAD /widget.js``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class SecurityHeadersMiddleware:

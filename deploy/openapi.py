@@ -5,8 +5,9 @@ every error of this API is ``{"error": {"code", "message"}}`` (API.md). ``docume
 post-processes the generated schema so that each operation lists the error statuses it
 can really return, by what the operation is: one with a body can get 400 (malformed
 JSON), 413 (body over 64 KB) and 422; one with path parameters 404; rate-limited and
-readiness-gated routes 429 and 503. Routes with statuses of their own (401, 409, ...)
-add them with ``error_responses(...)`` in their decorator.
+readiness-gated routes 503; routes behind ``RateLimitDep`` 429. Routes with statuses of
+their own (401, 409, a 429 they count themselves) add them with ``error_responses(...)``
+in their decorator.
 """
 
 from __future__ import annotations
@@ -42,14 +43,33 @@ WHY = {
 }
 
 _REF = "#/components/schemas/ErrorBody"
-# Routes that answer from the lesson, the lab or the session store: gated on readiness
-# and (except the operational ones) counted against the client's rate limit.
-_GATED = ("/v1/", "/slack/", "/discord/", "/admin")
+# Routes that answer from the lesson, the lab or the session store: 503 until ready.
+_GATED = ("/v1/", "/slack/", "/discord/", "/admin", "/readyz")
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route decorator: these statuses with the error body."""
     return {code: {"model": ErrorBody, "description": WHY[code]} for code in codes}
+
+
+def _rate_limited(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of every route that counts requests with ``RateLimitDep``."""
+    from fastapi.routing import APIRoute
+
+    from deploy.deps import limit_client
+
+    def walk(routes: Any) -> Any:  # included routers (no prefixes here) hold their routes
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route
+            elif hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes)
+
+    out = set()
+    for route in walk(app.routes):
+        if any(d.call is limit_client for d in route.dependant.dependencies):
+            out |= {(route.path, m.lower()) for m in route.methods}
+    return out
 
 
 def _statuses(path: str, operation: dict[str, Any]) -> set[int]:
@@ -62,7 +82,7 @@ def _statuses(path: str, operation: dict[str, Any]) -> set[int]:
     if any(p.get("in") == "path" for p in params):
         codes.add(404)
     if path.startswith(_GATED):
-        codes |= {429, 503}
+        codes.add(503)
     return codes
 
 
@@ -84,10 +104,13 @@ def document_errors(app: FastAPI) -> None:
         components["ErrorBody"] = body
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
+        limited = _rate_limited(app)
         for path, item in schema.get("paths", {}).items():
-            for operation in item.values():
+            for method, operation in item.items():
                 responses = operation.setdefault("responses", {})
                 declared = {int(c) for c in responses if c.isdigit() and int(c) >= 400}
+                if (path, method) in limited:
+                    declared.add(429)
                 for code in _statuses(path, operation) | declared:
                     responses[str(code)] = {
                         "description": WHY.get(code, "Error."),

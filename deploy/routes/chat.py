@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.types import ChatTurn
 from core.limits import MAX_MESSAGE_CHARS
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
+from deploy.openapi import error_responses
 
 router = APIRouter(tags=["chat"])
 
@@ -23,7 +24,7 @@ class ChatRequest(BaseModel):
     session_id: str | None = Field(default=None, max_length=200)
 
 
-@router.post("/v1/chat", dependencies=[RateLimitDep])
+@router.post("/v1/chat", dependencies=[RateLimitDep], responses=error_responses(404))
 async def chat(body: ChatRequest, tutor: TutorDep, services: ServicesDep) -> dict[str, Any]:
     """One chat turn: the reply (Markdown and HTML), citations, trace, exercise and plots."""
     await limit_session(services, body.session_id)

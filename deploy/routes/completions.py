@@ -34,6 +34,13 @@ from deploy.routes.stream import SSE_HEADERS, close_in_thread, reply_record
 router = APIRouter(tags=["openai"])
 
 MODEL_ID = "rnn-tutor"
+OPENAI_RESPONSE = {
+    "description": "A chat.completion, or with stream: true chat.completion.chunk events.",
+    "content": {
+        "application/json": {"schema": {"type": "object"}},
+        "text/event-stream": {"schema": {"type": "string"}},
+    },
+}
 
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
@@ -156,7 +163,7 @@ async def _stream_chunks(
     "/v1/chat/completions",
     dependencies=[RateLimitDep],
     response_model=None,
-    responses={**error_responses(401), 200: {"content": {"text/event-stream": {}}}},
+    responses={**error_responses(401), 200: OPENAI_RESPONSE},
 )
 async def completions(
     body: CompletionRequest, request: Request, tutor: TutorDep, services: ServicesDep

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session
+from deploy.openapi import error_responses
 
 router = APIRouter(tags=["chat"])
 
@@ -21,7 +22,7 @@ class FeedbackRequest(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("/v1/feedback", dependencies=[RateLimitDep])
+@router.post("/v1/feedback", dependencies=[RateLimitDep], responses=error_responses(404))
 async def feedback(body: FeedbackRequest, tutor: TutorDep, services: ServicesDep) -> dict[str, str]:
     """Record a rating; 404 for an unknown session or message."""
     await limit_session(services, body.session_id)

@@ -38,7 +38,11 @@ async def readyz(services: ServicesDep) -> dict[str, str]:
     return {"status": "ready"}
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
 async def metrics(services: ServicesDep) -> Response:
     """Prometheus text: requests and latency by route, turns by intent, errors by code."""
     return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)

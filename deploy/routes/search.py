@@ -15,7 +15,9 @@ router = APIRouter(tags=["knowledge"])
 @router.get("/v1/search", dependencies=[RateLimitDep])
 async def search(
     retriever: RetrieverDep,
-    q: Annotated[str, Query(min_length=1, max_length=1000, description="the question")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=1000, pattern=r"\S", description="the question")
+    ],
     k: Annotated[int, Query(ge=1, le=20, description="how many passages")] = 5,
     mode: Annotated[Literal["hybrid", "dense", "bm25"], Query()] = "hybrid",
 ) -> dict[str, Any]:

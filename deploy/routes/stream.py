@@ -22,12 +22,17 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from assistant.types import ChatTurn
 from core.errors import TutorError
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session
+from deploy.openapi import error_responses
 from deploy.routes.chat import ChatRequest
 
 router = APIRouter(tags=["chat"])
 log = logging.getLogger("tutor.http")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+SSE_RESPONSE = {
+    "description": "Server-Sent Events: delta, citation, trace, exercise, error, then done.",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
 
 
 def sse_event(event: str, data: Any) -> bytes:
@@ -89,7 +94,12 @@ async def close_in_thread(events: Iterator[Any]) -> None:
             await anyio.to_thread.run_sync(close)
 
 
-@router.post("/v1/chat/stream", dependencies=[RateLimitDep])
+@router.post(
+    "/v1/chat/stream",
+    dependencies=[RateLimitDep],
+    response_class=StreamingResponse,
+    responses={**error_responses(404), 200: SSE_RESPONSE},
+)
 async def chat_stream(
     body: ChatRequest, tutor: TutorDep, services: ServicesDep
 ) -> StreamingResponse:
