@@ -47,6 +47,14 @@ _REF = "#/components/schemas/ErrorBody"
 _GATED = ("/v1/", "/slack/", "/discord/", "/admin", "/readyz")
 
 
+# One Server-Sent Event as clients parse it: an optional event name and its data line.
+SSE_EVENT = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+}
+
+
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route decorator: these statuses with the error body."""
     return {code: {"model": ErrorBody, "description": WHY[code]} for code in codes}
@@ -72,11 +80,13 @@ def _rate_limited(app: FastAPI) -> set[tuple[str, str]]:
     return out
 
 
-def _statuses(path: str, operation: dict[str, Any]) -> set[int]:
+def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     codes: set[int] = set()
     params = operation.get("parameters", [])
+    if method == "post":  # the body limit (64 KB) holds for every POST, parsed or raw
+        codes.add(413)
     if "requestBody" in operation:
-        codes |= {400, 413, 422}
+        codes |= {400, 422}
     if params:
         codes.add(422)
     if any(p.get("in") == "path" for p in params):
@@ -111,7 +121,7 @@ def document_errors(app: FastAPI) -> None:
                 declared = {int(c) for c in responses if c.isdigit() and int(c) >= 400}
                 if (path, method) in limited:
                     declared.add(429)
-                for code in _statuses(path, operation) | declared:
+                for code in _statuses(path, method, operation) | declared:
                     responses[str(code)] = {
                         "description": WHY.get(code, "Error."),
                         "content": {"application/json": {"schema": {"$ref": _REF}}},

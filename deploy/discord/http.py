@@ -1,8 +1,8 @@
 """The Discord endpoint ``POST /discord/interactions`` (Ed25519-signed by Discord).
 
 At start-up the router's lifespan logs whether Discord is on; at shutdown it gives
-running follow-ups a few seconds to finish. Order matters: without ``TUTOR_DISCORD_PUBLIC_KEY`` the route answers 503
-``discord_disabled``; then the signature over the raw body and its timestamp are
+running follow-ups a few seconds to finish. Order matters: without ``TUTOR_DISCORD_PUBLIC_KEY`` the route answers 404
+``discord_disabled`` (no Discord endpoint on this deployment); then the signature over the raw body and its timestamp are
 checked (401 when bad, missing, or more than 5 minutes off) before the body is even
 parsed; a PING is answered without the tutor so the Developer Portal can save the URL
 while the tutor is still starting; every other interaction id is claimed once (409
@@ -29,6 +29,7 @@ from deploy.deps import ServicesDep
 from deploy.discord import turns
 from deploy.discord.interactions import PONG, DiscordTutor, ephemeral
 from deploy.discord.verify import verify_request
+from deploy.openapi import error_responses
 
 log = logging.getLogger("tutor.discord")
 SHUTDOWN_GRACE = 20.0  # seconds to let running follow-ups finish
@@ -68,13 +69,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["chat platforms"], lifespan=lifespan)
 
 
-@router.post("/discord/interactions")
+@router.post("/discord/interactions", responses=error_responses(400, 401, 404, 409))
 async def discord_interactions(request: Request, services: ServicesDep) -> JSONResponse:
     """Discord interactions: PING, slash commands and button clicks (signed by Discord)."""
     settings = services.settings
     if not settings.discord_public_key:
         return JSONResponse(
-            {"error": {"code": "discord_disabled", "message": DISABLED}}, status_code=503
+            {"error": {"code": "discord_disabled", "message": DISABLED}}, status_code=404
         )
     body = await request.body()
     verify_request(

@@ -28,7 +28,7 @@ from core.errors import InvalidInput, LimitExceeded, TutorError
 from core.limits import MAX_MESSAGE_CHARS
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
 from deploy.openai_clients import CHANNEL, DialogueSessions, client_scope, user_key
-from deploy.openapi import error_responses
+from deploy.openapi import SSE_EVENT, error_responses
 from deploy.routes.stream import SSE_HEADERS, close_in_thread, reply_record
 
 router = APIRouter(tags=["openai"])
@@ -38,7 +38,7 @@ OPENAI_RESPONSE = {
     "description": "A chat.completion, or with stream: true chat.completion.chunk events.",
     "content": {
         "application/json": {"schema": {"type": "object"}},
-        "text/event-stream": {"schema": {"type": "string"}},
+        "text/event-stream": {"schema": SSE_EVENT},
     },
 }
 

@@ -22,7 +22,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from assistant.types import ChatTurn
 from core.errors import TutorError
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session
-from deploy.openapi import error_responses
+from deploy.openapi import SSE_EVENT, error_responses
 from deploy.routes.chat import ChatRequest
 
 router = APIRouter(tags=["chat"])
@@ -31,7 +31,7 @@ log = logging.getLogger("tutor.http")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 SSE_RESPONSE = {
     "description": "Server-Sent Events: delta, citation, trace, exercise, error, then done.",
-    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    "content": {"text/event-stream": {"schema": SSE_EVENT}},
 }
 
 

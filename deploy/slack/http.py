@@ -5,8 +5,8 @@ app is built on the first request (not at import, not when Slack is off) and kep
 ``app.state``. Every request is first checked here (``verify.py``: signature, timestamp
 within 5 minutes, a body Bolt can parse) and then goes through Bolt's FastAPI adapter;
 every refusal, ours or Bolt's, is answered in API.md's error shape. Without
-``TUTOR_SLACK_BOT_TOKEN`` and ``TUTOR_SLACK_SIGNING_SECRET`` the route answers 503
-``slack_disabled``.
+``TUTOR_SLACK_BOT_TOKEN`` and ``TUTOR_SLACK_SIGNING_SECRET`` the route answers 404
+``slack_disabled``: on this deployment there is no Slack endpoint (a 4xx, not a fault).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from core.errors import IndexNotReady
 from deploy.deps import ServicesDep
 from deploy.errors import error_response
+from deploy.openapi import error_responses
 from deploy.slack.bolt_app import build_slack_app, slack_enabled
 from deploy.slack.dedupe import make_deduper
 from deploy.slack.verify import SIGN_HOW, parse_body, verify_request
@@ -59,13 +60,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["chat platforms"], lifespan=lifespan)
 
 
-@router.post("/slack/events")
+@router.post("/slack/events", responses=error_responses(400, 401, 404))
 async def slack_events(request: Request, services: ServicesDep) -> Response:
     """Slack Events API, slash commands and interactive actions (signed by Slack)."""
     settings = services.settings
     if not slack_enabled(settings):
         error = {"code": "slack_disabled", "message": DISABLED}
-        return JSONResponse({"error": error}, status_code=503)
+        return JSONResponse({"error": error}, status_code=404)
     text = verify_request(
         settings.slack_signing_secret.get_secret_value(),
         request.headers.get("X-Slack-Request-Timestamp"),

@@ -216,5 +216,5 @@ async def test_discord_is_disabled_without_a_public_key(tmp_path, discord_api):
     settings = Settings(_env_file=None, data_dir=tmp_path, discord_api_url=discord_api.url)
     async with running(settings, ScriptedTutor()) as client:
         resp = await post(client, '{"type": 1}')
-    assert resp.status_code == 503
+    assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "discord_disabled"

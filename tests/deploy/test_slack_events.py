@@ -398,7 +398,7 @@ async def test_slack_is_disabled_with_a_clear_error_without_credentials(
     async with running(settings, ScriptedTutor()) as client:
         body = mention("<@UBOT> hi")
         resp = await client.post("/slack/events", content=body, headers=signed(body))
-    assert resp.status_code == 503
+    assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "slack_disabled"
     assert "TUTOR_SLACK_BOT_TOKEN" in resp.json()["error"]["message"]
     assert [r.message for r in caplog.records if r.name == "tutor.slack"] == [
