@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.limits import MAX_MESSAGE_CHARS
+
 STRING = 3
 
 COMMANDS: list[dict[str, Any]] = [
@@ -21,7 +23,7 @@ COMMANDS: list[dict[str, Any]] = [
                 "name": "question",
                 "description": "e.g. why do RNNs forget?",
                 "required": True,
-                "max_length": 4000,
+                "max_length": MAX_MESSAGE_CHARS,
             }
         ],
     },
@@ -35,7 +37,7 @@ COMMANDS: list[dict[str, Any]] = [
                 "name": "spec",
                 "description": "e.g. inputs 1, 0, 0, input weight 0.5, recurrent weight 0.8",
                 "required": False,
-                "max_length": 4000,
+                "max_length": MAX_MESSAGE_CHARS,
             }
         ],
     },

@@ -14,10 +14,11 @@ from typing import Any
 
 from assistant.types import ChatTurn
 from core.errors import InvalidInput
+from core.limits import MAX_MESSAGE_CHARS
 from deploy.chatkit import phrases
 
 CHANNEL = "discord"
-MAX_TEXT = 4000
+MAX_TEXT = MAX_MESSAGE_CHARS  # one limit for every channel (core.limits)
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT = 1, 2, 3
 
 

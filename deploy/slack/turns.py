@@ -17,12 +17,13 @@ from typing import Any
 
 from assistant.types import ChatTurn
 from core.errors import InvalidInput
+from core.limits import MAX_MESSAGE_CHARS
 from deploy.chatkit import phrases
 from deploy.slack.mrkdwn import unescape
 from deploy.slack.render import ACTION_GIVEUP, ACTION_HINT, ACTION_NEXT
 
 CHANNEL = "slack"
-MAX_TEXT = 4000
+MAX_TEXT = MAX_MESSAGE_CHARS  # one limit for every channel (core.limits)
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 # What a button or sub-command means, in the learner's words.
