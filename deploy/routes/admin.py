@@ -15,14 +15,14 @@ import html
 import io
 from string import Template
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from assistant.store.export import write_csv
-from core.errors import RateLimited, TutorError, Unauthorized
+from core.errors import Forbidden, RateLimited, TutorError, Unauthorized
 from deploy.admin_auth import (
     AdminDep,
     authenticate,
@@ -155,9 +155,22 @@ async def _form_token(request: Request) -> str:
     return (fields.get("token") or [""])[0].strip()
 
 
+def _same_origin(request: Request) -> None:
+    """Refuse a sign-in form posted from another site: it could spend a visitor's few
+    tries (the throttle counts per address) or sign them in unasked. Browsers send
+    ``Origin`` with every form POST; scripts without one are not browsers."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise Forbidden(
+            "Sign in from the tutor's own /admin page: this form was posted from "
+            f"{origin}, another site."
+        )
+
+
 @router.post("/admin/login")
 async def admin_login(request: Request, services: ServicesDep) -> Response:
     """Sign in with the admin token (form field ``token``); sets the session cookie."""
+    _same_origin(request)
     try:
         await sign_in(request, services, await _form_token(request))
     except (Unauthorized, RateLimited) as exc:
@@ -172,6 +185,7 @@ async def admin_login(request: Request, services: ServicesDep) -> Response:
 @router.post("/admin/logout")
 async def admin_logout(request: Request) -> Response:
     """Sign out: forget the session cookie."""
+    _same_origin(request)
     response = RedirectResponse(f"{_root(request)}/admin", status_code=303)
     clear_session_cookie(response, request)
     return response

@@ -216,3 +216,19 @@ def test_export_keeps_identifiers_exact():
     assert write_csv([row], buffer) == 1
     (parsed,) = csv.DictReader(io.StringIO(buffer.getvalue()))
     assert parsed["session_id"] == "-AbC_12" and parsed["content"] == "'+1"
+
+
+def test_a_sign_in_posted_from_another_site_is_refused_and_costs_no_try(fake_app_factory):
+    """A hostile page could post wrong tokens from a visitor's browser and spend the
+    visitor's five tries; a form from another origin is refused before it counts."""
+    evil = {"Origin": "https://evil.example", **BROWSER}
+    with TestClient(fake_app_factory(admin_token=TOKEN)) as client:
+        for i in range(8):
+            r = client.post("/admin/login", data={"token": f"guess-{i}"}, headers=evil)
+            assert r.status_code == 403 and "another site" in r.json()["error"]["message"]
+        assert client.post("/admin/logout", headers=evil).status_code == 403
+        own = {"Origin": "http://testserver"}
+        right = client.post(
+            "/admin/login", data={"token": TOKEN}, headers=own, follow_redirects=False
+        )
+        assert right.status_code == 303 and "tutor_admin=" in right.headers["set-cookie"]
