@@ -134,10 +134,8 @@ def build_slack_app(
             return BoltResponse(status=200, body="")
         await next()
 
-    @app.event("app_mention")
-    async def on_mention(event: dict, body: dict, client: AsyncWebClient, context: Any) -> None:
+    async def answer_event(event: dict, body: dict, client: AsyncWebClient, text: str) -> None:
         dest = turns.event_destination(event, body)
-        text = turns.message_text(event, context.bot_user_id) or "hello"
         await work.answer(
             client,
             dest.channel,
@@ -147,20 +145,16 @@ def build_slack_app(
             session_key=dest.session_key,
         )
 
+    @app.event("app_mention")
+    async def on_mention(event: dict, body: dict, client: AsyncWebClient, context: Any) -> None:
+        text = turns.message_text(event, context.bot_user_id) or "hello"
+        await answer_event(event, body, client, text)
+
     @app.event("message")
     async def on_message(event: dict, body: dict, client: AsyncWebClient, context: Any) -> None:
-        if not turns.should_answer_message(event):
-            return
-        dest = turns.event_destination(event, body)
-        text = turns.message_text(event, context.bot_user_id)
-        await work.answer(
-            client,
-            dest.channel,
-            dest.thread_ts,
-            text,
-            event.get("user"),
-            session_key=dest.session_key,
-        )
+        if turns.should_answer_message(event):
+            text = turns.message_text(event, context.bot_user_id)
+            await answer_event(event, body, client, text)
 
     async def ack_command(ack: Callable[..., Awaitable[None]], body: dict) -> None:
         sub, arg = turns.parse_command(body.get("text", ""))

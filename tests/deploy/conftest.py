@@ -83,3 +83,27 @@ def real_app(parts: RealParts, **overrides: Any):
 def real_client(real_parts):
     with TestClient(real_app(real_parts), raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The chat-platform tests run on asyncio (what uvicorn and Bolt use)."""
+    return "asyncio"
+
+
+@pytest.fixture
+def slack_api():
+    """A local fake of Slack's Web API, recording what the bot sends."""
+    from tests.deploy.fake_platforms import FakePlatform
+
+    with FakePlatform() as fake:
+        yield fake
+
+
+@pytest.fixture
+def discord_api():
+    """A local fake of Discord's API, recording follow-ups."""
+    from tests.deploy.fake_platforms import FakePlatform
+
+    with FakePlatform() as fake:
+        yield fake

@@ -50,7 +50,9 @@ def discord_settings(tmp_path, api_url: str, **extra: Any) -> Settings:
     )
 
 
-def slack_signed(body: str, timestamp: int | None = None, secret: str = SLACK_SECRET) -> dict:
+def slack_signed(
+    body: str, timestamp: int | None = None, secret: str = SLACK_SECRET, **headers: str
+) -> dict:
     """Headers of a request Slack signed (JSON or form content type, from the body)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     form = not body.startswith("{")
@@ -58,6 +60,7 @@ def slack_signed(body: str, timestamp: int | None = None, secret: str = SLACK_SE
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
         "Content-Type": "application/x-www-form-urlencoded" if form else "application/json",
+        **headers,
     }
 
 

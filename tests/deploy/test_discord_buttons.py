@@ -14,22 +14,11 @@ import uuid
 
 import pytest
 
-from tests.deploy.fake_platforms import FakePlatform, ScriptedTutor
+from tests.deploy.fake_platforms import ScriptedTutor
 from tests.deploy.signing import discord_settings, discord_signed, running
 
 pytestmark = pytest.mark.anyio
 EPHEMERAL = 64
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def discord_api():
-    with FakePlatform() as fake:
-        yield fake
 
 
 def interaction(kind: int, token: str, user: str, data: dict) -> str:

@@ -5,63 +5,18 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import pytest
 from nacl.signing import SigningKey
 
 from core.settings import Settings
-from tests.deploy.fake_platforms import FAKE_PNG, FakePlatform, ScriptedTutor, adapter_app
+from tests.deploy.fake_platforms import FAKE_PNG, ScriptedTutor
+from tests.deploy.signing import discord_settings as make_settings
+from tests.deploy.signing import discord_signed as signed
+from tests.deploy.signing import running
 
 pytestmark = pytest.mark.anyio
-KEY = SigningKey.generate()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def discord_api():
-    with FakePlatform() as fake:
-        yield fake
-
-
-def make_settings(tmp_path, api_url: str, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,
-        data_dir=tmp_path,
-        discord_public_key=KEY.verify_key.encode().hex(),
-        discord_app_id="APP1",
-        discord_bot_token="bot-token",
-        discord_api_url=api_url,
-        public_url="https://tutor.example.edu",
-        **extra,
-    )
-
-
-@asynccontextmanager
-async def running(settings: Settings, tutor: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = adapter_app(settings, tutor)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-
-
-def signed(body: str, key: SigningKey = KEY) -> dict[str, str]:
-    ts = str(int(time.time()))
-    sig = key.sign(ts.encode() + body.encode()).signature.hex()
-    return {
-        "X-Signature-Ed25519": sig,
-        "X-Signature-Timestamp": ts,
-        "Content-Type": "application/json",
-    }
 
 
 def command(name: str, token: str = "tok1", **options: str) -> str:
@@ -99,7 +54,7 @@ async def test_bad_and_missing_signatures_are_rejected(tmp_path, discord_api):
     tutor = ScriptedTutor()
     body = command("ask", question="hi")
     async with running(make_settings(tmp_path, discord_api.url), tutor) as client:
-        forged = await post(client, body, signed(body, SigningKey.generate()))
+        forged = await post(client, body, signed(body, key=SigningKey.generate()))
         tampered = await post(client, body.replace("hi", "ho"), signed(body))
         missing = await post(client, body, {"Content-Type": "application/json"})
         garbage = await post(client, body, {**signed(body), "X-Signature-Ed25519": "zz"})

@@ -25,17 +25,6 @@ REDIS_URL = os.environ.get("TUTOR_TEST_REDIS_URL", "")
 DAY = 24 * 3600
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def discord_api():
-    with FakePlatform() as fake:
-        yield fake
-
-
 def ask(question: str = "why do RNNs forget?", interaction_id: str | None = None) -> str:
     return json.dumps(
         {

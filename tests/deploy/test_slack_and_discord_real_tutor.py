@@ -24,11 +24,6 @@ KEY = SigningKey.generate()
 LESSON = "https://tutor.example.edu/lessons/why-sequences-need-memory"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def platform():
     with FakePlatform() as fake:

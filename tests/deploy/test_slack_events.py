@@ -7,66 +7,18 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from core.settings import Settings
-from tests.deploy.fake_platforms import FAKE_PNG, FakePlatform, ScriptedTutor, adapter_app
+from tests.deploy.fake_platforms import FAKE_PNG, ScriptedTutor
+from tests.deploy.signing import running
+from tests.deploy.signing import slack_settings as make_settings
+from tests.deploy.signing import slack_signed as signed
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def slack_api():
-    with FakePlatform() as fake:
-        yield fake
-
-
-def make_settings(tmp_path, api_url: str, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,
-        data_dir=tmp_path,
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_api_url=api_url,
-        public_url="https://tutor.example.edu",
-        **extra,
-    )
-
-
-@asynccontextmanager
-async def running(settings: Settings, tutor: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = adapter_app(settings, tutor)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-
-
-def signed(body: str, secret: str = SECRET, timestamp: int | None = None, **headers: str) -> dict:
-    ts = str(timestamp if timestamp is not None else int(time.time()))
-    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    content_type = (
-        "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
-    )
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": sig,
-        "Content-Type": content_type,
-        **headers,
-    }
 
 
 def mention(text: str, event_id: str = "Ev001", ts: str = "1700000001.000100", **event: Any) -> str:

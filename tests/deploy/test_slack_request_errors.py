@@ -14,21 +14,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.deploy.fake_platforms import FakePlatform, ScriptedTutor
+from tests.deploy.fake_platforms import ScriptedTutor
 from tests.deploy.signing import running, slack_settings, slack_signed
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def slack_api():
-    with FakePlatform() as fake:
-        yield fake
 
 
 def error_of(resp) -> dict:

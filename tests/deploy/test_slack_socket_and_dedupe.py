@@ -18,11 +18,6 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no stray .env file
     for name in ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"):
