@@ -174,6 +174,44 @@ async def _level(
     }
 
 
+def _largest_trace(base: str, repeats: int = 5) -> list[tuple[str, float, str]]:
+    """The biggest answer ``/v1/trace`` gives (the response budget): size and time."""
+    from tools.requests import MAX_RESPONSE_NUMBERS
+
+    hidden = (MAX_RESPONSE_NUMBERS // 2000 - 1) // 6  # an lstm over 2,000 steps
+    body = {"cell": "lstm", "inputs": [0.5] * 2000, "hidden_size": hidden}
+    times, size = [], 0
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            r = client.post("/v1/trace", json=body)
+            times.append((time.perf_counter() - started) * 1000)
+            r.raise_for_status()
+            size = len(r.content)
+    label = f"largest /v1/trace (lstm, 2000 steps, hidden {hidden})"
+    return [
+        (f"{label}: body", size / 1e6, "MB"),
+        (f"{label}: p50", statistics.median(times), "ms"),
+    ]
+
+
+def _stateless_dialogue(base: str, turns: int = 20) -> list[tuple[str, float, str]]:
+    """An OpenAI client that resends its whole dialogue each turn (no ``user``): each
+    turn resumes the session by the dialogue's fingerprint and marks the next point."""
+    messages: list[dict] = []
+    times = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for i in range(turns):
+            messages.append({"role": "user", "content": MIX[i % len(MIX)]})
+            started = time.perf_counter()
+            r = client.post("/v1/chat/completions", json={"messages": messages})
+            times.append((time.perf_counter() - started) * 1000)
+            r.raise_for_status()
+            messages.append(r.json()["choices"][0]["message"])
+    return [(f"/v1/chat/completions p50, stateless client ({turns} turns)",
+             statistics.median(times), "ms")]  # fmt: skip
+
+
 def run() -> list[dict]:
     rows: list[dict] = []
 
@@ -208,6 +246,8 @@ def run() -> list[dict]:
                 )
                 if res["errors"]:
                     row(f"non-200 answers, {label}", res["errors"], "count", "0")
+            for metric, value, unit in _largest_trace(base) + _stateless_dialogue(base):
+                row(metric, value, unit)
             row("peak RSS under load (VmHWM)", _proc_kb(proc.pid, "VmHWM") / 1024, "MB", "<= 700")
     return rows
 
