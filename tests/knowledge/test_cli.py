@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from core.limits import MAX_MESSAGE_CHARS
 from core.settings import get_settings
 from deploy.cli import app
 from tests.knowledge.conftest import FIXTURES
@@ -80,7 +81,7 @@ def test_search_json_builds_a_missing_index_from_the_bundled_lessons(first_searc
 
 def test_search_dash_answers_one_json_line_per_stdin_line(data_dir, embedder):
     runner.invoke(app, ["index", str(FIXTURES / "lessons")])
-    stdin = "running tally\n\nwhat is a gate\n" + "x" * 3000 + "\n"
+    stdin = "running tally\n\nwhat is a gate\n" + "x" * (MAX_MESSAGE_CHARS + 1) + "\n"
     result = runner.invoke(app, ["search", "-", "--json", "--k", "2"], input=stdin)
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]

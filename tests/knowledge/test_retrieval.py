@@ -8,7 +8,7 @@ from langchain_core.documents import Document
 from core.errors import IndexNotReady, InvalidInput, LimitExceeded
 from knowledge.evaluation import is_hit
 from knowledge.ingest import ingest
-from knowledge.retrieval import RRF_K, make_retriever
+from knowledge.retrieval import MAX_QUERY_CHARS, RRF_K, make_retriever
 from tests.knowledge.conftest import FIXTURES
 
 L = "Why sequences need memory"
@@ -90,7 +90,7 @@ def test_empty_index_and_bad_arguments(bundled_index, settings, store, embedder)
     with pytest.raises(LimitExceeded, match="k must be"):
         retriever.search("gates", k=0)
     with pytest.raises(LimitExceeded, match="characters"):
-        retriever.search("why " * 1000)
+        retriever.search("why " * (MAX_QUERY_CHARS // 4 + 1))
     with pytest.raises(InvalidInput, match="hybrid, dense, bm25"):
         retriever.search("gates", mode="fuzzy")
 
