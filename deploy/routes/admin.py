@@ -157,13 +157,18 @@ async def _form_token(request: Request) -> str:
 
 def _same_origin(request: Request) -> None:
     """Refuse a sign-in form posted from another site: it could spend a visitor's few
-    tries (the throttle counts per address) or sign them in unasked. Browsers send
-    ``Origin`` with every form POST; scripts without one are not browsers."""
-    origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+    tries (the throttle counts per address) or sign them in unasked. Browsers say where
+    a form came from in ``Sec-Fetch-Site``, and in ``Origin`` (``null`` under the admin
+    pages' no-referrer policy, so that alone cannot tell); scripts send neither."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin", "null")
+    elsewhere = site not in (None, "same-origin", "none")
+    if origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
+        elsewhere = True
+    if elsewhere:
         raise Forbidden(
-            "Sign in from the tutor's own /admin page: this form was posted from "
-            f"{origin}, another site."
+            "Sign in from the tutor's own /admin page: this form was posted from another "
+            "site, so it was refused and did not count as a try."
         )
 
 

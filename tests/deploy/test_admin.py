@@ -227,6 +227,15 @@ def test_a_sign_in_posted_from_another_site_is_refused_and_costs_no_try(fake_app
             r = client.post("/admin/login", data={"token": f"guess-{i}"}, headers=evil)
             assert r.status_code == 403 and "another site" in r.json()["error"]["message"]
         assert client.post("/admin/logout", headers=evil).status_code == 403
+        sneaky = {"Origin": "null", "Sec-Fetch-Site": "cross-site", **BROWSER}
+        r = client.post("/admin/login", data={"token": TOKEN}, headers=sneaky)
+        assert r.status_code == 403
+        # the admin pages send no Referer, so a browser's own form says Origin: null
+        own = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+        right = client.post(
+            "/admin/login", data={"token": TOKEN}, headers=own, follow_redirects=False
+        )
+        assert right.status_code == 303
         own = {"Origin": "http://testserver"}
         right = client.post(
             "/admin/login", data={"token": TOKEN}, headers=own, follow_redirects=False
