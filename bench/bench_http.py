@@ -176,9 +176,11 @@ async def _level(
 
 def _largest_trace(base: str, repeats: int = 5) -> list[tuple[str, float, str]]:
     """The biggest answer ``/v1/trace`` gives (the response budget): size and time."""
-    from tools.requests import MAX_RESPONSE_NUMBERS
+    from tools.requests import MAX_RESPONSE_NUMBERS, response_numbers
 
-    hidden = (MAX_RESPONSE_NUMBERS // 2000 - 1) // 6  # an lstm over 2,000 steps
+    hidden = max(  # the widest lstm over 2,000 steps the budget allows
+        h for h in range(1, 257) if response_numbers("lstm", 2000, 1, h) <= MAX_RESPONSE_NUMBERS
+    )
     body = {"cell": "lstm", "inputs": [0.5] * 2000, "hidden_size": hidden}
     times, size = [], 0
     with httpx.Client(base_url=base, timeout=60) as client:

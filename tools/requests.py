@@ -7,14 +7,16 @@ messages. Bad input raises ``core.errors.InvalidInput`` (wrong type or shape) or
 is allowed. Limits: at most 2,000 steps, hidden size and input size at most 256,
 finite numbers only, and at most ``MAX_RESPONSE_NUMBERS`` numbers in the returned
 trace (steps x (input size + hidden size x fields per step)), so a 10 KB request
-cannot ask for a 67 MB answer. ``response_numbers`` tells the HTTP edge how large a
-request's answer will be, so it can charge it against the rate limit.
+cannot ask for a 67 MB answer. ``parse_trace_request`` checks a body without running
+it (the HTTP edge charges the rate limit by the checked answer's size before any work),
+``run_trace`` runs it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -140,23 +142,45 @@ def parse_weights(value: Any, cell: str, input_size: int) -> dict[str, np.ndarra
 
 
 def response_numbers(cell: str, steps: int, input_size: int, hidden_size: int) -> int:
-    """How many numbers the ``Trace`` JSON of such a run holds (its size, in effect)."""
-    return steps * (input_size + hidden_size * FIELDS_PER_UNIT[cell])
+    """How many numbers the ``Trace`` JSON of such a run holds (its size, in effect):
+    every step's x, h and per-unit fields, the weights it echoes, and h0."""
+    G, H, D = GATES[cell], hidden_size, input_size
+    per_steps = steps * (D + H * FIELDS_PER_UNIT[cell])
+    return per_steps + G * H * (D + H + 2) + H
 
 
 def _check_budget(cell: str, steps: int, input_size: int, hidden_size: int) -> None:
     numbers = response_numbers(cell, steps, input_size, hidden_size)
     if numbers > MAX_RESPONSE_NUMBERS:
         raise LimitExceeded(
-            f"this {cell} trace would return {numbers:,} numbers ({steps} steps x hidden "
-            f"size {hidden_size}); at most {MAX_RESPONSE_NUMBERS:,} are allowed per request. "
-            "Use fewer steps or a smaller hidden size, or split the sequence and pass the "
-            "last 'h' (and 'c') of one request as 'h0' (and 'c0') of the next."
+            f"this {cell} trace would return {numbers:,} numbers ({steps} steps, hidden "
+            f"size {hidden_size}, input size {input_size}, with its weights); at most "
+            f"{MAX_RESPONSE_NUMBERS:,} are allowed per request. Use fewer steps or a smaller "
+            "hidden size, or split the sequence and pass the last 'h' (and 'c') of one "
+            "request as 'h0' (and 'c0') of the next."
         )
 
 
-def run_trace_request(body: Any) -> Trace:
-    """Check a ``POST /v1/trace`` body and run it; see API.md for the fields."""
+@dataclass(frozen=True)
+class TraceRequest:
+    """A checked ``POST /v1/trace`` body, ready to run; ``numbers`` is its answer's size."""
+
+    cell: str
+    X: np.ndarray  # (T, D)
+    weights: dict[str, np.ndarray]
+    nonlinearity: str
+    h0: np.ndarray | None = None
+    c0: np.ndarray | None = None
+
+    @property
+    def numbers(self) -> int:
+        H = self.weights["weight_hh"].shape[1]
+        return response_numbers(self.cell, self.X.shape[0], self.X.shape[1], H)
+
+
+def parse_trace_request(body: Any) -> TraceRequest:
+    """Check a ``POST /v1/trace`` body (types, shapes, limits, the answer's size) without
+    running it; see API.md for the fields."""
     if not isinstance(body, Mapping):
         raise InvalidInput("the request body must be a JSON object with at least 'inputs'")
     unknown = sorted(set(body) - set(FIELDS))
@@ -181,20 +205,33 @@ def run_trace_request(body: Any) -> Trace:
                 f"'hidden_size' is {body['hidden_size']!r} but 'weights.weight_hh' has {H} "
                 "columns; drop hidden_size or make them agree"
             )
+        _check_budget(cell, X.shape[0], X.shape[1], H)
     else:
         H = _int(body, "hidden_size", DEFAULT_HIDDEN, 1, MAX_HIDDEN)
         seed = _int(body, "seed", DEFAULT_SEED, 0, 2**63 - 1)
+        _check_budget(cell, X.shape[0], X.shape[1], H)  # before drawing G*H*(D+H) numbers
         weights = init_weights(cell, X.shape[1], H, np.random.default_rng(seed))
-    _check_budget(cell, X.shape[0], X.shape[1], H)
     h0 = None if body.get("h0") is None else _vector(body["h0"], "h0", H)
     c0 = None
     if body.get("c0") is not None:
         if cell != "lstm":
             raise InvalidInput("'c0' (initial cell state) applies to the lstm cell only")
         c0 = _vector(body["c0"], "c0", H)
+    return TraceRequest(cell, X, weights, nonlinearity, h0, c0)
+
+
+def run_trace(request: TraceRequest) -> Trace:
+    """Run a checked request; ``LimitExceeded`` if the numbers overflow."""
     # Finite inputs can still overflow (1e308 * 1e308); JSON has no NaN, so say so here.
     with np.errstate(over="ignore", invalid="ignore"):
-        trace = forward(cell, X, weights, h0=h0, nonlinearity=nonlinearity, c0=c0)
+        trace = forward(
+            request.cell,
+            request.X,
+            request.weights,
+            h0=request.h0,
+            nonlinearity=request.nonlinearity,
+            c0=request.c0,
+        )
     computed = [trace.hs, trace.pre, trace.cs, trace.gates]
     if not all(np.isfinite(a).all() for a in computed if a is not None):
         raise LimitExceeded(
@@ -202,3 +239,8 @@ def run_trace_request(body: Any) -> Trace:
             "(|values| well below 1e150)"
         )
     return trace
+
+
+def run_trace_request(body: Any) -> Trace:
+    """Check a ``POST /v1/trace`` body and run it; see API.md for the fields."""
+    return run_trace(parse_trace_request(body))

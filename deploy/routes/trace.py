@@ -1,8 +1,9 @@
 """``POST /v1/trace``: run an RNN, LSTM or GRU cell over a sequence, every step returned.
 
-The route charges a request against the client's rate limit by the size of its answer:
-one hit per started ``NUMBERS_PER_HIT`` numbers of the returned trace, so the largest
-allowed trace costs as much as a handful of small ones.
+The route checks a body first, then charges the client's rate limit by the size of its
+answer: one hit per started ``NUMBERS_PER_HIT`` numbers of the returned trace (at most
+the whole budget), so the largest allowed trace costs as much as a handful of small
+ones, and a body refused as too large costs one hit and gets its 422.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import TutorError
 from deploy.deps import ServicesDep, client_ip
 from deploy.openapi import error_responses
 from deploy.ratelimit import check
@@ -46,30 +48,23 @@ _SCHEMA = {
 }
 
 
-def _run(body: dict[str, Any]) -> dict[str, Any]:
-    from tools.requests import run_trace_request
+def _parse(body: dict[str, Any]) -> Any:
+    from tools.requests import parse_trace_request
 
-    return run_trace_request(body).to_dict()
+    return parse_trace_request(body)
 
 
-def _cost(body: dict[str, Any]) -> int:
-    """Rate-limit hits for this body, from the size of the answer it asks for (1 when the
-    body is malformed: validation rejects it before anything runs)."""
-    from tools.requests import FIELDS_PER_UNIT, response_numbers
+def _run(request: Any) -> dict[str, Any]:
+    from tools.requests import run_trace
 
-    try:
-        cell = body.get("cell") or "rnn"
-        inputs = body["inputs"]
-        first = inputs[0]
-        width = len(first) if isinstance(first, list) else 1
-        weights = body.get("weights")
-        hidden = len(weights["weight_hh"][0]) if weights else (body.get("hidden_size") or 4)
-        if cell not in FIELDS_PER_UNIT or not isinstance(hidden, int):
-            return 1
-        numbers = response_numbers(cell, len(inputs), width, hidden)
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return 1
-    return max(1, -(-numbers // NUMBERS_PER_HIT))
+    return run_trace(request).to_dict()
+
+
+def cost(numbers: int, budget: int) -> int:
+    """Rate-limit hits for an answer of ``numbers`` numbers: one per started
+    ``NUMBERS_PER_HIT``, never more than the whole ``budget`` (so an allowed request is
+    always possible in a fresh window)."""
+    return min(budget, max(1, -(-numbers // NUMBERS_PER_HIT)))
 
 
 # The body is a free-form object to the validator (run_trace_request names every fault
@@ -85,5 +80,11 @@ async def trace(
     body: Annotated[dict[str, Any], Body(openapi_examples={"rnn": {"value": _EXAMPLE}})],
 ) -> dict[str, Any]:
     """The ``Trace`` of API.md; limits and shape errors are 422 naming the argument."""
-    await check(services.limiter, f"ip:{client_ip(request)}", cost=_cost(body))
-    return await run_in_threadpool(_run, body)
+    key = f"ip:{client_ip(request)}"
+    try:  # checked before it is charged: a refused body costs one hit and says why
+        checked = await run_in_threadpool(_parse, body)
+    except TutorError:
+        await check(services.limiter, key)
+        raise
+    await check(services.limiter, key, cost=cost(checked.numbers, services.limiter.rate.limit))
+    return await run_in_threadpool(_run, checked)

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from deploy.ratelimit import MemoryRateLimiter, Rate, RedisRateLimiter, check
+from deploy.routes.trace import cost
 from tests.deploy.test_http_errors import _error
 from tests.deploy.test_ratelimit import REDIS_URL
 from tools.requests import MAX_RESPONSE_NUMBERS, response_numbers
@@ -37,18 +38,52 @@ def test_the_connection_survives_the_bad_input(fake_client):
     assert fake_client.post("/v1/trace", json={"inputs": [1, 0]}).status_code == 200
 
 
+def _count_numbers(value) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int | float):
+        return 1
+    if isinstance(value, list):
+        return sum(_count_numbers(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_count_numbers(v) for v in value.values())
+    return 0
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_budget_counts_every_number_of_the_answer(fake_client, cell):
+    body = {"cell": cell, "inputs": [[0.5, -1.0, 0.25]] * 7, "hidden_size": 5}
+    answer = fake_client.post("/v1/trace", json=body).json()
+    counted = _count_numbers({k: answer[k] for k in ("weights", "h0", "steps")})
+    counted -= len(answer["steps"])  # the step numbers t are not data
+    assert counted == response_numbers(cell, 7, 3, 5)
+
+
+def largest_hidden(cell: str, steps: int, inputs: int = 1) -> int:
+    fits = [
+        h for h in range(1, 257) if response_numbers(cell, steps, inputs, h) <= MAX_RESPONSE_NUMBERS
+    ]
+    return max(fits)
+
+
 def test_the_probes_67_mb_trace_is_refused_with_how_to_split_it(fake_client):
     body = {"cell": "lstm", "inputs": [0.5] * 2000, "hidden_size": 256}
     assert len(str(body)) < 12_000  # a small request...
     msg = _error(fake_client.post("/v1/trace", json=body), 422, "limit_exceeded")
-    assert "3,074,000 numbers" in msg  # ...that asked for 2000 x (1 + 256 x 6) numbers
+    assert f"{response_numbers('lstm', 2000, 1, 256):,} numbers" in msg  # ...asking for 3.3 M
     assert "'h0'" in msg and "fewer steps" in msg
 
 
+def test_a_short_trace_with_wide_random_weights_is_refused_too(fake_client):
+    """The weights are part of the answer: one step of a 256-wide LSTM over 256 inputs
+    echoes 4 x 256 x 514 numbers (11.6 MB from a 2 KB request before this was counted)."""
+    body = {"cell": "lstm", "inputs": [[0.5] * 256], "hidden_size": 256}
+    msg = _error(fake_client.post("/v1/trace", json=body), 422, "limit_exceeded")
+    assert "with its weights" in msg
+
+
 def test_the_largest_allowed_answer_is_bounded_in_bytes(fake_client):
-    # 2000 steps of a gru: 2000 x (1 + 4 H) <= 300,000 numbers allows H = 37.
-    hidden = (MAX_RESPONSE_NUMBERS // 2000 - 1) // 4
-    assert response_numbers("gru", 2000, 1, hidden) <= MAX_RESPONSE_NUMBERS
+    hidden = largest_hidden("gru", 2000)
     body = {"cell": "gru", "inputs": [0.5] * 2000, "hidden_size": hidden}
     r = fake_client.post("/v1/trace", json=body)
     assert r.status_code == 200, r.text
@@ -58,11 +93,29 @@ def test_the_largest_allowed_answer_is_bounded_in_bytes(fake_client):
     _error(fake_client.post("/v1/trace", json=body), 422, "limit_exceeded")
 
 
+def test_a_refused_trace_costs_one_hit_and_gets_its_422_not_a_429(fake_app_factory):
+    """Charged before it was checked, the probe's request cost 62 hits: every retry was a
+    429 that hid the reason, and the address's chat was blocked for the minute."""
+    from fastapi.testclient import TestClient
+
+    huge = {"cell": "lstm", "inputs": [0.5] * 2000, "hidden_size": 256}
+    with TestClient(fake_app_factory(rate_limit="5/minute")) as client:
+        codes = [client.post("/v1/trace", json=huge).status_code for _ in range(3)]
+        codes += [client.post("/v1/chat", json={"message": "hi"}).status_code for _ in range(3)]
+    assert codes == [422, 422, 422, 200, 200, 429]
+
+
+def test_no_allowed_trace_costs_more_than_the_whole_budget():
+    assert cost(MAX_RESPONSE_NUMBERS, budget=3) == 3
+    assert cost(1, budget=30) == 1 and cost(50_001, budget=30) == 2
+
+
 def test_a_large_trace_costs_more_of_the_rate_limit(fake_app_factory):
     from fastapi.testclient import TestClient
 
-    # 2000 steps, hidden 24: 2000 x (1 + 48) = 98,000 numbers = 2 hits of 50,000.
+    # 2000 steps, hidden 24: 2000 x (1 + 48) + 24 x 26 + 24 = 98,648 numbers = 2 hits.
     big = {"inputs": [0.1] * 2000, "hidden_size": 24}
+    assert cost(response_numbers("rnn", 2000, 1, 24), budget=5) == 2
     with TestClient(fake_app_factory(rate_limit="5/minute")) as client:
         codes = [client.post("/v1/trace", json=big).status_code for _ in range(3)]
     assert codes == [200, 200, 429]  # 2 + 2 hits, then 6 > 5
