@@ -203,36 +203,36 @@ def give_up_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
     return text, _artifact(ctx, "revealed", ex, text)
 
 
-def _same(a: float, b: float) -> bool:
-    return abs(float(a) - float(b)) < 1e-9
+def _series(trace: dict[str, Any]) -> list[list[float]]:
+    """Every number series a trace shows: each unit's h and, for an lstm, its c."""
+    steps = trace["steps"]
+    out = [[step["h"][j] for step in steps] for j in range(trace["hidden_size"])]
+    if steps and steps[0].get("c") is not None:
+        out += [[step["c"][j] for step in steps] for j in range(trace["hidden_size"])]
+    return out
 
 
-def reveals_open_exercise(ctx: Any, body: dict[str, Any]) -> bool:
-    """Whether a lab trace ``body`` (a ``POST /v1/trace`` body) would print the open,
-    not yet attempted exercise's answers: a one-unit rnn with the exercise's weights and
-    bias over its inputs (or a run of them from the start, or a longer sequence that
-    begins with them). The HTTP ``/v1/trace`` stays a calculator; this guards the chat."""
+def reveals_open_exercise(ctx: Any, trace: dict[str, Any]) -> bool:
+    """Whether a lab ``trace`` (the ``Trace`` JSON) shows the open, not yet attempted
+    exercise's answers, however it was asked for (other phrasing, a wider hidden state,
+    inputs doubled and W_xh halved...): some unit's states from step 1 match the answers'
+    first steps, or a later run of them matches at least two in a row, within the
+    exercise's tolerance. ``/v1/trace`` stays a calculator; this guards the chat."""
     if not ctx.exercise_is_live() or ctx.exercise.get("attempts", 0) > 0:
         return False
     ex = _open(ctx)
-    weights = body.get("weights") or {}
-    if ex is None or ex.cell != "rnn" or body.get("cell", "rnn") != "rnn" or not weights:
+    if ex is None:
         return False
-    try:
-        (w_x,) = (row[0] for row in weights["weight_ih"])
-        ((w_h,),) = weights["weight_hh"]
-        b = sum(float(v[0]) for v in (weights.get("bias_ih", [0]), weights.get("bias_hh", [0])))
-        xs = [float(x[0]) if isinstance(x, list) else float(x) for x in body["inputs"]]
-    except (KeyError, TypeError, ValueError, IndexError):
-        return False  # not a one-unit scalar trace: it cannot be the exercise
-    n = min(len(xs), ex.steps)
-    return (
-        _same(w_x, ex.w_x)
-        and _same(w_h, ex.w_h)
-        and _same(b, ex.b)
-        and _same(float((body.get("h0") or [0.0])[0]), ex.h0)
-        and all(_same(x, e) for x, e in zip(xs[:n], ex.xs[:n], strict=True))
-    )
+    states = ex.run()[0]  # the exact states (a signs exercise grades only their signs)
+    tol = max(ex.tolerance, 0.005)
+    for seq in _series(trace):
+        for start in range(len(seq)):
+            n = min(len(seq) - start, len(states))
+            if start and n < min(2, len(states)):
+                break
+            if all(abs(seq[start + i] - states[i]) <= tol for i in range(n)):
+                return True
+    return False
 
 
 def trace_of_open_exercise(runtime: ToolRuntime) -> tuple[str, dict]:

@@ -199,9 +199,9 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "seed": seed,
             }
         )
-        if reveals_open_exercise(runtime.context, body):
-            return trace_of_open_exercise(runtime)
         artifact = copy.deepcopy(_lab_trace(json.dumps(body, sort_keys=True)))
+        if reveals_open_exercise(runtime.context, artifact["trace"]):
+            return trace_of_open_exercise(runtime)
         return f"{artifact['worked_md']}\n\n{artifact['table_md']}", artifact
 
     def memory_fade(steps: Steps = 30) -> tuple[str, dict[str, Any]]:

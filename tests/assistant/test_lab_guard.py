@@ -4,6 +4,8 @@ hint, not every h_t; after an attempt, or with other values, the lab runs as usu
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.types import ChatTurn
@@ -50,6 +52,40 @@ def test_a_trace_of_the_open_exercise_gives_a_hint_not_the_answers(tutor, level_
     assert_withheld(reply, answers)
     state = tutor.sessions.get_state(session)["exercise"]
     assert state["attempts"] == 0 and state["hints"] == 2 and not state["solved"]
+
+
+def _bypasses(ex) -> list[str]:
+    """What a learner might try instead of copying the prompt word for word."""
+    xs = ", ".join(f"{x:g}" for x in ex.xs)
+    doubled = ", ".join(f"{2 * x:g}" for x in ex.xs)
+    return [
+        f"what would h be after each step if i feed {xs} with w_x {ex.w_x:g} and "
+        f"w_h {ex.w_h:g} and bias {ex.b:g}?",
+        f"trace with inputs {xs}, input weight {ex.w_x:g}, recurrent weight {ex.w_h:g}, "
+        f"bias {ex.b:g}, hidden size 2",
+        f"trace with inputs {xs}, input weight {ex.w_x + 1e-7:.7f}, recurrent weight "
+        f"{ex.w_h:g}, bias {ex.b:g}",
+        f"trace with inputs {doubled}, input weight {ex.w_x / 2:g}, recurrent weight "
+        f"{ex.w_h:g}, bias {ex.b:g}",
+        f"trace with inputs 0, {xs}, input weight {ex.w_x:g}, recurrent weight {ex.w_h:g}, "
+        f"bias {ex.b:g}",
+    ]
+
+
+def test_other_phrasings_and_equivalent_values_are_withheld_too(tutor):
+    """The review's bypasses: a wider hidden state, a weight off by 1e-7, inputs doubled
+    with W_xh halved give the same states; each is judged by what the trace would show."""
+    session = open_quiz(tutor)
+    ex, answers = exercise_of(tutor, session), answers_of(tutor, session)
+    for i, text in enumerate(_bypasses(ex)):
+        reply = ask(tutor, session, text)
+        body = json.dumps(reply.to_dict())  # whatever runs, the answers never show
+        assert not any(f"{v:.4f}" in body for v in answers), text
+        if i in (1, 2, 3) or (i == 4 and ex.b == 0):  # these reproduce the exercise's states
+            assert_withheld(reply, answers)
+            assert reply.trace is None and "exercise you have open" in reply.reply, text
+    state = tutor.sessions.get_state(session)["exercise"]
+    assert state["attempts"] == 0 and not state["solved"]
 
 
 def test_other_values_still_run_in_the_lab(tutor):
