@@ -5,11 +5,13 @@ After each reply the tutor marks a *point*: the fingerprint of the dialogue the 
 will send next, the session, its message count and its state at that moment. The next
 request looks its dialogue's fingerprint up:
 
-- a session still exactly at that point (no message since) carries on;
-- if every session that passed the point has moved on (another client with the same
-  dialogue spoke first, or the client went back and edited a message), the tutor forks:
-  a new session with a copy of the first ``seq`` messages and the state of that moment,
-  so neither conversation loses history and no two clients share one afterwards;
+- the one session still at that point carries on, and the point is claimed for it in
+  the same transaction (a second request for the same point, a moment later, forks);
+- if the session has moved on since (the client went back and edited a message), or
+  several sessions stand at the point (two clients said the same thing: the tutor
+  cannot tell whose is whose), the tutor forks: a new session with a copy of the first
+  ``seq`` messages and the state of that moment. So nobody continues in a session whose
+  id another client was given, and no conversation loses history;
 - an unknown fingerprint starts a new session (the caller decides).
 """
 
@@ -52,6 +54,7 @@ def mark_point(engine: Engine, channel: str, key: str, session_id: str) -> None:
                 session_id=session_id,
                 seq=_count(conn, session_id),
                 state=state,
+                passed=False,
                 created_at=utcnow(),
             )
         )
@@ -64,12 +67,23 @@ def resume_point(engine: Engine, channel: str, key: str) -> str | None:
             sa.select(dialogue_points)
             .where((dialogue_points.c.channel == channel) & (dialogue_points.c.key == key))
             .order_by(dialogue_points.c.created_at.desc())
+            .with_for_update()  # PostgreSQL: a concurrent resume waits, then sees the claim
         ).all()
-        for point in points:
-            if _count(conn, point.session_id) == point.seq:
-                return point.session_id
         if not points:
             return None
+        free = [p for p in points if not p.passed and _count(conn, p.session_id) == p.seq]
+        if len(free) == 1 and len(points) == 1:
+            point = free[0]
+            conn.execute(
+                sa.update(dialogue_points)
+                .where(
+                    (dialogue_points.c.channel == channel)
+                    & (dialogue_points.c.key == key)
+                    & (dialogue_points.c.session_id == point.session_id)
+                )
+                .values(passed=True)
+            )
+            return point.session_id
         return _fork(conn, channel, points[0])
 
 
@@ -107,16 +121,6 @@ def _fork(conn: Connection, channel: str, point: sa.Row) -> str:
                 for r in rows
             ],
         )
-    conn.execute(
-        sa.insert(dialogue_points).values(
-            channel=channel,
-            key=point.key,
-            session_id=fork_id,
-            seq=point.seq,
-            state=point.state,
-            created_at=now,
-        )
-    )
     return fork_id
 
 

@@ -121,6 +121,8 @@ dialogue_points = sa.Table(
     ),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("state", sa.Text, nullable=False),
+    # set once a request has continued from here: the session is no longer at this point
+    sa.Column("passed", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", TS, nullable=False),
 )
 

@@ -27,12 +27,15 @@ def test_an_unseen_dialogue_has_no_session(store):
     assert store.resume_point(CH, "0" * 64) is None
 
 
-def test_a_session_still_at_its_point_continues(store):
+def test_a_session_still_at_its_point_continues_once(store):
     sid = store.create_session(CH)
     _turn(store, sid, "q1", "r1", {"exercise": 1})
     store.mark_point(CH, "after-q1", sid)
     assert store.resume_point(CH, "after-q1") == sid
-    assert store.resume_point(CH, "after-q1") == sid  # looking creates nothing
+    # the point is claimed: the same request again (a retry, or a second client that
+    # copied the dialogue) gets a fork with the same history, not the same session
+    again = store.resume_point(CH, "after-q1")
+    assert again != sid and _contents(store, again) == ["q1", "r1"]
 
 
 def test_a_session_that_moved_on_is_forked_with_the_state_of_then(store):
@@ -49,23 +52,23 @@ def test_a_session_that_moved_on_is_forked_with_the_state_of_then(store):
     records = store.message_records(fork)
     assert [r.seq for r in records] == [0, 1] and records[1].meta["intent"] == "test"
     assert records[1].meta["forked_from"] == a
-    # nothing of the original is lost or changed
+    # nothing of the original is lost or changed, and it still continues where it stands
     assert _contents(store, a) == ["q1", "r1", "q2 from B", "r2"]
     assert store.get_state(a) == {"exercise": 1, "hints": 1}
     assert store.resume_point(CH, "after-q2") == a
-    # the fork now stands at that point itself: the next look continues it
-    assert store.resume_point(CH, "after-q1") == fork
 
 
-def test_of_two_sessions_at_one_point_a_free_one_is_preferred_to_a_fork(store):
+def test_two_sessions_at_one_point_are_never_continued_by_a_stranger(store):
+    """Two clients said the same and got the same answer: the tutor cannot tell whose
+    session is whose, so every follow-up forks; neither original is touched."""
     a, b = store.create_session(CH), store.create_session(CH)
-    for sid in (a, b):  # two clients said the same and got the same answer
+    for sid in (a, b):
         _turn(store, sid, "q1", "r1", {})
         store.mark_point(CH, "after-q1", sid)
-    first = store.resume_point(CH, "after-q1")
-    _turn(store, first, "q2", "r2", {})
-    second = store.resume_point(CH, "after-q1")
-    assert {first, second} == {a, b}
+    first, second = store.resume_point(CH, "after-q1"), store.resume_point(CH, "after-q1")
+    assert len({a, b, first, second}) == 4
+    for sid in (a, b, first, second):
+        assert _contents(store, sid) == ["q1", "r1"]
 
 
 def test_points_are_per_channel(store):

@@ -80,30 +80,35 @@ def test_the_user_field_is_no_password_across_clients(keyed_server, real_parts):
     assert users == ["quiz me", "hint"]
 
 
-def test_two_stateless_clients_saying_the_same_thing_keep_their_own_histories(open_server):
-    """The probe: A asks, B asks the same, B follows up first. Each client's follow-up
-    must land in a session holding exactly its own dialogue; nothing is lost."""
+def _users(base: str, sid: str) -> list[str]:
+    got = httpx.get(f"{base}/v1/sessions/{sid}/messages").json()["messages"]
+    return [m["content"] for m in got if m["role"] == "user"]
+
+
+@pytest.mark.parametrize("first_to_follow_up", ["A", "B"])
+def test_two_stateless_clients_saying_the_same_thing_keep_their_own_histories(
+    open_server, first_to_follow_up
+):
+    """The probe: A asks, B asks the same, one follows up first. Each follow-up lands in
+    a session holding exactly its own dialogue, never in a session whose id the other
+    client was given; nothing is lost."""
     question = f"what is the hidden state? ({uuid.uuid4().hex[:6]})"
     a = _ask(open_server, [_user(question)]).json()
     b = _ask(open_server, [_user(question)]).json()
     answer = a["choices"][0]["message"]["content"]
     assert b["choices"][0]["message"]["content"] == answer  # the same dialogue so far
     so_far = [_user(question), {"role": "assistant", "content": answer}]
+    follow = {"A": "what about weight sharing?", "B": "why does it have a fixed size?"}
+    order = ["A", "B"] if first_to_follow_up == "A" else ["B", "A"]
+    later = {who: _ask(open_server, [*so_far, _user(follow[who])]).json() for who in order}
 
-    b2 = _ask(open_server, [*so_far, _user("why does it have a fixed size?")]).json()
-    a2 = _ask(open_server, [*so_far, _user("what about weight sharing?")]).json()
-    assert a2["session_id"] != b2["session_id"]
-    histories = {}
-    for reply in (a2, b2):
-        sid = reply["session_id"]
-        got = httpx.get(f"{open_server}/v1/sessions/{sid}/messages").json()["messages"]
-        histories[sid] = [m["content"] for m in got if m["role"] == "user"]
-    assert sorted(histories.values()) == sorted(
-        [
-            [question, "why does it have a fixed size?"],
-            [question, "what about weight sharing?"],
-        ]
-    )
+    given = {"A": a["session_id"], "B": b["session_id"]}
+    for who in ("A", "B"):
+        sid = later[who]["session_id"]
+        assert sid not in given.values()  # a fork: neither first session is continued
+        assert _users(open_server, sid) == [question, follow[who]]
+        assert _users(open_server, given[who]) == [question]  # what it was given stays
+    assert later["A"]["session_id"] != later["B"]["session_id"]
 
 
 def test_a_client_that_goes_back_gets_a_fork_and_the_original_is_kept(open_server):
