@@ -62,7 +62,7 @@ def check_fresh(timestamp: str, now: float) -> None:
     """Raise ``Unauthorized`` unless ``timestamp`` (Unix seconds) is within ``MAX_AGE`` of now."""
     try:
         skew = now - int(timestamp)
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", or hundreds of digits
         raise Unauthorized(
             f"X-Signature-Timestamp must be a Unix time in seconds, got {timestamp[:40]!r}."
         ) from None
