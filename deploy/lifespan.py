@@ -108,9 +108,10 @@ def prepare_data(
     checkpoint(should_stop)
 
     def progress(stage: str, done: int, total: int) -> None:
+        if stage != "embed":  # "write" is one step; stopping inside it would fail the build
+            return
         checkpoint(should_stop)  # between embedding batches: nothing is written yet
-        if stage == "embed":
-            log.info("indexing the lessons: embedded %d of %d new chunks", done, total)
+        log.info("indexing the lessons: embedded %d of %d new chunks", done, total)
 
     log.info("index ready: %s", ingest(bundled_lesson_paths(), store, embedder, progress))
     return embedder, store

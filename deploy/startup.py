@@ -39,12 +39,17 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     def handler(signum: int, frame: object) -> None:
-        stop.set()
         chained = previous[signal.Signals(signum)]
+        if chained == signal.SIG_IGN:
+            return  # the process ignores it: so does the build
+        stop.set()
         if callable(chained):
             chained(signum, frame)
-        elif chained == signal.SIG_DFL and signum == signal.SIGINT:
+        elif signum == signal.SIGINT:  # Python's default: KeyboardInterrupt
             raise KeyboardInterrupt
+        else:  # the default action (terminate), once the handler is the default again
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
 
     for sig in previous:
         signal.signal(sig, handler)

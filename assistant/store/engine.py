@@ -147,9 +147,10 @@ class StorageHealth:
 STORAGE = StorageHealth()
 
 # SQLite's words for SQLITE_FULL / SQLITE_IOERR / a read-only file; PostgreSQL's SQLSTATE
-# class 53 (insufficient resources: disk full, out of memory) and 58030 (io_error).
+# 53100 (disk_full) and 58030 (io_error). Not the rest of class 53: too many connections
+# or out of memory are not "cannot save".
 _SQLITE_STORAGE = ("database or disk is full", "disk i/o error", "readonly database")
-_PG_STORAGE = ("53", "58030")
+_PG_STORAGE = ("53100", "58030")
 
 
 def is_storage_failure(exc: BaseException) -> bool:
@@ -158,8 +159,8 @@ def is_storage_failure(exc: BaseException) -> bool:
     if isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
         return True
     state = getattr(orig, "sqlstate", None)
-    if isinstance(state, str) and state.startswith(_PG_STORAGE):
-        return True
+    if isinstance(state, str):
+        return state in _PG_STORAGE
     return any(words in str(orig).lower() for words in _SQLITE_STORAGE)
 
 
