@@ -8,10 +8,12 @@ headers. The cookie holds ``<expiry>.<HMAC-SHA256 of the expiry, keyed with the
 token>``, never the token itself, so it needs no server-side state (every instance
 checks it alike), lapses after ``SESSION_SECONDS`` and dies when the token changes.
 
-Wrong credentials count against the client's address in their own limiter
-(``SIGN_IN_FAILURES``, shared through Redis when configured). Once over it, every
-attempt is 429 until the window ends, the right token included, so the throttle
-tells a guesser nothing. Visiting without credentials is not a failure.
+Every attempt counts against the client's address in its own limiter
+(``SIGN_IN_FAILURES``, shared through Redis when configured) before it is compared, and
+a right one gives its count back: so only wrong ones add up, and a burst of guesses sent
+at once is never compared beyond the limit. Once over it, every attempt is 429 until the
+window ends, the right token included, so the throttle tells a guesser nothing.
+Visiting without credentials is not an attempt.
 """
 
 from __future__ import annotations
@@ -91,16 +93,17 @@ def _throttled(verdict: Verdict) -> RateLimited:
     )
 
 
-async def _refuse_while_throttled(services: Services, request: Request) -> None:
-    verdict = await services.admin_failures.hit(_key(request), 0)  # look, do not count
+async def _attempt(services: Services, request: Request) -> None:
+    """Count an attempt *before* comparing anything (one atomic increment), so that many
+    guesses sent at once cannot all be compared while the count lags behind; 429 once
+    over the limit. A correct credential gives its attempt back (``_succeeded``)."""
+    verdict = await services.admin_failures.hit(_key(request), 1)
     if not verdict.allowed:
         raise _throttled(verdict)
 
 
-async def _failed(services: Services, request: Request, message: str) -> TutorError:
-    """Count a wrong credential; the error to raise (429 once over the limit)."""
-    verdict = await services.admin_failures.hit(_key(request))
-    return Unauthorized(message) if verdict.allowed else _throttled(verdict)
+async def _succeeded(services: Services, request: Request) -> None:
+    await services.admin_failures.hit(_key(request), -1)
 
 
 async def authenticate(request: Request, services: Services) -> bool:
@@ -110,14 +113,16 @@ async def authenticate(request: Request, services: Services) -> bool:
     given, cookie = _bearer(request), request.cookies.get(COOKIE)
     if given is None and cookie is None:
         return False
-    await _refuse_while_throttled(services, request)
+    await _attempt(services, request)
     if given is not None:
         if hmac.compare_digest(given.encode(), token.encode()):
+            await _succeeded(services, request)
             return True
-        raise await _failed(services, request, f"Wrong admin token; {HOW_TO_SIGN_IN}.")
+        raise Unauthorized(f"Wrong admin token; {HOW_TO_SIGN_IN}.")
     state = _cookie_state(cookie or "", token)
     if state == "forged":
-        raise await _failed(services, request, f"Invalid sign-in cookie; {HOW_TO_SIGN_IN}.")
+        raise Unauthorized(f"Invalid sign-in cookie; {HOW_TO_SIGN_IN}.")
+    await _succeeded(services, request)  # a genuine cookie, even an expired one
     return state == "valid"
 
 
@@ -134,11 +139,12 @@ def not_signed_in(request: Request) -> Unauthorized:
 async def sign_in(request: Request, services: Services, given: str) -> None:
     """Check a token typed into the form; raises like ``authenticate``."""
     token = _expected(services)
-    await _refuse_while_throttled(services, request)
     if not given:
         raise Unauthorized("Enter the admin token (TUTOR_ADMIN_TOKEN) to sign in.")
+    await _attempt(services, request)
     if not hmac.compare_digest(given.encode(), token.encode()):
-        raise await _failed(services, request, "Wrong admin token; check it and try again.")
+        raise Unauthorized("Wrong admin token; check it and try again.")
+    await _succeeded(services, request)
 
 
 def _cookie_path(request: Request) -> str:
