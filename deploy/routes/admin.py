@@ -162,9 +162,11 @@ def _same_origin(request: Request) -> None:
     pages' no-referrer policy, so that alone cannot tell); scripts send neither."""
     site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin", "null")
-    elsewhere = site not in (None, "same-origin", "none")
-    if origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
-        elsewhere = True
+    if site is not None:  # the browser's own verdict, whatever proxies did to Host
+        elsewhere = site not in ("same-origin", "none")
+    else:  # an older browser: compare host names (a proxy's Host may drop the port)
+        host = urlsplit(f"//{request.headers.get('host', '')}").hostname
+        elsewhere = origin != "null" and urlsplit(origin).hostname != host
     if elsewhere:
         raise Forbidden(
             "Sign in from the tutor's own /admin page: this form was posted from another "

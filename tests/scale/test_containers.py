@@ -87,6 +87,14 @@ def test_every_tutor_variable_is_a_real_setting(compose):
     assert used <= fields, f"not settings: {sorted(used - fields)}"
 
 
+def test_an_operator_can_set_every_secret_of_a_public_deployment(compose):
+    """Review: without TUTOR_API_KEYS in the replicas' environment, a compose deployment
+    could not scope the OpenAI ``user`` field to its clients."""
+    env = _env(compose["services"]["tutor"])
+    for name in ("TUTOR_API_KEYS", "TUTOR_ADMIN_TOKEN", "TUTOR_MODEL_API_KEY"):
+        assert env.get(name) == f"${{{name}:-}}", name
+
+
 def test_start_order_and_health_checks(compose):
     services = compose["services"]
     depends = services["tutor"]["depends_on"]
