@@ -1,4 +1,5 @@
-"""Suite-wide fixtures: offline model loading, one embedder per run, temp data dirs."""
+"""Suite-wide fixtures: offline model loading, one embedder per run, temp data dirs, and
+the local PostgreSQL/Redis when they answer (``tests/services.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,20 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 import pytest  # noqa: E402
+
+from tests.services import use_local_services  # noqa: E402
+
+# Before any test module reads the URLs at import (skip markers are decided then).
+LOCAL_SERVICES = use_local_services()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"using local {line}" for line in LOCAL_SERVICES]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    for line in LOCAL_SERVICES:  # -q hides the header; say it at the end too
+        terminalreporter.write_line(f"used local {line}")
 
 
 @pytest.fixture(scope="session")
