@@ -13,12 +13,17 @@ request looks its dialogue's fingerprint up:
   ``seq`` messages and the state of that moment. So nobody continues in a session whose
   id another client was given, and no conversation loses history;
 - an unknown fingerprint starts a new session (the caller decides).
+
+Points are kept ``POINT_DAYS`` days (each mark drops the expired ones, an indexed range):
+a client that comes back to a dialogue older than that starts a new session; the old
+session and its history stay stored.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -27,6 +32,8 @@ from assistant.store.engine import write_tx
 from assistant.store.history import touch
 from assistant.store.records import utcnow
 from assistant.store.schema import dialogue_points, messages, sessions
+
+POINT_DAYS = 30
 
 
 def _count(conn: Connection, session_id: str) -> int:
@@ -38,6 +45,8 @@ def mark_point(engine: Engine, channel: str, key: str, session_id: str) -> None:
     """Record that ``session_id``, as it is now, is where dialogue ``key`` stands."""
     with write_tx(engine) as conn:
         touch(conn, session_id, utcnow())  # the row lock: no turn lands in between
+        expired = utcnow() - timedelta(days=POINT_DAYS)
+        conn.execute(sa.delete(dialogue_points).where(dialogue_points.c.created_at < expired))
         state = conn.execute(
             sa.select(sessions.c.state).where(sessions.c.id == session_id)
         ).scalar_one()

@@ -145,6 +145,7 @@ schema_version = sa.Table(
 sa.Index("ix_sessions_updated_at", sessions.c.updated_at)
 sa.Index("ix_cards_session_due", cards.c.session_id, cards.c.due)
 sa.Index("ix_feedback_created_at", feedback.c.created_at)
+sa.Index("ix_dialogue_points_created_at", dialogue_points.c.created_at)
 
 # What a chat button carries instead of the session id (see buttons.py): a random token
 # bound to the session and to the platform user the button was posted for.

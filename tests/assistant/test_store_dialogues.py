@@ -75,3 +75,26 @@ def test_points_are_per_channel(store):
     sid = store.create_session(CH)
     store.mark_point(CH, "k", sid)
     assert store.resume_point("other", "k") is None
+
+
+def test_points_expire_after_their_days_and_the_history_stays(store):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from assistant.store.dialogues import POINT_DAYS
+    from assistant.store.records import utcnow
+    from assistant.store.schema import dialogue_points
+
+    old = store.create_session(CH)
+    _turn(store, old, "q1", "r1", {})
+    store.mark_point(CH, "old-dialogue", old)
+    with store.engine.begin() as conn:  # as if marked POINT_DAYS + 1 days ago
+        conn.execute(
+            sa.update(dialogue_points).values(created_at=utcnow() - timedelta(days=POINT_DAYS + 1))
+        )
+    fresh = store.create_session(CH)
+    store.mark_point(CH, "new-dialogue", fresh)  # any mark drops the expired points
+    assert store.resume_point(CH, "old-dialogue") is None
+    assert store.resume_point(CH, "new-dialogue") == fresh
+    assert _contents(store, old) == ["q1", "r1"]
