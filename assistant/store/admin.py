@@ -9,6 +9,7 @@ per skill, recent feedback, and a streaming export of every message.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -110,18 +111,43 @@ def list_sessions(engine: Engine, limit: int, offset: int) -> list[dict[str, Any
     ]
 
 
+# What the tutor recognised in a learner message that is no question: commands, answers
+# to an exercise, small talk (the ``intent`` stored with the reply that followed it).
+NOT_QUESTIONS = frozenset(
+    {"answer", "capabilities", "flashcards", "flip", "give_up", "greeting", "hint",
+     "injection", "more", "next", "off_topic", "progress", "quiz", "rate", "thanks"}
+)  # fmt: skip
+
+
 def top_questions(engine: Engine, limit: int) -> list[tuple[str, int]]:
     _check_page(limit)
+    reply = messages.alias("reply")
+    query = (
+        sa.select(messages.c.content, reply.c.meta)
+        .select_from(messages)
+        .outerjoin(
+            reply,
+            (reply.c.session_id == messages.c.session_id) & (reply.c.seq == messages.c.seq + 1),
+        )
+        .where(messages.c.role == "user")
+    )
     counter: Counter[str] = Counter()
     with read_tx(engine) as conn:
-        result = conn.execution_options(yield_per=_EXPORT_BATCH).execute(
-            sa.select(messages.c.content).where(messages.c.role == "user")
-        )
-        for (content,) in result:
+        result = conn.execution_options(yield_per=_EXPORT_BATCH).execute(query)
+        for content, meta in result:
+            if _intent(meta) in NOT_QUESTIONS:
+                continue
             key = normalise_question(content)
             if key:
                 counter[key] += 1
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+def _intent(meta: str | None) -> str:
+    try:
+        return str(json.loads(meta or "{}").get("intent") or "")
+    except (ValueError, AttributeError):
+        return ""
 
 
 def exercise_stats(engine: Engine) -> dict[str, dict[str, float]]:

@@ -114,6 +114,30 @@ def _conversation(store, channel: str, questions: list[str]) -> str:
     return sid
 
 
+def test_most_asked_questions_leave_out_commands_and_answers(store):
+    """The instructor's list counted "hint", "0.1, 0.2, 0.3" and "+ + -": only what the
+    tutor took for a question counts (by the intent stored with its reply)."""
+    sid = store.create_session("web")
+    for text, intent in [
+        ("what is the hidden state?", "concept"),
+        ("quiz me", "quiz"),
+        ("hint", "hint"),
+        ("0.1, 0.2, 0.3", "answer"),
+        ("+ + -", "answer"),
+        ("why do rnns forget", "why_forget"),
+        ("What is the hidden state", "concept"),
+        ("thx", "thanks"),
+    ]:
+        store.append_message(sid, "user", text)
+        store.append_message(sid, "assistant", "reply", {"intent": intent})
+    store.append_message(sid, "user", "a question whose reply was never stored")
+    assert store.top_questions(10) == [
+        ("what is the hidden state", 2),
+        ("a question whose reply was never stored", 1),
+        ("why do rnns forget", 1),
+    ]
+
+
 def test_admin_queries_report_the_right_numbers(store):
     a = _conversation(store, "web", ["What is the hidden state?", "quiz me"])
     b = _conversation(store, "slack", ["what is the  hidden state", "Quiz me!", "hint"])
