@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from string import Template
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -44,6 +45,31 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _when(iso: Any) -> str:
+    """``2026-12-05 23:49 UTC`` for a stored ISO time (the page is read, not parsed)."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso or "")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+_MARKUP = re.compile(r"[*_`#>|$\\]+")
+
+
+def _excerpt(markdown: str, length: int = 160) -> str:
+    """A reply as plain words for a table cell: no Markdown or math delimiters."""
+    words = " ".join(_MARKUP.sub(" ", markdown or "").split())
+    return words if len(words) <= length else words[: length - 1].rstrip() + "…"
+
+
+RATINGS = {"up": "helpful", "down": "not helpful"}  # words: emoji render as boxes on some
+
+
 def _table(headers: list[str], rows: list[list[Any]], empty: str) -> str:
     if not rows:
         return f'<p class="empty">{_e(empty)}</p>'
@@ -61,7 +87,7 @@ def _session_html(store: Any, info: dict[str, Any]) -> str:
         parts.append(f'<div class="m {m.role}"><span class="who">{m.role}</span>{content}</div>')
     summary = (
         f"<code>{_e(info['id'][:12])}…</code> · {_e(info['channel'])} · "
-        f"{_e(info['messages'])} messages · last active {_e(info['last_activity'])}"
+        f"{_e(info['messages'])} messages · last active {_e(_when(info['last_activity']))}"
     )
     return f"<details><summary>{summary}</summary>{''.join(parts)}</details>"
 
@@ -110,10 +136,10 @@ def _admin_html(store: Any, root: str) -> str:
             ["when", "rating", "comment", "reply", "session"],
             [
                 [
-                    f["created_at"],
-                    "👍" if f["rating"] == "up" else "👎",
+                    _when(f["created_at"]),
+                    RATINGS.get(f["rating"], f["rating"]),
                     f["comment"] or "",
-                    (f["message"] or "")[:160],
+                    _excerpt(f["message"] or ""),
                     f["session_id"][:12] + "…",
                 ]
                 for f in feedback

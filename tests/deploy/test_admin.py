@@ -182,6 +182,12 @@ def test_admin_page_and_export(real_parts):
         counted = re.search(r"what is the hidden state</td><td>(\d+)</td>", html)
         assert counted and int(counted.group(1)) >= 2  # both phrasings counted as one question
         assert "clear &lt;b&gt;explanation&lt;/b&gt;" in html  # comments escaped
+        # readable: a rating in words (emoji are boxes in Debian Chromium), minutes not
+        # microseconds, the rated reply as plain words rather than raw Markdown
+        feedback = html[html.index("<h2>Feedback</h2>") : html.index("<h2>Recent sessions")]
+        assert "<td>helpful</td>" in feedback and "👍" not in feedback
+        assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d UTC</td>", feedback)
+        assert "**" not in feedback and "$" not in feedback
         assert body["session_id"][:12] in html and "<details>" in html
         assert "Exercise success by skill" in html
 
