@@ -215,8 +215,9 @@ def _series(trace: dict[str, Any]) -> list[list[float]]:
 def reveals_open_exercise(ctx: Any, trace: dict[str, Any]) -> bool:
     """Whether a lab ``trace`` (the ``Trace`` JSON) shows the open, not yet attempted
     exercise's answers, however it was asked for (other phrasing, a wider hidden state,
-    inputs doubled and W_xh halved...): some unit's states from step 1 match the answers'
-    first steps, or a later run of them matches at least two in a row, within the
+    inputs doubled and W_xh halved, the default inputs when they begin like the
+    exercise's): some unit's state at step 1 is the answer h_1 (and so on while they
+    agree), or a later run of the trace shows at least two answers in a row, within the
     exercise's tolerance. ``/v1/trace`` stays a calculator; this guards the chat."""
     if not ctx.exercise_is_live() or ctx.exercise.get("attempts", 0) > 0:
         return False
@@ -227,10 +228,14 @@ def reveals_open_exercise(ctx: Any, trace: dict[str, Any]) -> bool:
     tol = max(ex.tolerance, 0.005)
     for seq in _series(trace):
         for start in range(len(seq)):
-            n = min(len(seq) - start, len(states))
-            if start and n < min(2, len(states)):
-                break
-            if all(abs(seq[start + i] - states[i]) <= tol for i in range(n)):
+            run = 0  # how many of the answers, from h_1 on, this run of the trace shows
+            while (
+                run < len(states)
+                and start + run < len(seq)
+                and abs(seq[start + run] - states[run]) <= tol
+            ):
+                run += 1
+            if run >= (1 if start == 0 else min(2, len(states))):
                 return True
     return False
 

@@ -89,10 +89,16 @@ def test_other_phrasings_and_equivalent_values_are_withheld_too(tutor):
 
 
 def test_other_values_still_run_in_the_lab(tutor):
+    """A different bias moves every state, h_1 included (a different W_hh alone would
+    not: h_1 = tanh(W_xh x_1 + b) from h_0 = 0, which is the exercise's own first answer)."""
     session = open_quiz(tutor)
     ex = exercise_of(tutor, session)
-    other = round(ex.w_h + 0.1, 1) if ex.w_h < 0.9 else round(ex.w_h - 0.1, 1)
-    reply = ask(tutor, session, trace_request(ex, w_h=other))
+    xs = ", ".join(f"{x:g}" for x in ex.xs)
+    text = (
+        f"walk me through a trace with W_xh = {ex.w_x:g}, W_hh = {ex.w_h:g}, "
+        f"b = {ex.b + 0.5:g}, inputs {xs}"
+    )
+    reply = ask(tutor, session, text)
     assert reply.trace is not None and len(reply.trace["steps"]) == ex.steps
 
 
