@@ -19,8 +19,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from core.errors import ConfigError, Unauthorized
-
-MAX_AGE = 5 * 60  # seconds a signed interaction stays acceptable (either way of now)
+from deploy.chatkit.freshness import check_fresh
 
 
 @lru_cache(maxsize=4)
@@ -55,21 +54,4 @@ def verify_request(
         raise Unauthorized(
             "Invalid request signature: only Discord may call this endpoint."
         ) from exc
-    check_fresh(timestamp, time.time() if now is None else now)
-
-
-def check_fresh(timestamp: str, now: float) -> None:
-    """Raise ``Unauthorized`` unless ``timestamp`` (Unix seconds) is within ``MAX_AGE`` of now."""
-    try:
-        skew = now - int(timestamp)
-    except (ValueError, OverflowError):  # "abc", or hundreds of digits
-        raise Unauthorized(
-            f"X-Signature-Timestamp must be a Unix time in seconds, got {timestamp[:40]!r}."
-        ) from None
-    if abs(skew) > MAX_AGE:
-        when = "old" if skew > 0 else "in the future"
-        raise Unauthorized(
-            f"Stale interaction: X-Signature-Timestamp is {abs(int(skew))} s {when}, and a "
-            "signed interaction must arrive within 5 minutes of it. Replayed requests are "
-            "refused; if Discord's own requests are refused, check this server's clock (NTP)."
-        )
+    check_fresh("X-Signature-Timestamp", timestamp, time.time() if now is None else now)
