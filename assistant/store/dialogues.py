@@ -22,14 +22,13 @@ session and its history stay stored.
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from assistant.store.engine import write_tx
-from assistant.store.history import touch
+from assistant.store.history import insert_session, touch
 from assistant.store.records import utcnow
 from assistant.store.schema import dialogue_points, messages, sessions
 
@@ -98,18 +97,7 @@ def resume_point(engine: Engine, channel: str, key: str) -> str | None:
 
 def _fork(conn: Connection, channel: str, point: sa.Row) -> str:
     """A new session holding the first ``point.seq`` messages and the state of then."""
-    fork_id = secrets.token_urlsafe(24)
-    now = utcnow()
-    conn.execute(
-        sa.insert(sessions).values(
-            id=fork_id,
-            channel=channel,
-            external_key=None,
-            created_at=now,
-            updated_at=now,
-            state=point.state,
-        )
-    )
+    fork_id = insert_session(conn, channel, state=point.state)
     rows = conn.execute(
         sa.select(messages)
         .where((messages.c.session_id == point.session_id) & (messages.c.seq < point.seq))

@@ -35,19 +35,27 @@ def create_session(engine: Engine, channel: str, external_key: str | None) -> st
     _check_channel(channel)
     if external_key is not None:
         _check_external_key(external_key)
-    session_id = secrets.token_urlsafe(24)  # 192 bits
-    now = utcnow()
     with write_tx(engine) as conn:
-        conn.execute(
-            sa.insert(sessions).values(
-                id=session_id,
-                channel=channel,
-                external_key=external_key,
-                created_at=now,
-                updated_at=now,
-                state="{}",
-            )
+        return insert_session(conn, channel, external_key)
+
+
+def insert_session(
+    conn: Connection, channel: str, external_key: str | None = None, state: str = "{}"
+) -> str:
+    """Insert a new session row inside an open transaction; return its id (a random
+    192-bit URL-safe token)."""
+    session_id = secrets.token_urlsafe(24)
+    now = utcnow()
+    conn.execute(
+        sa.insert(sessions).values(
+            id=session_id,
+            channel=channel,
+            external_key=external_key,
+            created_at=now,
+            updated_at=now,
+            state=state,
         )
+    )
     return session_id
 
 
