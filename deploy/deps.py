@@ -52,8 +52,13 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def client_key(request: Request) -> str:
+    """The rate-limit key of the client's address."""
+    return f"ip:{client_ip(request)}"
+
+
 async def limit_client(request: Request, services: ServicesDep) -> None:
-    await check(services.limiter, f"ip:{client_ip(request)}")
+    await check(services.limiter, client_key(request))
 
 
 async def limit_session(services: Services, session_id: str | None) -> None:

@@ -25,6 +25,7 @@ from fastapi import Request
 
 from core.errors import Unauthorized
 from core.settings import Settings
+from deploy.deps import client_ip
 
 CHANNEL = "openai"
 
@@ -38,7 +39,7 @@ def client_scope(request: Request, settings: Settings) -> str:
     401 when keys are configured and the request has none or a wrong one."""
     keys = settings.api_key_list
     if not keys:
-        return f"ip:{request.client.host if request.client else 'unknown'}"
+        return f"ip:{client_ip(request)}"
     auth = request.headers.get("authorization", "")
     given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
     # Compare against every key (no early exit), so timing says nothing about which.

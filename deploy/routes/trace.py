@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Request
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import TutorError
-from deploy.deps import ServicesDep, client_ip
+from deploy.deps import ServicesDep, client_key
 from deploy.openapi import error_responses
 from deploy.ratelimit import check
 
@@ -80,7 +80,7 @@ async def trace(
     body: Annotated[dict[str, Any], Body(openapi_examples={"rnn": {"value": _EXAMPLE}})],
 ) -> dict[str, Any]:
     """The ``Trace`` of API.md; limits and shape errors are 422 naming the argument."""
-    key = f"ip:{client_ip(request)}"
+    key = client_key(request)
     try:  # checked before it is charged: a refused body costs one hit and says why
         checked = await run_in_threadpool(_parse, body)
     except TutorError:
