@@ -7,7 +7,9 @@ Real signing, as the platforms do it (``slack_sdk``'s ``SignatureVerifier`` and 
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,6 +76,30 @@ def discord_signed(
         "X-Signature-Timestamp": ts,
         "Content-Type": "application/json",
     }
+
+
+def discord_interaction(
+    kind: int,
+    token: str,
+    user: str,
+    data: dict,
+    channel: str = "C1",
+    interaction_id: str | None = None,
+) -> str:
+    """An interaction body as Discord sends it: ``kind`` 2 a slash command, 3 a button
+    click; a fresh id unless given (a repeated id is a replay: 409)."""
+    return json.dumps(
+        {
+            "id": interaction_id or f"I-{uuid.uuid4().hex}",
+            "application_id": "APP1",
+            "type": kind,
+            "token": token,
+            "guild_id": "G1",
+            "channel_id": channel,
+            "member": {"user": {"id": user}},
+            "data": data,
+        }
+    )
 
 
 @asynccontextmanager

@@ -10,34 +10,18 @@ expired token gets an ephemeral explanation. Interactions are Ed25519-signed for
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
 from tests.deploy.fake_platforms import ScriptedTutor
-from tests.deploy.signing import discord_settings, discord_signed, running
+from tests.deploy.signing import discord_interaction, discord_settings, discord_signed, running
 
 pytestmark = pytest.mark.anyio
 EPHEMERAL = 64
 
 
-def interaction(kind: int, token: str, user: str, data: dict) -> str:
-    return json.dumps(
-        {
-            "id": f"I-{uuid.uuid4().hex}",
-            "application_id": "APP1",
-            "type": kind,
-            "token": token,
-            "guild_id": "G1",
-            "channel_id": "C1",
-            "member": {"user": {"id": user}},
-            "data": data,
-        }
-    )
-
-
 def click(custom_id: str, user: str, token: str) -> str:
-    return interaction(3, token, user, {"custom_id": custom_id, "component_type": 2})
+    return discord_interaction(3, token, user, {"custom_id": custom_id, "component_type": 2})
 
 
 async def post(client, body: str):
@@ -46,7 +30,7 @@ async def post(client, body: str):
 
 async def open_quiz(client, discord_api) -> dict[str, str]:
     """U7 runs /quiz; the follow-up's buttons as {label: custom_id}."""
-    await post(client, interaction(2, "tokQ", "U7", {"name": "quiz", "type": 1}))
+    await post(client, discord_interaction(2, "tokQ", "U7", {"name": "quiz", "type": 1}))
     (quiz,) = await discord_api.wait_for("/webhooks/APP1/tokQ")
     (row,) = quiz.body["components"]
     return {b["label"]: b["custom_id"] for b in row["components"]}

@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from assistant.store.records import ButtonOwner
 from core.settings import Settings
 from tests.deploy.fake_platforms import FakePlatform, adapter_app
+from tests.deploy.signing import discord_interaction
 
 pytestmark = pytest.mark.anyio
 SECRET = "real-tutor-signing-secret"
@@ -239,25 +240,10 @@ async def test_slack_give_up_by_another_learner_is_refused_and_changes_nothing(
     assert session_id not in json.dumps(revealed.body)
 
 
-def discord_interaction(kind: int, token: str, user: str, data: dict) -> str:
-    return json.dumps(
-        {
-            "id": f"I-{token}",
-            "application_id": "APP1",
-            "type": kind,
-            "token": token,
-            "guild_id": "G1",
-            "channel_id": "C5",
-            "member": {"user": {"id": user}},
-            "data": data,
-        }
-    )
-
-
 async def test_discord_give_up_by_another_learner_is_refused_and_changes_nothing(
     client, platform, tutor
 ):
-    quiz = discord_interaction(2, "tokRQ", "U9", {"name": "quiz", "type": 1})
+    quiz = discord_interaction(2, "tokRQ", "U9", {"name": "quiz", "type": 1}, channel="C5")
     await client.post("/discord/interactions", content=quiz, headers=discord_headers(quiz))
     (follow,) = await platform.wait_for("/webhooks/APP1/tokRQ", timeout=60)
     buttons = {b["label"]: b["custom_id"] for b in follow.body["components"][0]["components"]}
@@ -266,14 +252,14 @@ async def test_discord_give_up_by_another_learner_is_refused_and_changes_nothing
     before = tutor.sessions.get_state(session_id), len(tutor.sessions.messages(session_id))
 
     data = {"custom_id": buttons["Give up"], "component_type": 2}
-    other = discord_interaction(3, "tokRX", "U10", data)
+    other = discord_interaction(3, "tokRX", "U10", data, channel="C5")
     resp = await client.post("/discord/interactions", content=other, headers=discord_headers(other))
     assert resp.json()["type"] == 4 and resp.json()["data"]["flags"] == 64
     assert "not your exercise" in resp.json()["data"]["content"]
     after = tutor.sessions.get_state(session_id), len(tutor.sessions.messages(session_id))
     assert after == before
 
-    own = discord_interaction(3, "tokRG", "U9", data)
+    own = discord_interaction(3, "tokRG", "U9", data, channel="C5")
     resp = await client.post("/discord/interactions", content=own, headers=discord_headers(own))
     assert resp.json() == {"type": 5}
     (revealed,) = await platform.wait_for("/webhooks/APP1/tokRG", timeout=60)
