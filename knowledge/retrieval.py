@@ -34,11 +34,12 @@ RRF_K = 60
 MAX_K = 50
 MAX_QUERY_CHARS = MAX_MESSAGE_CHARS  # the tutor searches with the learner's whole message
 NEAR_DUPLICATE = 0.9  # Jaccard similarity of word sets above which two passages are one
-# Flashcards and glossary restate the whole lesson in brief, so they match many questions
-# loosely; in hybrid mode they rank a little lower than the section that teaches the idea
-# (they still win when asked for by name: "quiz me with flashcards", "glossary").
+# Flashcards and glossary restate the whole lesson in one-line cards, so they match many
+# questions loosely; in hybrid mode they rank below the sections that teach the idea,
+# unless the query asks for them by name ("quiz me with flashcards", "glossary", "define").
 REVIEW_SECTIONS = frozenset({"flashcards", "glossary"})
-REVIEW_WEIGHT = 0.97  # about two places lower in an RRF list (1/61 vs 1/63)
+REVIEW_WEIGHT = 0.9  # about six places lower in an RRF list (1/61 vs 1/67)
+NAMES_REVIEW = re.compile(r"flash\s*cards?|glossary|defin|\bterms?\b|vocab", re.I)
 # Another process (the indexer, another instance) may change the shared index: at most
 # this often a search compares the store's chunk count with the BM25 snapshot's.
 STALE_CHECK_SECONDS = 5.0
@@ -130,7 +131,7 @@ class HybridRetriever:
                 rows.setdefault(row.chunk_id, row)
                 gain = score if mode == "bm25" else 1.0 / (self.rrf_k + rank)
                 ranked[row.chunk_id] = ranked.get(row.chunk_id, 0.0) + gain
-        if mode == "hybrid":
+        if mode == "hybrid" and not NAMES_REVIEW.search(query):
             for cid in ranked:
                 if rows[cid].title.strip().lower() in REVIEW_SECTIONS:
                     ranked[cid] *= REVIEW_WEIGHT

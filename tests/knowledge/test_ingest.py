@@ -21,7 +21,7 @@ def test_bundled_lesson_is_indexed_with_metadata(bundled_index):
     assert report.files == 1 and report.added == len(rows) == report.embedded >= 30
     assert {r.source for r in rows} == {"why-sequences-need-memory.md"}
     sections = {r.section for r in rows}
-    assert f"{LESSON} > Where memory fades > Vanishing and exploding gradients" in sections
+    assert f"{LESSON} > Going deeper (optional) > Vanishing and exploding gradients" in sections
     assert all(s == LESSON or s.startswith(LESSON + " > ") for s in sections)
     fades = next(r for r in rows if r.section == f"{LESSON} > Where memory fades")
     assert fades.anchor == "where-memory-fades"

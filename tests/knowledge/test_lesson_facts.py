@@ -36,21 +36,30 @@ REQUIRED_HEADINGS = [
     "## The hidden state: a running memory",
     "### The update rule",
     "### Unrolling in time",
+    "## A worked trace",
     "## One set of weights at every step",
-    "## Training through time",
     "## Where memory fades",
-    "### Vanishing and exploding gradients",
-    "### Gradient clipping",
     "## Gates: what LSTMs and GRUs add",
     "### The LSTM",
     "### The GRU",
-    "## A worked trace",
+    "## Common mix-ups",
+    "## What comes next: attention",
     "## Practice: trace the memory",
     "### Solution",
     "## Flashcards",
+    "## Going deeper (optional)",
+    "### The update rule in symbols",
+    "### Training through time",
+    "### Vanishing and exploding gradients",
+    "### Gradient clipping",
+    "### LSTM and GRU equations",
+    "### PyTorch shapes and parameter counts",
+    "### Practice with numbers",
+    "#### Solution with numbers",
     "## Glossary",
-    "## What comes next: attention",
 ]
+CORE_END = "## Practice: trace the memory"  # the core runs from the title to the practice
+CORE_MAX_WORDS = 2400  # about 9 minutes at a learner's reading speed
 
 
 def round4(value: float) -> str:
@@ -161,8 +170,42 @@ def test_front_matter(lesson):
     assert isinstance(meta["summary"], str) and len(meta["summary"].split()) >= 10
 
 
+def core_text(body: str) -> str:
+    """The core lesson: from the title to the practice."""
+    return body[: body.index(CORE_END + "\n")]
+
+
 def test_word_count(lesson):
-    assert len(lesson[1].split()) >= 3000
+    assert len(lesson[1].split()) >= 3000  # core, practice, flashcards, Going deeper, glossary
+
+
+def test_core_reads_in_about_nine_minutes(lesson):
+    words = len(core_text(lesson[1]).split())
+    assert 1800 <= words <= CORE_MAX_WORDS, f"the core has {words} words"
+
+
+def test_core_has_no_math_to_work(lesson):
+    core = core_text(lesson[1])
+    assert "$$" not in core, "display math belongs in Going deeper"
+    inline = re.findall(r"\$([^$]+)\$", core)
+    # symbols only where a picture needs a name: h_t, h, t; no formula, no LaTeX command
+    assert set(inline) <= {"h_t", "t", "h"}, inline
+    for word in ("Jacobian", "eigenvalue", "singular value", "sigmoid"):
+        assert word.lower() not in core.lower(), f"{word!r} is Going deeper material"
+
+
+def test_going_deeper_is_marked_optional_and_holds_the_math(lesson):
+    body = lesson[1]
+    deeper = body[body.index("## Going deeper (optional)") :]
+    assert "optional" in section_text(body, "## Going deeper (optional)").split(".")[0].lower()
+    assert body.count("$$") == deeper.count("$$") >= 10  # every display equation is here
+    assert "\\prod" not in deeper or "J_t" in deeper
+    assert "J_t \\, J_{t-1} \\cdots J_{k+1}" in deeper, "the Jacobian product with its order"
+
+
+def test_source_curriculum_is_credited(lesson):
+    core = core_text(lesson[1])
+    assert "MIT 6.S191" in core and "Lecture 2" in core and "Alexander and Ava Amini" in core
 
 
 def test_required_headings_in_order(lesson):
@@ -185,43 +228,129 @@ def test_glossary_format(lesson):
     assert len({t.lower() for t, _ in terms}) == len(terms), "glossary terms must be unique"
 
 
+def run_rnn(xs, w_x, w_h):
+    h, out = 0.0, []
+    for x in xs:
+        h = float(np.tanh(w_h * h + w_x * x))
+        out.append(h)
+    return out
+
+
 def test_worked_trace_numbers(lesson):
     text = section_text(lesson[1], "## A worked trace")
-    assert check_trace(text, text) >= 4
+    assert "input weight of 0.5" in text and "recurrent weight of 0.8" in text
+    assert "inputs 1, 0, 0, 0, 0" in text
+    hs = run_rnn([1, 0, 0, 0, 0] + [0] * 15, 0.5, 0.8)
+    rows = table_rows(text)
+    assert len(rows) == 5
+    for t, row in enumerate(rows, 1):
+        assert int(row[0]) == t and row[2] == round4(hs[t - 1]), row
+        if t > 1:
+            kept = round(100 * hs[t - 1] / hs[t - 2])
+            assert row[3] == f"{kept} %", f"step {t} keeps {kept} %, table says {row[3]}"
+    assert f"{round4(hs[9])} after 10 steps and {round4(hs[19])} after 20" in text
+    ratios = [hs[t] / hs[t - 1] for t in range(1, 20)]
+    assert all(0.75 < r < 0.81 for r in ratios)  # "about four fifths"
+    assert "about four fifths" in text
 
 
-def test_practice_solution_numbers(lesson):
+def test_signs_practice_solution(lesson):
+    """The no-arithmetic practice: recompute both networks and check every claim in the table."""
     practice = section_text(lesson[1], "## Practice: trace the memory")
     solution = section_text(lesson[1], "### Solution")
+    assert "0, then +1, then 0, then 0" in practice
+    assert "about one half" in practice and "about minus one half" in practice
+    words = {1.0: "positive", -1.0: "negative", 0.0: "empty"}
+    nets = {"A": run_rnn([0, 1, 0, 0], 1.0, 0.5), "B": run_rnn([0, 1, 0, 0], 1.0, -0.5)}
+    rows = table_rows(solution)
+    assert len(rows) == 4
+    for t, row in enumerate(rows, 1):
+        for col, name in ((2, "A"), (3, "B")):
+            hs = nets[name]
+            h = hs[t - 1]
+            assert row[col].startswith(words[float(np.sign(h))]), (t, name, row[col])
+            fainter = t > 1 and hs[t - 2] != 0 and abs(h) < abs(hs[t - 2])
+            assert ("fainter" in row[col]) == fainter, (t, name, row[col])
+    quarter = abs(nets["A"][3]) / abs(nets["A"][1])
+    assert 0.2 < quarter < 0.3 and "about a quarter" in solution
+    assert "=" not in practice and "$" not in practice, "the practice must need no arithmetic"
+
+
+def test_numeric_practice_solution(lesson):
+    practice = section_text(lesson[1], "### Practice with numbers")
+    solution = section_text(lesson[1], "#### Solution with numbers")
     assert check_trace(solution, solution) == len(inputs(practice))
     for name in ("w_x", "w_h", "b", "h_0"):
         assert param(practice, name) == param(solution, name)
 
 
 def test_practice_tanh_table(lesson):
-    rows = [
-        r
-        for r in table_rows(section_text(lesson[1], "## Practice: trace the memory"))
-        if len(r) == 2
-    ]
+    rows = [r for r in table_rows(section_text(lesson[1], "### Practice with numbers")) if len(r) == 2]
     assert len(rows) >= 8
     for a, shown in rows:
         assert shown == round4(np.tanh(float(a))), f"tanh({a}) is {round4(np.tanh(float(a)))}"
 
 
-def test_parameter_counts(lesson):
-    text = section_text(lesson[1], "## One set of weights at every step")
+def test_parameter_counts_both_bias_conventions(lesson):
+    text = section_text(lesson[1], "### PyTorch shapes and parameter counts")
     d, hidden, steps = 50, 128, 100
+    one = hidden * d + hidden * hidden + hidden
+    two = one + hidden  # PyTorch keeps bias_ih and bias_hh
+    rows = {r[0]: r for r in (
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in text.splitlines() if line.startswith("| ")
+    )}
+    for cell, gates in (("RNN", 1), ("GRU", 3), ("LSTM", 4)):
+        assert rows[cell][2] == f"{gates * one:,}", cell
+        assert rows[cell][3] == f"{gates * two:,}", cell
     ff = steps * d * hidden + hidden
-    rnn = hidden * d + hidden * hidden + hidden
-    assert f"**{ff:,} parameters**" in text
-    assert f"**{rnn:,} parameters**" in text
-    assert f"about {round(ff / rnn)} times smaller" in text
-    tex = {n: f"{n:,}".replace(",", "{,}") for n in (rnn, 3 * rnn, 4 * rnn)}
-    lstm = section_text(lesson[1], "### The LSTM")
-    gru = section_text(lesson[1], "### The GRU")
-    assert f"4 \\times {tex[rnn]} = {tex[4 * rnn]}" in lstm
-    assert f"3 \\times {tex[rnn]} = {tex[3 * rnn]}" in gru
+    assert f"{ff:,}".replace(",", "{,}") in text
+    assert f"about {round(ff / one)} times" in text
+    core = section_text(lesson[1], "## One set of weights at every step")
+    assert f"about {round(ff / 1000)} thousand" in core and f"about {round(one / 1000)} thousand" in core
+
+
+def test_gate_claims(lesson):
+    body = lesson[1]
+    assert 0.0045 < 0.9**50 < 0.0055
+    assert "about half a percent" in section_text(body, "## Common mix-ups")
+    assert "0.9^{50} \\approx 0.005" in section_text(body, "### LSTM and GRU equations")
+
+
+def test_framing_fixes(lesson):
+    """The points a reviewer found misleading stay fixed."""
+    body = lesson[1]
+    low = body.lower()
+    assert "eraser" not in low and "keep dial" in low
+    assert "drop-in" not in low
+    assert "before attention took over" not in low and "transformers displaced" in low
+    assert "a few tens of steps" not in low
+    assert "1999-2000" in section_text(body, "### The LSTM")
+    assert "encoder" in section_text(body, "## Ordered data: when position carries meaning")
+    assert "mix" not in section_text(body, "### The update rule").split("squash")[0]
+    glossary = section_text(body, "## Glossary")
+    feedforward = re.search(r"^- \*\*feedforward network\*\*: (.*)$", glossary, re.M).group(1)
+    # a fixed input size is a property of the plain MLP over a window, not of every such network
+    for clause in feedforward.split(";"):
+        assert "fixed input size" not in clause or "MLP" in clause, clause
+
+
+def test_mix_ups_box(lesson):
+    text = section_text(lesson[1], "## Common mix-ups").lower()
+    for needle in ("grows", "without recurrence", "relu", "zero", "on/off", "forget gate of 1", "remove vanishing"):
+        assert needle in text, needle
+
+
+def test_flashcards_one_idea_no_formulas(lesson):
+    text = section_text(lesson[1], "## Flashcards")
+    cards = re.findall(r"^- \*\*Q:\*\* (\S.*)\n  \*\*A:\*\* (\S.*)$", text, re.M)
+    assert len(cards) >= 20
+    for q, a in cards:
+        assert "$" not in q + a, f"no formula recall: {q}"
+        assert len(a.split()) <= 30, f"one idea per card: {q}"
+    questions = " ".join(q.lower() for q, _ in cards)
+    for needle in ("forward memory", "long-range dependency", "slow", "forget gate near 1"):
+        assert needle in questions, needle
 
 
 def test_no_seed_sentence_copied(lesson):

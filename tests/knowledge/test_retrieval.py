@@ -19,10 +19,10 @@ L = "Why sequences need memory"
     [
         ("why do RNNs forget things from long ago?", f"{L} > Where memory fades"),
         ("what is the hidden state", f"{L} > The hidden state: a running memory"),
-        ("how does gradient clipping work", f"{L} > Where memory fades > Gradient clipping"),
+        ("how does gradient clipping work", f"{L} > Going deeper (optional) > Gradient clipping"),
         ("what does the forget gate in an LSTM do", f"{L} > Gates: what LSTMs and GRUs add"),
         ("why cant a normal feedforward net handle sentences of any length", f"{L} > Why a feedforward network struggles with sequences"),
-        ("what is backpropagation through time", f"{L} > Training through time"),
+        ("what is backpropagation through time", f"{L} > Going deeper (optional) > Training through time"),
         ("give me review flashcards", f"{L} > Flashcards"),
         ("glossary entry for weight sharing", f"{L} > Glossary"),
         ("why share the same weights at every time step", f"{L} > One set of weights at every step"),
