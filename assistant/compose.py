@@ -33,7 +33,9 @@ SECTION_BONUS = 0.04  # sentences from the best section first: one coherent expl
 ANAPHORA_PENALTY = 0.08  # "This is...", "And it..." lean on a sentence we may not quote
 TERM_BONUS = 0.05  # sentences naming the term a "what is X?" question asks about
 WARM_BATCH = 4  # sentences per embedding call while warming (keeps the model lock short)
-REFERENCE = re.compile(r">\s*(Flashcards|Glossary)\s*$")
+# Sections that restate or test the lesson rather than teach it: the review cards, the
+# glossary, and the practice prompts (their solutions do teach, and are not listed here).
+REFERENCE = re.compile(r">\s*(Flashcards|Glossary|Practice: trace the memory|Practice with numbers)\s*$")
 _ANAPHORA = re.compile(
     r"^(this|these|that|those|it|its|they|their|such|each one|both|and|but|so|also|here)\b",
     re.IGNORECASE,
@@ -66,6 +68,31 @@ def prefer_teaching(
     teaching = [p for p in passages if not REFERENCE.search(p["section"])]
     reference = [p for p in passages if REFERENCE.search(p["section"])]
     return teaching + reference[:keep_reference]
+
+
+DEEPER = re.compile(r">\s*Going deeper\b")
+ASKS_FOR_MATH = re.compile(
+    r"\b(?:math|maths|formulas?|equations?|symbols?|derivatives?|jacobians?|eigen\w*|"
+    r"singular|spectral|proofs?|derive|gradient flow|matri(?:x|ces)|shapes?|pytorch|torch|"
+    r"nn\.\w+|parameters?|params|bias(?:es)?|norm|clip\w*|bptt|backprop\w*|truncated|"
+    r"going deeper|in depth|deeper|precisely|exactly how|numbers?|numeric\w*|tanh table)\b|"
+    r"[=^_$]|\b[a-z]_\{?[a-z0-9]",
+    re.I,
+)
+
+
+def prefer_core(passages: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The core lesson first: passages from the optional "Going deeper" part are kept only
+    when the learner asks for the math (or the core has nothing on the question).
+
+    The course promises a lesson with no math to work, so a plain question gets the plain
+    answer; "tell me more", or a question about formulas, shapes, PyTorch or training
+    details, reaches the math (and the reply says where it came from).
+    """
+    if ASKS_FOR_MATH.search(text or ""):
+        return passages
+    core = [p for p in passages if not DEEPER.search(p["section"])]
+    return core if any(not REFERENCE.search(p["section"]) for p in core) else passages
 
 
 def _primary_section(sections: list[str], score: np.ndarray) -> str:

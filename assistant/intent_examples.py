@@ -18,7 +18,7 @@ INTENT_EXAMPLES: dict[str, list[str]] = {
         "what is the difference between a GRU and an LSTM?",
         "what is unrolling in time?",
         "what does gradient clipping do?",
-        "why does a feedforward network need a fixed input size?",
+        "why does an MLP need a fixed input size?",
         "how does the update rule of an RNN work?",
         "what are vanishing and exploding gradients?",
         "what is the cell state?",
@@ -27,6 +27,7 @@ INTENT_EXAMPLES: dict[str, list[str]] = {
         "how many parameters does an RNN have compared to a feedforward net?",
         "what does W_hh mean?",
         "why is order important in sequence data?",
+        "what are the learning goals of this lesson?",
     ],
     "why_forget": [
         "why do RNNs forget?",

@@ -23,7 +23,7 @@ from assistant.brains.explain import (
     trace_citation,
     wants_simpler,
 )
-from assistant.compose import Composer, prefer_teaching
+from assistant.compose import Composer, prefer_core, prefer_teaching
 from assistant.lesson_terms import definition_question, lesson_terms
 from assistant.sentences import split_sentences
 
@@ -69,6 +69,8 @@ def _concept(
     keep = 0 if term is not None else 1
     if term is not None and term.teaching:  # answer from the section that teaches the term
         passages = [lesson_terms().passage(term.teaching), *passages]
+    if not more:
+        passages = prefer_core(passages, text)
     comp = composer.compose(
         composer.embedder.embed_one(topic),
         prefer_teaching(passages, keep),
@@ -90,6 +92,8 @@ def _concept(
         parts.insert(0, prompts.render(prompts.NOT_COVERED, link=closest))
         parts.append(prompts.NOT_COVERED_SUGGEST)
         return parts, citations
+    if any(prompts.GOING_DEEPER in c["section"] for c in citations):
+        parts.append(prompts.GOING_DEEPER_NOTE)
     if question:
         parts.append(
             prompts.render(

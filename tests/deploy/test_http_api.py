@@ -75,6 +75,19 @@ def test_lesson_page_has_the_citation_anchors(real_client):
     assert real_client.get("/lessons/nope").json()["error"]["code"] == "not_found"
 
 
+def test_lesson_page_reads_as_the_course_promises(real_client):
+    """The core has no display math and credits its source; the math sits in an optional part."""
+    page = real_client.get("/lessons/why-sequences-need-memory").text
+    core, deeper = page.split('id="going-deeper-optional"', 1)
+    core = core.split('id="practice-trace-the-memory"', 1)[0]
+    assert 'display="block"' not in core and 'display="block"' in deeper
+    assert "MIT 6.S191" in core and "Alexander and Ava Amini" in core
+    assert "Going deeper (optional)" in page and 'id="common-mix-ups"' in core
+    assert "Going deeper" in core  # the core tells the learner where the math went
+    words = len(re.sub(r"<[^>]+>", " ", core).split())
+    assert words < 2600  # about 9 minutes (the Markdown core is checked at 2,400 words)
+
+
 def test_demo_page_embeds_the_widget_with_security_headers(real_client):
     r = real_client.get("/")
     assert (
