@@ -28,7 +28,9 @@ from assistant.parsing import (
     flashcard_rating,
     looks_like_answer,
     looks_like_sign_attempt,
+    numbers_in,
     trace_args,
+    wants_numbers,
 )
 
 MIN_CONFIDENCE = 0.30  # below this, a message without lesson words is a nudge, not a guess
@@ -55,7 +57,17 @@ TRACE_WORDS = _words(
     r"\btrace|walk (me )?th|step[- ]by[- ]step|worked|example|comput|calculat|\bnumbers\b|"
     r"\brun\b|forward pass|\bh_?[0-9]\b|each (time )?step"
 )
-PRACTICE_WORDS = _words(r"\b(quiz+|test me|exercise|practi[cs]e|drill|problem to|challenge)")
+PRACTICE_WORDS = _words(
+    r"\b(quiz+|qiuz|test me|exer?c?i[sz]e|excer?cise|practi[cs]e|drill|problem to|challenge)"
+)
+# a wish for numbers is about an exercise when it names one ("a numeric one", "numbers
+# version", "w/ numbers instead"); "a trace with actual numbers" or "show the fading with
+# numbers" asks for the lab, not for an exercise
+EXERCISE_REF = _words(
+    r"\b(one|version|instead|level|exer?c?i[sz]es?|questions?|problems?|quiz+|test)\b"
+)
+ASKS_ABOUT = _words(r"^\s*(is|are|does|do|did|will|was|were|would)\b")  # "does it use numbers?"
+LAB_WORDS = _words(r"\btrace|walk (me )?th|step[- ]by[- ]step|forward pass|\brun\b|\bplot")
 FLASH_WORDS = _words(r"flash|\bcards?\b|\breview|spaced|revis")
 PROGRESS_WORDS = _words(r"progress|how am i|doing|score|stats|solved|how many|due|so far|report")
 HINT_WORDS = _words(r"hint|stuck|clue|nudge|help|start|next step|don'?t know|no idea")
@@ -206,6 +218,19 @@ class IntentRecognizer:
             name = "quiz"
         if name == "quiz" and FLASH_WORDS.search(clean):
             name = "flashcards"
+        numbers_wish = (  # "a numeric one", "can i get one w/ actual numbers": an exercise
+            name not in ("quiz", "next", "flashcards", "rate", "flip")
+            and len(clean.split()) <= 10
+            and wants_numbers(clean)
+            and (exercise or EXERCISE_REF.search(clean))
+            and not (live and exercise.get("level") != "signs")  # numbers already: no reset
+            and not (QUESTION_START.search(clean) or ASKS_ABOUT.search(clean))
+            and not HINT_WORDS.search(clean)
+            and not (LAB_WORDS.search(clean) or FORGET_WORDS.search(clean))
+            and not (numbers_in(clean) or wants_solution(clean))
+        )
+        if numbers_wish:
+            name = "next" if exercise else "quiz"
         if (  # "harder", "an easier one", "too easy": the next exercise at that level
             name not in ("quiz", "next", "answer", "give_up", "trace", "flashcards", "rate", "flip")
             and len(clean.split()) <= 6
@@ -221,7 +246,7 @@ class IntentRecognizer:
         has_domain = bool(DOMAIN_WORDS.search(clean))
         if name == "off_topic" and has_domain:
             name = "concept"
-        if scores[name] < MIN_CONFIDENCE and not has_domain:
+        if scores[name] < MIN_CONFIDENCE and not (has_domain or numbers_wish):
             if QUESTION_START.search(clean) or clean.endswith("?"):
                 return Intent("concept", best, scores)  # a question: let the lesson try
             return Intent("empty" if len(clean) < 40 else "off_topic", best, scores)

@@ -145,13 +145,23 @@ def trace_args(text: str) -> dict[str, Any]:
     return args
 
 
-_MATH = r"(?:math|maths|arithmetic|calculat\w*|numbers|formulas?|computing)"
-# an explicit wish for numbers: "with numbers", "not signs", "I don't mind the math"
+_MATH = r"(?:math|maths|arithmetic|calculat\w*|numbers|numeric\w*|formulas?|computing)"
+# an explicit wish for numbers: "with numbers", "not signs", "I don't mind the math",
+# "w/ actual numbers", "with the tanh table"; it wins over a no-math word in the same message
 _WANTS_NUMBERS = re.compile(
-    rf"\bwith (?:real |actual |the )?(?:numbers|values|math|maths|arithmetic)\b|"
+    rf"(?:\bwith\s+|\bw/\s*)(?:some |real |actual |proper |the )?"
+    rf"(?:numbers|values|math|maths|arithmetic)\b|"
+    rf"\b(?:with|using|use|from)\s+(?:a\s+|the\s+)?tanh[- ]tables?\b|"
     rf"\b(?:not|no|without|never)\s+(?:the\s+|just\s+|only\s+)?signs?\b|"
     rf"\b(?:don'?t|do not|wouldn'?t|won'?t|never) mind\b(?:\s+\w+){{0,3}}?\s+{_MATH}|"
     rf"\b(?:happy|fine|ok|okay|glad) (?:to do |doing |with )?(?:the |some )?{_MATH}"
+)
+# a numbers wish in fewer words ("a numeric one", "numbers version pls", "actual numbers"):
+# it counts only when no no-math word says otherwise ("without numeric values")
+_NUMERIC = re.compile(
+    r"\bnumeric(?:al)?\b|\b(?:real|actual)\s+(?:numbers|values|math|maths)\b|"
+    r"\bnumbers?\s+(?:version|one|exercise|quiz|question|problem|level|instead|please|pls|plz)\b|"
+    r"\b(?:the|some|more)\s+(?:math|maths|arithmetic)\b(?!\s+(?:of|behind)\b)"
 )
 _NO_MATH = re.compile(
     rf"\b(?:no|without|not|don'?t|never|hate|skip)\b(?:\s+\w+){{0,4}}\s+{_MATH}|"
@@ -162,28 +172,47 @@ _SIGNS_REQUEST = re.compile(
     r"\bsigns?[- ](?:level|quiz|exercise|question|version|mode|only)\b|"
     r"\b(?:on|about|with|just|only|the|trace)\s+(?:the\s+)?signs\b(?!\s+of\b)"
 )
+_EASIER = re.compile(r"\btoo\s+(?:hard|difficult|tough)|\beas(?:y|ier)\b|\bsimpler?\b")
 
 
-def wants_harder(text: str) -> str | None:
-    """An exercise level asked for in ``text``, or None.
+def wants_numbers(text: str) -> bool:
+    """Whether ``text`` asks for numbers ("quiz me with numbers", "a numeric one", "can i
+    get one w/ actual numbers", "with the tanh table"), not for the no-arithmetic level."""
+    low = (text or "").lower()
+    if _WANTS_NUMBERS.search(low):
+        return True
+    no_math = _NO_MATH.search(low) or _SIGNS_REQUEST.search(low)
+    return bool(_NUMERIC.search(low)) and not no_math
+
+
+def wants_harder(text: str, current: str | None = None) -> str | None:
+    """An exercise level asked for in ``text``, or None (then the tutor keeps the current
+    exercise's level, and a first exercise is ``signs``, the course's practice).
 
     A named topic wins ("a conceptual quiz on lstm gates" is ``lstm_gates``); then an
-    explicit wish for numbers ("with numbers, not signs", "I don't mind the math"), which
-    never gives ``signs``; then the no-arithmetic wishes ("no calculator" asks for
-    ``signs``, not for ``calculator``).
+    explicit wish for numbers ("with numbers, not signs", "I don't mind the math", "a
+    numeric one"), which never gives ``signs``; then the no-arithmetic wishes ("no
+    calculator" asks for ``signs``, not for ``calculator``). An easier wish ("too hard",
+    "an easier one") is ``tanh_table``, except from ``current`` ``signs`` or no exercise
+    yet: nothing is easier than ``signs``, so it stays.
     """
     low = (text or "").lower()
     if re.search(r"\blstms?\b|\bgates?\b", low):
         return "lstm_gates"
-    numbers = bool(_WANTS_NUMBERS.search(low))
+    numbers = wants_numbers(low)
     if not numbers and (_NO_MATH.search(low) or _SIGNS_REQUEST.search(low)):
         return "signs"
+    easier = "signs" if current in (None, "signs") and not numbers else "tanh_table"
     if re.search(r"\btoo\s+(?:hard|difficult|tough)", low):
+        return easier
+    if re.search(r"tanh[- ]table", low):  # "no calculator, with the tanh table"
         return "tanh_table"
     if re.search(r"harder|calculator|difficult|challenge|tough|\btoo\s+(?:easy|simple)", low):
         return "calculator"
-    if re.search(r"easy|easier|by hand|tanh table|simple", low):
+    if re.search(r"by hand", low):
         return "tanh_table"
+    if _EASIER.search(low):
+        return easier
     return "tanh_table" if numbers else None
 
 

@@ -24,14 +24,18 @@ from assistant.review_tools import learner_progress, review_flashcards
 from assistant.tool_errors import friendly_errors
 
 LEVELS = ("tanh_table", "calculator", "lstm_gates", "signs")
+# The course's practice comes first: "quiz me" traces the sign of the memory, no arithmetic;
+# the numeric levels are opened when the learner asks for them.
+DEFAULT_LEVEL = "signs"
 MAX_RUNG_BEFORE_ATTEMPT = 3
 
 
 Level = Annotated[
     Literal["tanh_table", "calculator", "lstm_gates", "signs"],
     Field(
-        description="tanh_table (by hand with a tanh table), calculator, lstm_gates, or "
-        "signs (no arithmetic: only the sign of each h_t)."
+        description="signs (the default and the course's practice: no arithmetic, only the "
+        "sign of each h_t); the numeric levels only when the learner asks for numbers: "
+        "tanh_table (by hand with a tanh table), calculator (harder), lstm_gates."
     ),
 ]
 Answer = Annotated[str, Field(description="The learner's answer exactly as they wrote it.")]
@@ -86,7 +90,7 @@ def learners_own(answer: str, message: str, level: str | None = None) -> bool:
     return any(written[i : i + n] == signs for i in range(len(written) - n + 1))
 
 
-def new_exercise(runtime: ToolRuntime, level: Level = "tanh_table") -> tuple[str, dict]:
+def new_exercise(runtime: ToolRuntime, level: Level = DEFAULT_LEVEL) -> tuple[str, dict]:
     from tools.exercises import new_exercise as make
 
     ctx = runtime.context
@@ -250,7 +254,9 @@ def trace_of_open_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
 
 _SPECS: list[tuple[Any, str, str]] = [
     (new_exercise, "new_exercise",
-     "Open a new 'trace the memory' exercise for the learner (replaces the open one)."),
+     "Open a new 'trace the memory' exercise for the learner (replaces the open one). "
+     "Without a level it is 'signs', the course's no-arithmetic practice; pass a numeric "
+     "level only when the learner asks for numbers (or 'harder', or LSTM gates)."),
     (check_exercise_answer, "check_exercise_answer",
      "Grade the learner's answer to the open exercise (per-step feedback, partial credit)."),
     (exercise_hint, "exercise_hint",

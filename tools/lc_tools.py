@@ -64,9 +64,10 @@ class FadeArgs(BaseModel):
 
 class NewExerciseArgs(BaseModel):
     level: Literal["tanh_table", "calculator", "lstm_gates", "signs"] = Field(
-        "calculator",
-        description="'tanh_table' (by hand, table given), 'calculator', 'lstm_gates' (read "
-        "the gates), or 'signs' (no arithmetic: the sign of the memory at each step)",
+        "signs",
+        description="'signs' (the default, the lesson's practice: no arithmetic, the sign of "
+        "the memory at each step); when the learner wants numbers: 'tanh_table' (by hand, "
+        "table given), 'calculator' (harder), or 'lstm_gates' (read the gates)",
     )
     seed: int | None = Field(None, description="seed to reproduce a specific exercise")
 
@@ -109,7 +110,7 @@ def _memory_fade(**args: Any) -> tuple[str, dict]:
     return report.summary_markdown(), report.to_dict()
 
 
-def _new_exercise(level: str = "calculator", seed: int | None = None) -> tuple[str, dict]:
+def _new_exercise(level: str = "signs", seed: int | None = None) -> tuple[str, dict]:
     ex = new_exercise(seed, level)
     return f"Exercise `{ex.id}`:\n\n{ex.prompt_markdown()}", ex.public_dict(reveal=False)
 

@@ -24,6 +24,7 @@ from assistant import prompts
 from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
 from assistant.parsing import trace_args, wants_harder
+from assistant.quiz_tools import DEFAULT_LEVEL
 
 DIRECT_REPLIES = {
     "empty": prompts.NUDGE_EMPTY,
@@ -62,7 +63,9 @@ def plan(
     if intent == "trace":
         return [_call("rnn_trace", **{"inputs": [1.0, 0.0, 0.0, 0.0], **trace_args(text)})]
     if intent in ("quiz", "next"):
-        level = wants_harder(text) or exercise.get("level") or "tanh_table"
+        # the level asked for, else the current exercise's, else the course's practice
+        current = exercise.get("level")
+        level = wants_harder(text, current) or current or DEFAULT_LEVEL
         return [_call("new_exercise", level=level)]
     if intent == "answer":
         return [_call("check_exercise_answer", answer=text)]

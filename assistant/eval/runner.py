@@ -2,7 +2,9 @@
 
 Each line is ``{"id", "turns": [{"say": str, "expect": {...}}]}``; every case runs in a
 fresh session. ``say`` may contain ``{solution}`` (the open exercise's correct answers)
-or ``{wrong}`` (a wrong attempt), so quiz cases work with randomly drawn exercises.
+or ``{wrong}`` (a wrong attempt), so quiz cases work with randomly drawn exercises; for a
+``signs`` exercise (what a plain "quiz me" opens) both are signs, ``{wrong}`` with every
+step wrong.
 Checks: ``intent`` (a name or a list), ``contains`` / ``contains_any`` / ``not_contains``
 (case-insensitive, on the reply), ``cites`` (a citation whose section contains it),
 ``citations_min``, ``exercise_status``, ``exercise_none``, ``trace_cell``,
@@ -36,16 +38,26 @@ def open_answers(tutor: Any, session_id: str) -> list[float]:
     return exercise_from_id(exercise["id"]).answers if exercise else []
 
 
+def open_level(tutor: Any, session_id: str) -> str | None:
+    """The level of the session's open exercise (None when none)."""
+    exercise = (tutor.sessions.get_state(session_id) or {}).get("exercise")
+    return exercise.get("level") if exercise else None
+
+
 def answer_strings(answers: list[float]) -> list[str]:
     return [f"{v:.4f}" for v in answers]
 
 
-def _fill(text: str, answers: list[float]) -> str:
-    if "{solution}" in text:
-        text = text.replace("{solution}", ", ".join(f"{v:.4f}" for v in answers))
-    if "{wrong}" in text:
-        text = text.replace("{wrong}", ", ".join(f"{v + 0.3:.2f}" for v in answers))
-    return text
+def _fill(text: str, answers: list[float], level: str | None = None) -> str:
+    if level == "signs":  # answered with signs, as learners type them ("+ - 0 +")
+        from tools.exercise_signs import CHAR
+
+        solution = " ".join(CHAR[v] for v in answers)
+        wrong = " ".join(CHAR[-v if v else 1.0] for v in answers)  # every step's sign wrong
+    else:
+        solution = ", ".join(f"{v:.4f}" for v in answers)
+        wrong = ", ".join(f"{v + 0.3:.2f}" for v in answers)
+    return text.replace("{solution}", solution).replace("{wrong}", wrong)
 
 
 def check(reply: TutorReply, expect: dict[str, Any], secret: list[str]) -> list[str]:
@@ -100,8 +112,9 @@ def run_case(tutor: Any, case: dict[str, Any]) -> dict[str, Any]:
     latencies: list[float] = []
     for i, turn in enumerate(case["turns"], 1):
         answers = open_answers(tutor, session_id)
+        text = _fill(turn["say"], answers, open_level(tutor, session_id))
         started = time.perf_counter()
-        reply = tutor.respond(ChatTurn(session_id, _fill(turn["say"], answers), "api"))
+        reply = tutor.respond(ChatTurn(session_id, text, "api"))
         latencies.append((time.perf_counter() - started) * 1000)
         secret = answer_strings(answers or open_answers(tutor, session_id))
         failures += [

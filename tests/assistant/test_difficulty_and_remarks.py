@@ -14,18 +14,23 @@ def _say(tutor, session, text):
 
 
 @pytest.mark.parametrize(
-    ("text", "level"),
+    ("first", "text", "level"),
     [
-        ("harder", "calculator"),
-        ("give me a harder one", "calculator"),
-        ("too easy", "calculator"),
-        ("too hard", "tanh_table"),
-        ("an easier one", "tanh_table"),
+        ("quiz me with numbers", "harder", "calculator"),
+        ("quiz me with numbers", "give me a harder one", "calculator"),
+        ("quiz me with numbers", "too easy", "calculator"),
+        ("quiz me with numbers", "too hard", "tanh_table"),
+        ("quiz me with numbers", "an easier one", "tanh_table"),
+        ("quiz me", "harder", "calculator"),
+        ("quiz me", "too easy", "calculator"),
+        ("quiz me", "too hard", "signs"),  # nothing is easier than the signs level
+        ("quiz me", "an easier one", "signs"),
+        ("harder", "an easier one", "tanh_table"),
     ],
 )
-def test_difficulty_wishes_open_the_next_exercise_at_that_level(tutor, text, level):
+def test_difficulty_wishes_open_the_next_exercise_at_that_level(tutor, first, text, level):
     session = tutor.new_session("api")
-    _say(tutor, session, "quiz me")
+    _say(tutor, session, first)
     reply = _say(tutor, session, text)
     assert reply.intent == "next" and reply.exercise["level"] == level
     assert reply.exercise["status"] == "open"
@@ -45,7 +50,7 @@ def test_topic_names_after_an_exercise_are_questions(tutor, text):
     _say(tutor, session, "quiz me")
     reply = _say(tutor, session, text)
     assert reply.intent == "concept"
-    assert tutor.sessions.get_state(session)["exercise"]["level"] == "tanh_table"  # kept
+    assert tutor.sessions.get_state(session)["exercise"]["level"] == "signs"  # kept
 
 
 @pytest.mark.parametrize(

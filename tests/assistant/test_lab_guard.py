@@ -29,7 +29,7 @@ def trace_request(ex, inputs=None, w_h=None) -> str:
     )
 
 
-def open_quiz(tutor, level_words="quiz me"):
+def open_quiz(tutor, level_words="quiz me with numbers"):
     session = tutor.new_session("api")
     ask(tutor, session, level_words)
     for _ in range(20):  # exercises with h0 != 0 cannot be copied from a chat trace
@@ -39,10 +39,13 @@ def open_quiz(tutor, level_words="quiz me"):
     pytest.fail("no exercise with h0 = 0 in 20 draws")
 
 
-@pytest.mark.parametrize("level_words", ["quiz me", "quiz me without math"])
-def test_a_trace_of_the_open_exercise_gives_a_hint_not_the_answers(tutor, level_words):
+@pytest.mark.parametrize(
+    ("level_words", "level"), [("quiz me with numbers", "tanh_table"), ("quiz me", "signs")]
+)
+def test_a_trace_of_the_open_exercise_gives_a_hint_not_the_answers(tutor, level_words, level):
     session = open_quiz(tutor, level_words)
     ex, answers = exercise_of(tutor, session), answers_of(tutor, session)
+    assert ex.level == level  # "next" (while drawing one with h0 = 0) kept the level
     reply = ask(tutor, session, trace_request(ex))
     assert_withheld(reply, answers)
     assert "numbers of the exercise you have open" in reply.reply

@@ -136,9 +136,9 @@ def test_why_forget_shows_live_numbers_and_the_plot(tutor):
 
 def test_exercise_graded_and_answer_withheld_until_give_up(tutor):
     session = tutor.new_session("api")
-    opened = ask(tutor, session, "quiz me")
+    opened = ask(tutor, session, "quiz me with numbers")
     answers = answers_of(tutor, session)
-    assert opened.exercise["status"] == "open"
+    assert opened.exercise["status"] == "open" and opened.exercise["level"] == "tanh_table"
     assert_withheld(opened, answers)
 
     for text in ("hint", "show me the answer", "hint", "hint", "hint"):
@@ -163,15 +163,18 @@ def test_exercise_graded_and_answer_withheld_until_give_up(tutor):
 
 def test_correct_answer_is_graded_correct_and_recorded(tutor):
     session = tutor.new_session("api")
-    ask(tutor, session, "give me an exercise")
+    opened = ask(tutor, session, "give me an exercise")
+    assert opened.exercise["level"] == "signs"  # the course's practice comes first
     answers = answers_of(tutor, session)
-    reply = ask(tutor, session, " ".join(f"h{t}={v:.4f}" for t, v in enumerate(answers, 1)))
+    signs = {1.0: "+", -1.0: "-", 0.0: "0"}
+    reply = ask(tutor, session, " ".join(f"h{t}={signs[v]}" for t, v in enumerate(answers, 1)))
     assert reply.intent == "answer"
     assert reply.exercise["status"] == "solved" and reply.exercise["grade"]["all_correct"]
     assert "Correct" in reply.reply
     assert tutor.sessions.progress(session)["solved"] == 1
     nxt = ask(tutor, session, "next")
     assert nxt.exercise["status"] == "open" and nxt.exercise["id"] != reply.exercise["id"]
+    assert nxt.exercise["level"] == "signs"  # "next" keeps the level
 
 
 def test_flashcard_review_schedules_with_fsrs(tutor):

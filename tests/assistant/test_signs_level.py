@@ -45,10 +45,36 @@ def recognizer(embedder):
         ("the signs level please", "signs"),
         ("quiz me on the sign of the memory", None),  # the word alone does not decide
         ("quiz me, does the sign matter?", None),
+        ("quiz me with numbers", "tanh_table"),
+        ("a numeric one", "tanh_table"),
+        ("quiz me with the math", "tanh_table"),
+        ("by hand with a tanh table", "tanh_table"),
+        ("no calculator, with the tanh table", "tanh_table"),
+        ("can i get one w/ actual numbers", "tanh_table"),
+        ("numeric version pls", "tanh_table"),
+        ("numbers instead please", "tanh_table"),
+        ("quiz me without numbers", "signs"),
+        ("no numeric stuff please", "signs"),
     ],
 )
 def test_wants_harder_maps_no_math_requests_to_signs(text, level):
     assert wants_harder(text) == level
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "level"),
+    [
+        ("too hard", "signs", "signs"),  # nothing is easier than the signs level
+        ("an easier one", "signs", "signs"),
+        ("an easier one", None, "signs"),
+        ("too hard", "tanh_table", "tanh_table"),
+        ("an easier one", "calculator", "tanh_table"),
+        ("an easier one with numbers", "signs", "tanh_table"),
+        ("harder", "signs", "calculator"),
+    ],
+)
+def test_an_easier_wish_never_adds_arithmetic(text, current, level):
+    assert wants_harder(text, current) == level
 
 
 def test_the_quiz_tools_know_every_level():
@@ -235,7 +261,8 @@ def test_the_opening_says_how_to_answer_once(tutor):
 
 def test_a_numeric_exercise_offers_the_no_math_level(tutor):
     session = tutor.new_session("api")
-    opened = _say(tutor, session, "quiz me")
+    opened = _say(tutor, session, "quiz me with numbers")
     assert opened.exercise["level"] == "tanh_table" and "quiz me without math" in opened.reply
     switched = _say(tutor, session, "quiz me without math")
     assert switched.exercise["level"] == "signs"
+    assert "Say **quiz me with numbers**" in switched.reply  # and back again

@@ -391,8 +391,8 @@ def test_axe_finds_no_accessibility_violations(browser, server):
     assert axe_violations(page) == []
     ask(page, "why do RNNs forget?")
     ask(page, "walk me through a trace")
-    ask(page, "quiz me")
-    ask(page, "0.1, 0.2, 0.3")
+    ask(page, "quiz me")  # the signs level: answered with signs
+    ask(page, "+ - +")  # three signs: never all of a 4- or 5-step exercise, so a wrong answer
     ask(page, "hint")
     assert page.locator("rnn-tutor .trace table, rnn-tutor .body table").count() >= 1
     region = page.locator('rnn-tutor .body .scroll[role="region"]').first  # a reply's table
