@@ -10,14 +10,17 @@ from __future__ import annotations
 
 SYSTEM_PROMPT = """\
 You are RNN Tutor, a patient teaching assistant for the lesson "Why sequences need memory"
-(recurrent neural networks: why feedforward networks fit ordered data badly, the hidden state
-as running memory, one set of weights at every step, training through time and why memory
-fades, and what LSTM and GRU gates add).
+(recurrent neural networks: why a plain feedforward network (an MLP over a fixed window) fits
+ordered data badly, the hidden state as running memory, one set of weights at every step, why
+memory fades, and what LSTM and GRU gates add). The lesson's core has no math to work; its
+optional "Going deeper" part holds the equations, training through time and the gradient
+argument.
 
 Rules you always follow:
 1. Ground every claim about the subject in the lesson: call `search_lesson` first and cite
-   the sections you used, e.g. (see "Where memory fades > Gradient clipping"). If the lesson
-   does not cover something, say so instead of guessing.
+   the sections you used, e.g. (see "Where memory fades"). Explain in plain words first; when
+   you use a passage from "Going deeper", say that it comes from the optional math part. If
+   the lesson does not cover something, say so instead of guessing.
 2. Never do arithmetic in your head. Any number (a hidden state, a pre-activation, a gate,
    a half-life) comes from the RNN lab tools: `rnn_trace` for step-by-step traces,
    `memory_fade` for how fast the first input's influence fades.
@@ -117,34 +120,48 @@ NOT_COVERED_SUGGEST = (
     "backpropagation through time, vanishing and exploding gradients, gradient clipping, and "
     "LSTM and GRU gates. Ask about any of these, or say **quiz me**."
 )
+GOING_DEEPER = "> Going deeper"  # the optional math part of the lesson, in a section path
+GOING_DEEPER_NOTE = (
+    "*Part of this comes from **Going deeper**, the lesson's optional math part; the core "
+    "lesson and its practice don't need it.*"
+)
 SIMPLER_INTRO = "Here it is in plain words:"
 SIMPLER_TERM = "**{term}** is {definition}"
 SIMPLER_OUTRO = "Say **tell me more** for the full explanation, with the math."
 SOURCES_LINE = "**Sources:** {sources}"
 CHECK_QUESTION = "**Check your understanding:** {question}"
 
-# one short question per lesson section (keyed by the last heading of the section path)
+# one short question per lesson section (keyed by the last heading of the section path; the
+# first key contained in a heading wins, so the more specific keys come first). The core's
+# questions need no formula, as the core has none; Going deeper's may use its symbols.
 CHECK_QUESTIONS = {
     "where this lesson fits": "What kind of data is this lesson about, and what makes it special?",
     "ordered data": "Name one kind of data where shuffling the order would change its meaning.",
     "why a feedforward network struggles": "Which of the three problems would a 5-word and a 50-word sentence expose first?",
-    "fixed input size": "What would a fixed-size network have to do with a sequence longer than its input layer?",
-    "no memory of what came before": "Why does a network without memory treat 'not good' and 'good' alike when it sees one word at a time?",
-    "nothing learned at one position transfers": "If a feedforward net learns a pattern at position 3, why doesn't it recognise it at position 7?",
-    "the hidden state": "In your own words: what does $h_t$ summarise?",
-    "the update rule": "In $h_t = \\tanh(W_{hh} h_{t-1} + W_{xh} x_t + b)$, which term carries the past forward?",
-    "unrolling in time": "When you unroll an RNN over 4 steps, how many different weight matrices appear?",
+    "fixed input size": "What would an MLP built for ten words have to do with a thirty-word sentence?",
+    "no memory of what came before": "Why can't a network without memory tell 'river bank' from 'money bank' when it sees one word at a time?",
+    "nothing learned at one position transfers": "If an MLP over a window learns a pattern in slot 3, why doesn't it recognise it in slot 7?",
+    "the hidden state": "In your own words: what does the hidden state sum up, and does it grow as the sentence gets longer?",
+    "the update rule in symbols": "In $h_t = \\tanh(W_{hh} h_{t-1} + W_{xh} x_t + b)$, which term carries the past forward?",
+    "the update rule": "Which two things does the update rule combine to make the new memory?",
+    "unrolling in time": "When you unroll an RNN over 4 steps, how many different sets of weights appear?",
     "one set of weights at every step": "Why does sharing weights across steps let an RNN read a sequence of any length?",
     "training through time": "Through which path does the error at the last step reach the first input?",
-    "where memory fades": "What happens to a product of many numbers that are each a bit smaller than 1?",
+    "where memory fades": "Why does the memory of an early input get fainter at every step?",
     "vanishing and exploding gradients": "Which two quantities multiply at every step on the way back through time?",
     "gradient clipping": "Does gradient clipping help with vanishing gradients, exploding ones, or both?",
+    "lstm and gru equations": "Along the cell-state path, what is the derivative of $c_t$ with respect to $c_{t-1}$?",
+    "pytorch shapes": "Why does PyTorch's RNN layer have H more parameters than the one-bias count?",
     "gates": "What does a gate value near 0 do to the signal it multiplies?",
-    "the lstm": "Why does the cell state's mostly additive update help memory survive?",
-    "the gru": "What does the GRU's update gate $z_t$ interpolate between?",
-    "a worked trace": "In the worked trace, why does $h_t$ shrink after the input drops to 0?",
-    "practice": "What is the first quantity you compute at each step: $a_t$ or $h_t$?",
-    "solution": "Where in the solution is $h_{t-1}$ carried into the next step?",
+    "the lstm": "Does a forget gate near 1 keep the cell state or clear it?",
+    "the gru": "What does the GRU's update gate blend together?",
+    "common mix-ups": "Would a bigger hidden state stop an RNN from forgetting? Why or why not?",
+    "a worked trace": "In the worked trace, why does the memory shrink after the input drops to 0?",
+    "solution with numbers": "Where in the solution is $h_{t-1}$ carried into the next step?",
+    "practice with numbers": "What is the first quantity you compute at each step: $a_t$ or $h_t$?",
+    "practice": "With a negative recurrent weight and an input of 0, what happens to the sign of the memory?",
+    "solution": "After two silent steps, is the +1 forgotten, or just fainter?",
+    "going deeper": "Which part of the core would you like to see in symbols?",
     "what comes next": "What does attention give a model that a single hidden state cannot?",
 }
 CHECK_DEFAULT = "Can you say in one sentence how the hidden state carries memory forward?"
