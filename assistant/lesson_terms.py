@@ -33,7 +33,7 @@ _NOT_DEFINITION = re.compile(
 _FILLER = {"the", "a", "an", "is", "are", "does", "do", "mean", "means", "of", "in", "rnn", "rnns", "exactly", "actually", "again", "me", "please", "what", "s"}  # fmt: skip
 _DEFINING_ITEM = re.compile(r"^\s*[-*+]\s+the\s+\*\*([^*]+)\*\*", re.IGNORECASE)
 ANALOGY = re.compile(
-    r"\b(intuitive reading|helpful picture|imagine|think of|like a person|is an eraser)\b",
+    r"\b(intuitive reading|helpful picture|picture an? |imagine|think of|like a person|is a \*?keep dial)",
     re.IGNORECASE,
 )
 

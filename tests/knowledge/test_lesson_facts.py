@@ -349,7 +349,7 @@ def test_flashcards_one_idea_no_formulas(lesson):
         assert "$" not in q + a, f"no formula recall: {q}"
         assert len(a.split()) <= 30, f"one idea per card: {q}"
     questions = " ".join(q.lower() for q, _ in cards)
-    for needle in ("forward memory", "long-range dependency", "slow", "forget gate near 1"):
+    for needle in ("forget what it read early", "long-range dependency", "slow", "forget gate near 1"):
         assert needle in questions, needle
 
 
