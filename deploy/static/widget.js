@@ -60,7 +60,7 @@
     ".body math{font-size:1.05em}",
     ".cites{margin:8px 0 0;padding:8px 0 0;border-top:1px solid #eaeef2;font-size:12.5px}",
     ".cites strong{display:block;margin-bottom:2px;color:#57606a;font-weight:600}",
-    ".cites a{color:#0b5cad;display:block;text-decoration:none;margin:2px 0}.cites a:hover{text-decoration:underline}",
+    ".cites a{color:#0b5cad;display:block;text-decoration:none;min-height:24px;line-height:24px}.cites a:hover{text-decoration:underline}",
     ".trace{margin-top:8px;overflow-x:auto}.trace caption{text-align:left;font-weight:600;color:#57606a;padding-bottom:2px}",
     "figure{margin:8px 0 0}figure img{max-width:100%;height:auto;background:#fff;border:1px solid #eaeef2;border-radius:6px}",
     "figcaption{font-size:12px;color:#57606a}",
