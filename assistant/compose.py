@@ -35,7 +35,9 @@ TERM_BONUS = 0.05  # sentences naming the term a "what is X?" question asks abou
 WARM_BATCH = 4  # sentences per embedding call while warming (keeps the model lock short)
 # Sections that restate or test the lesson rather than teach it: the review cards, the
 # glossary, and the practice prompts (their solutions do teach, and are not listed here).
-REFERENCE = re.compile(r">\s*(Flashcards|Glossary|Practice: trace the memory|Practice with numbers)\s*$")
+REFERENCE = re.compile(
+    r">\s*(Flashcards|Glossary|Practice: trace the memory|Practice with numbers)\s*$"
+)
 _ANAPHORA = re.compile(
     r"^(this|these|that|those|it|its|they|their|such|each one|both|and|but|so|also|here)\b",
     re.IGNORECASE,

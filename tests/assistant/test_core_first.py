@@ -18,7 +18,6 @@ from assistant import prompts
 from assistant.compose import prefer_core
 from assistant.types import ChatTurn
 from knowledge.chunking import slugify
-from knowledge.ingest import bundled_lesson_paths
 from knowledge.lessons import load_flashcards
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,7 +49,11 @@ def test_prefer_core_keeps_going_deeper_for_math_questions():
 
 @pytest.mark.parametrize(
     "question",
-    ["what are vanishing and exploding gradients?", "why do rnns forget stuff", "wat does the forget gate do"],
+    [
+        "what are vanishing and exploding gradients?",
+        "why do rnns forget stuff",
+        "wat does the forget gate do",
+    ],
 )
 def test_plain_questions_are_answered_from_the_core(tutor, question):
     reply = ask(tutor, question)
@@ -91,7 +94,9 @@ def test_citations_in_the_conversation_eval_and_demo_page_exist(sections):
         for line in (REPO / "assistant" / "eval" / "conversations.jsonl").read_text().splitlines()
         if line.strip()
     ]
-    cites = {t["expect"]["cites"] for r in rows for t in r["turns"] if "cites" in t.get("expect", {})}
+    cites = {
+        t["expect"]["cites"] for r in rows for t in r["turns"] if "cites" in t.get("expect", {})
+    }
     assert cites
     for cite in cites:
         assert any(cite in s for s in sections), cite

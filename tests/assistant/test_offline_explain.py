@@ -62,7 +62,9 @@ def test_forget_gate_answer_opens_with_what_the_gate_does(tutor):
 
 def test_typo_glossary_question_leads_with_the_definition_then_teaching(tutor):
     reply = ask(tutor, tutor.new_session("api"), "wat is a hiden state")
-    assert first_paragraph(reply).startswith("**Hidden state**: the fixed-size list of numbers $h_t$")
+    assert first_paragraph(reply).startswith(
+        "**Hidden state**: the fixed-size list of numbers $h_t$"
+    )
     sections = [c.section for c in reply.citations]
     assert sections[0].endswith("> Glossary")
     assert any(s.endswith("The hidden state: a running memory") for s in sections)
@@ -83,7 +85,10 @@ def test_more_simply_simplifies_the_last_topic(tutor):
     session = tutor.new_session("api")
     first = ask(tutor, session, "what is gradient clipping?")
     # clipping is taught in Going deeper: the full answer goes there and says so
-    assert any("Going deeper" in c.section and c.section.endswith("Gradient clipping") for c in first.citations)
+    assert any(
+        "Going deeper" in c.section and c.section.endswith("Gradient clipping")
+        for c in first.citations
+    )
     assert "optional math part" in first.reply
     simpler = ask(tutor, session, "explain that more simply")
     assert "plain words" in simpler.reply and "$$" not in simpler.reply
