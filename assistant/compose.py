@@ -118,11 +118,17 @@ class Composer:
         self._stop = threading.Event()
 
     def vectors(self, sentences: list[str]) -> np.ndarray:
+        """Sentence vectors, cached. Missing ones are embedded a few at a time: a small
+        batch runs on the ONNX query graph, while a large one would load the full torch
+        model (about 550 MB more memory) in the middle of a learner's turn. Chunk
+        boundaries can cut a list differently from the warm-up's whole sections, so a
+        turn may meet sentences the warm-up never saw."""
         missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
-        if missing:
-            fresh = np.asarray(self.embedder.embed(missing), dtype=np.float32)
+        for i in range(0, len(missing), WARM_BATCH):
+            part = missing[i : i + WARM_BATCH]
+            fresh = np.asarray(self.embedder.embed(part), dtype=np.float32)
             with self._lock:
-                self._vectors.update(zip(missing, fresh, strict=True))
+                self._vectors.update(zip(part, fresh, strict=True))
         return np.stack([self._vectors[s] for s in sentences])
 
     def warm_in_background(self, batch: int = WARM_BATCH) -> threading.Thread | None:

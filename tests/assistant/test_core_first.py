@@ -112,3 +112,33 @@ def test_flashcards_point_at_the_flashcards_section(sections):
     assert len(cards) >= 20
     assert {c.section for c in cards} == {"Why sequences need memory > Flashcards"}
     assert "Why sequences need memory > Flashcards" in sections
+
+
+def test_a_turn_embeds_unseen_sentences_a_few_at_a_time(tutor_embedder):
+    """Chunks can cut a list differently from the warm-up, so a turn may meet many unseen
+    sentences; embedding them in one large batch loaded the torch model mid-turn (peak RSS
+    under load went from 456 to 972 MB). Batches stay within the ONNX query path."""
+    from assistant.compose import Composer
+    from knowledge.embeddings import SMALL_BATCH
+
+    sizes: list[int] = []
+
+    class Spy:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def embed(self, texts):
+            sizes.append(len(texts))
+            return self.inner.embed(texts)
+
+        def embed_one(self, text):
+            return self.inner.embed_one(text)
+
+    composer = Composer(Spy(tutor_embedder))
+    glossary = "\n".join(
+        f"- **term {i}**: a definition that is long enough, number {i}." for i in range(25)
+    )
+    passages = [{"section": "L > Glossary", "text": glossary, "source": "l.md", "url": None}]
+    comp = composer.compose(tutor_embedder.embed_one("term 7"), passages)
+    assert comp.paragraphs and sum(sizes) >= 20
+    assert max(sizes) <= SMALL_BATCH, sizes
