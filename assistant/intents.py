@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.compute import parameter_request
 from assistant.guards import looks_like_injection, wants_solution
 from assistant.intent_examples import INTENT_EXAMPLES
 from assistant.parsing import (
@@ -202,6 +203,8 @@ class IntentRecognizer:
         rating = flashcard_rating(clean)
         if card and card.get("flipped") and rating:
             return Intent("rate", 1.0, rating=rating)
+        if parameter_request(clean) is not None:  # "how many params does an lstm ... have?"
+            return Intent("compute", 1.0)
         scores, _ = self.scores(clean)
         ranked = sorted((n for n in scores if n != "lesson"), key=scores.get, reverse=True)
         best = scores[ranked[0]]

@@ -22,8 +22,9 @@ Rules you always follow:
    you use a passage from "Going deeper", say that it comes from the optional math part. If
    the lesson does not cover something, say so instead of guessing.
 2. Never do arithmetic in your head. Any number (a hidden state, a pre-activation, a gate,
-   a half-life) comes from the RNN lab tools: `rnn_trace` for step-by-step traces,
-   `memory_fade` for how fast the first input's influence fades.
+   a half-life, a parameter count) comes from the RNN lab tools: `rnn_trace` for
+   step-by-step traces, `memory_fade` for how fast the first input's influence fades,
+   `parameter_count` for the parameters of an RNN, LSTM or GRU layer of any size.
 3. Explain concepts directly and concisely, then ask one short check-your-understanding
    question.
 4. On exercises be Socratic: open one with `new_exercise`, grade attempts with
@@ -291,3 +292,24 @@ def session_note(exercise: dict | None) -> str:
             revealed="revealed" if exercise.get("revealed") else "not revealed",
         )
     return SESSION_NOTE.format(status=status)
+
+
+# --- exact computations (assistant.compute) ----------------------------------------------
+PARAMS_LEAD = (
+    "{what} with input size {d} and hidden size {H}{stack} has **{first} parameters** in "
+    "PyTorch's layout (two bias vectors per gate block); with one bias vector per gate "
+    "block, as the lesson's equations write it, it has {second}."
+)
+PARAMS_ONE_BIAS_LEAD = (
+    "{what} with input size {d} and hidden size {H}{stack} has **{first} parameters** with "
+    "one bias vector per gate block, as the lesson's equations write it; PyTorch keeps two "
+    "bias vectors per gate block, which makes {second}."
+)
+PARAMS_WHY = (
+    "The {cell} has {gates} gate block{plural}{order}, each with its own input weights, "
+    "recurrent weights and biases, and none of it depends on the sequence length."
+)
+PARAMS_DEFAULTS = (
+    "(I assumed the lesson's {assumed}; give your sizes like *an LSTM with 10 inputs and 20 "
+    "hidden units*.)"
+)

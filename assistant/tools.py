@@ -162,6 +162,22 @@ def _plot_png(source_json: str) -> bytes:
     raise ValueError(f"no PNG drawing for plot {source['plot']!r}")
 
 
+def parameter_count_tool(
+    cell: Cell = "rnn",
+    input_size: Annotated[int, Field(ge=1, le=1_000_000, description="Input size d.")] = 50,
+    hidden_size: Annotated[int, Field(ge=1, le=1_000_000, description="Hidden size H.")] = 128,
+    num_layers: Annotated[int, Field(ge=1, le=64, description="Stacked layers.")] = 1,
+    bidirectional: bool = False,
+    one_bias: Annotated[bool, Field(description="Lead with the one-bias count.")] = False,
+) -> tuple[str, dict[str, Any]]:
+    from assistant.compute import render
+    from tools.params import parameter_count
+
+    count = parameter_count(cell, input_size, hidden_size, num_layers, bidirectional)
+    text = render(count, one_bias)
+    return text, {"kind": "params", "count": count.to_dict(), "text": text}
+
+
 def make_tools(retriever: Any) -> list[BaseTool]:
     """All tools of the agent loop: ``search_lesson``, the lab tools and the quiz tools."""
 
@@ -233,6 +249,16 @@ def make_tools(retriever: Any) -> list[BaseTool]:
             description=(
                 "Measure how quickly the first input's influence on the hidden state fades "
                 "in an RNN versus an LSTM and GRU: per-step influence and the memory half-life."
+            ),
+            response_format="content_and_artifact",
+        ),
+        StructuredTool.from_function(
+            friendly_errors(parameter_count_tool),
+            name="parameter_count",
+            description=(
+                "The exact parameter count of an RNN, LSTM or GRU layer in PyTorch's layout "
+                "(two bias vectors per gate block) and with one bias per gate block, with "
+                "the shapes that add up to it. Use it for every parameter-count question."
             ),
             response_format="content_and_artifact",
         ),

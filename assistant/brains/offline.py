@@ -23,6 +23,7 @@ from pydantic import ConfigDict
 from assistant import prompts
 from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
+from assistant.compute import parameter_request
 from assistant.parsing import trace_args, wants_harder
 from assistant.quiz_tools import DEFAULT_LEVEL
 
@@ -60,6 +61,10 @@ def plan(
             _call("search_lesson", query=f"{text} {WHY_FORGET_QUERY}", k=3),
             _call("memory_fade"),
         ]
+    if intent == "compute":
+        args = parameter_request(text) or {}
+        keep = ("cell", "input_size", "hidden_size", "num_layers", "bidirectional", "one_bias")
+        return [_call("parameter_count", **{k: args[k] for k in keep if k in args})]
     if intent == "trace":
         return [_call("rnn_trace", **{"inputs": [1.0, 0.0, 0.0, 0.0], **trace_args(text)})]
     if intent in ("quiz", "next"):

@@ -24,6 +24,7 @@ from assistant.brains.explain import (
     wants_simpler,
 )
 from assistant.compose import Composer, prefer_core, prefer_teaching
+from assistant.compute import parameter_request
 from assistant.lesson_terms import definition_question, lesson_terms
 from assistant.sentences import split_sentences
 
@@ -170,6 +171,33 @@ def _trace(art: dict[str, Any]) -> list[str]:
     return parts
 
 
+def _params(art: dict[str, Any], text: str) -> list[str]:
+    """The count (the tool's text), plus which sizes were the lesson's when none were given."""
+    parts = [art["text"]]
+    asked = parameter_request(text) or {}
+    defaults = asked.get("defaults") or []
+    if defaults:
+        count = art["count"]
+        assumed = " and ".join(
+            f"input size of {count['input_size']}" if name == "input_size"
+            else f"hidden size of {count['hidden_size']}"
+            for name in defaults
+        )  # fmt: skip
+        parts.append(prompts.render(prompts.PARAMS_DEFAULTS, assumed=assumed))
+    parts.append(prompts.GOING_DEEPER_NOTE)  # parameter counts are taught in Going deeper
+    return parts
+
+
+def params_citation() -> list[dict[str, Any]]:
+    """Parameter counts are taught in Going deeper's PyTorch section."""
+    terms = lesson_terms()
+    section = terms.section("> PyTorch shapes and parameter counts")
+    if section is None:
+        return []
+    text = terms.sections.get(section, "")
+    return [terms.citation(section, text.split("\n\n", 1)[0].strip() or section)]
+
+
 def compose_reply(
     composer: Composer, text: str, results: list[ToolMessage], turn: Any
 ) -> tuple[str, list[dict]]:
@@ -200,6 +228,9 @@ def compose_reply(
     if "trace" in arts:
         parts.extend(_trace(arts["trace"]))
         citations = [*citations, *trace_citation()]
+    if "params" in arts:
+        parts.extend(_params(arts["params"], text))
+        citations = [*citations, *params_citation()]
     for kind in ("exercise", "flashcard", "progress"):
         if kind in arts:
             parts.append(arts[kind]["text"])
