@@ -160,8 +160,46 @@ def eval_conversations(
                 console.print(f"[red]FAIL[/] {result['id']}: {failure}", highlight=False)
 
 
+def eval_answers(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    questions: Annotated[
+        list[Path] | None, typer.Option("--questions", help="An answers_*.jsonl file (repeatable).")
+    ] = None,
+    failures: Annotated[int, typer.Option("--failures", help="Failures to list (0: none).")] = 20,
+) -> None:
+    """Run the answer eval: learner questions by type, each checked for a direct answer."""
+    from assistant.eval.answers import load_questions, run_answers
+    from assistant.store import make_session_store_from_url
+
+    with cli_errors(), tempfile.TemporaryDirectory(prefix="tutor-eval-") as tmp:
+        sessions = make_session_store_from_url(f"sqlite:///{tmp}/eval.db")
+        try:
+            report = run_answers(_tutor(sessions=sessions), load_questions(questions or None))
+        finally:
+            sessions.close()
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+            return
+        table = Table(title=f"Answer eval: {report['passed']}/{report['questions']} "
+                      f"({report['accuracy']:.1%}), p50 {report['p50_ms']:.0f} ms")  # fmt: skip
+        for col in ("type", "questions", "passed", "accuracy"):
+            table.add_column(col)
+        for name, row in [*report["per_type"].items(), *(
+            (f"by {a}", r) for a, r in report["per_author"].items()
+        )]:  # fmt: skip
+            table.add_row(name, str(row["questions"]), str(row["passed"]), f"{row['accuracy']:.1%}")
+        console.print(table)
+        failed = [r for r in report["results"] if not r["passed"]]
+        for r in failed[:failures]:
+            console.print(
+                f"[red]FAIL[/] ({r['type']}) {r['q']!r}: {'; '.join(r['failures'])}",
+                highlight=False,
+            )
+
+
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the `tutor` app."""
     app.command("ask")(ask)
     app.command("chat")(chat)
     eval_app.command("conversations")(eval_conversations)
+    eval_app.command("answers")(eval_answers)
