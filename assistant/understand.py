@@ -1,0 +1,377 @@
+"""Question understanding: the type of a learner's question and the concepts it names.
+
+Types (../shared/TEACHING.md): definition, why, how, example, simpler, compare, what-if,
+compute, recommendation, context, not_covered. The type comes from the embedding model
+(the nearest of a few exemplar questions per type) with parsing where words settle it:
+a parameter count or a trace with the learner's numbers is ``compute``, two concepts with
+a comparison word are ``compare``. Concepts come from the teaching model: a concept's
+names found in the message (whole words, typos within difflib's 0.85) count most, then
+the message's similarity to each concept's name and definition. A question that names no
+concept and resembles none is ``not_covered``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.compute import parameter_request
+from assistant.lesson_terms import DEFINE
+from knowledge.teaching import Concept, TeachingModel
+
+TYPE_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "definition": (
+        "what is a gate", "whats the cell state", "define weight sharing", "meaning of bptt",
+        "what does unrolling mean", "what's an encoder decoder", "wat is a time step",
+    ),
+    "why": (
+        "why do rnns forget", "why does the gradient vanish", "why is tanh used",
+        "why does sharing weights help", "how come the memory fades", "why cant an mlp read any length",
+        "what makes lstm better at long range",
+    ),
+    "how": (
+        "how does the forget gate work", "how does an rnn read a sentence",
+        "how is the hidden state updated", "how does clipping work", "how do you train an rnn",
+        "walk me through how the gru decides what to keep",
+    ),
+    "example": (
+        "give me an example of a long range dependency", "example of a sequence task",
+        "can you show an example of vanishing gradients", "example pls", "whats a real world example of many to one",
+    ),
+    "simpler": (
+        "explain the hidden state like im five", "in simple words what is a gate",
+        "eli5 vanishing gradients", "dumb it down please", "explain lstm without math",
+    ),
+    "compare": (
+        "lstm vs gru", "difference between the cell state and the hidden state",
+        "is a gru just a smaller lstm", "how is bptt different from truncated bptt",
+        "rnn or mlp for sequences, what's the difference", "exploding vs vanishing gradients",
+    ),
+    "what-if": (
+        "what if the recurrent weight were negative", "what happens if w_hh is 1.5",
+        "what if i remove the tanh", "what happens when the forget gate is 0",
+        "suppose the input is always 1, what happens", "what if we used relu instead",
+    ),
+    "compute": (
+        "how many parameters does an lstm with 10 inputs and 20 hidden have",
+        "trace inputs 1, 0, 1 with w_x 0.5 and w_h 0.8", "compute h after 3 steps",
+        "what is 0.9 to the power 50", "what's h_2 if x is 1 then 0",
+    ),
+    "recommendation": (
+        "should i use lstm or gru", "which cell should i pick for short texts",
+        "should i clip my gradients", "what threshold should i use for clipping",
+        "is it worth using an rnn today or should i use transformers",
+    ),
+    "context": (
+        "who invented the lstm", "when was the gru introduced", "what comes after rnns",
+        "where does this lesson fit in the course", "what is the history of gates",
+        "which lecture is this based on",
+    ),
+}  # fmt: skip
+_COMPARE = re.compile(
+    r"\b(?:vs\.?|versus|differen\w*|compare\w*|or|than|same as|just a|instead of)\b", re.I
+)
+_WHAT_IF = re.compile(
+    r"\b(?:what\s+if|what\s+happens\s+(?:if|when)|suppose|imagine|if\s+i\s+\w+)\b", re.I
+)
+_WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(?:why|how\s+come)\b", re.I)
+CONCEPT_BELOW = 0.35  # best concept similarity under which no concept is named
+UNKNOWN_BELOW = 0.5  # with a word the lesson never uses, similarity under which it's uncovered
+NAME_MATCH = 0.85  # difflib ratio at which a window of the message is a concept's name
+TYPE_NAMES = (*TYPE_EXAMPLES, "not_covered")
+# everyday words a learner uses around a question; never a sign of an uncovered topic
+COMMON = frozenset(
+    [
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "always",
+        "another",
+        "answer",
+        "anything",
+        "anyway",
+        "around",
+        "asked",
+        "basically",
+        "because",
+        "before",
+        "being",
+        "below",
+        "better",
+        "between",
+        "bigger",
+        "bit",
+        "both",
+        "bring",
+        "called",
+        "cannot",
+        "change",
+        "changes",
+        "choose",
+        "could",
+        "couldnt",
+        "didnt",
+        "different",
+        "does",
+        "doesnt",
+        "doing",
+        "done",
+        "dont",
+        "during",
+        "each",
+        "easier",
+        "easy",
+        "either",
+        "enough",
+        "especially",
+        "every",
+        "everything",
+        "exactly",
+        "example",
+        "explain",
+        "explained",
+        "explanation",
+        "feels",
+        "first",
+        "following",
+        "friend",
+        "gimme",
+        "gonna",
+        "happen",
+        "happens",
+        "having",
+        "hello",
+        "however",
+        "instead",
+        "isnt",
+        "itself",
+        "just",
+        "kinda",
+        "know",
+        "later",
+        "learn",
+        "least",
+        "less",
+        "little",
+        "looks",
+        "lot",
+        "make",
+        "makes",
+        "many",
+        "maybe",
+        "mean",
+        "means",
+        "might",
+        "more",
+        "most",
+        "much",
+        "must",
+        "myself",
+        "need",
+        "needs",
+        "never",
+        "next",
+        "nothing",
+        "number",
+        "numbers",
+        "often",
+        "once",
+        "only",
+        "other",
+        "otherwise",
+        "people",
+        "please",
+        "pls",
+        "point",
+        "pretty",
+        "probably",
+        "question",
+        "quick",
+        "quite",
+        "rather",
+        "really",
+        "right",
+        "said",
+        "same",
+        "say",
+        "says",
+        "second",
+        "seems",
+        "should",
+        "show",
+        "showing",
+        "since",
+        "small",
+        "something",
+        "sometimes",
+        "still",
+        "stuff",
+        "such",
+        "suppose",
+        "sure",
+        "take",
+        "tell",
+        "than",
+        "thanks",
+        "that",
+        "thats",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "thing",
+        "things",
+        "think",
+        "this",
+        "those",
+        "though",
+        "through",
+        "together",
+        "trying",
+        "understand",
+        "until",
+        "using",
+        "usually",
+        "very",
+        "wanna",
+        "want",
+        "wants",
+        "what",
+        "whats",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "while",
+        "whole",
+        "why",
+        "will",
+        "with",
+        "without",
+        "wont",
+        "work",
+        "works",
+        "would",
+        "wouldnt",
+        "yeah",
+        "your",
+        "youre",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    type: str
+    concepts: tuple[str, ...]  # concept ids, best first
+    scores: dict[str, float] = field(default_factory=dict)  # type -> similarity
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9_]+", text.lower())
+
+
+class QuestionReader:
+    """Reads questions against one or more teaching models; built once per embedder."""
+
+    def __init__(self, embedder: Any, models: list[TeachingModel], vocabulary: Any = None) -> None:
+        self.embedder = embedder
+        self.concepts: list[Concept] = [c for m in models for c in m.concepts]
+        self._type_names = [t for t, ex in TYPE_EXAMPLES.items() for _ in ex]
+        texts = [q for ex in TYPE_EXAMPLES.values() for q in ex]
+        self._type_vecs = np.asarray(embedder.embed_remembered(texts), dtype=np.float32)
+        self.vocabulary = frozenset(vocabulary or ()) | frozenset(
+            w for c in self.concepts for field_text in (c.name, *c.aliases, c.definition, c.why,
+            c.example, c.simpler) for w in re.findall(r"[a-z][a-z0-9]+", field_text.lower())
+        )  # fmt: skip
+        self.vocabulary_list = sorted(self.vocabulary)
+        self.common = COMMON
+        concept_texts = [f"{c.name}: {c.definition}" for c in self.concepts]
+        self._concept_vecs = (
+            np.asarray(embedder.embed_remembered(concept_texts), dtype=np.float32)
+            if concept_texts
+            else np.zeros((0, 384), np.float32)
+        )
+
+    def named_concepts(self, text: str) -> list[str]:
+        """Concepts whose name or alias appears in the message; a longer name wins the
+        words it covers ("forget gate" over "gate")."""
+        words = _words(text)
+        hits: list[tuple[int, int, str]] = []  # (-words in the name, position, id)
+        for c in self.concepts:
+            for name in c.names:
+                target = " ".join(_words(name))
+                n = len(target.split())
+                for i in range(len(words) - n + 1):
+                    window = " ".join(words[i : i + n])
+                    if window == target or (
+                        len(target) >= 5
+                        and difflib.SequenceMatcher(None, window, target).ratio() >= NAME_MATCH
+                    ):
+                        hits.append((-n, i, c.id))
+                        break
+        hits.sort()
+        out: list[str] = []
+        taken: set[int] = set()
+        for neg_n, pos, cid in hits:
+            span = set(range(pos, pos - neg_n))
+            if cid in out or span & taken:
+                continue
+            out.append(cid)
+            taken |= span
+        return out
+
+    def unknown_words(self, text: str) -> list[str]:
+        """Content words neither the lesson nor its teaching model uses (typos forgiven):
+        "teacher forcing", "beam search", "dropout" name things the lesson does not teach."""
+        words = re.findall(r"[a-z][a-z0-9]+", text.lower())
+        candidates = [
+            w for w in words
+            if (len(w) >= 5 or (len(w) >= 3 and re.search(r"\d", w))) and w not in self.common
+        ]  # fmt: skip
+        return [
+            w for w in candidates
+            if w not in self.vocabulary
+            and not difflib.get_close_matches(w, self.vocabulary_list, 1, 0.8)
+        ]  # fmt: skip
+
+    def read(self, text: str) -> Understanding:
+        q = np.asarray(self.embedder.embed_one(text), dtype=np.float32)
+        sims = self._type_vecs @ q
+        scores: dict[str, float] = {}
+        for name, s in zip(self._type_names, sims, strict=True):
+            scores[name] = max(scores.get(name, -1.0), float(s))
+        named = self.named_concepts(text)
+        concept_sims = self._concept_vecs @ q if len(self.concepts) else np.zeros(0)
+        order = [self.concepts[i].id for i in np.argsort(-concept_sims)]
+        best_sim = float(concept_sims.max()) if concept_sims.size else 0.0
+        concepts = named + [c for c in order[:2] if c not in named and not named]
+        params = parameter_request(text)
+        if params is not None:
+            kind = "compute"
+        elif _WHAT_IF.search(text):
+            kind = "what-if"
+        elif len(named) >= 2 and _COMPARE.search(text):
+            kind = "compare"
+        elif _WHY.search(text):
+            kind = "why"
+        elif named and DEFINE.match(text) and len(_words(text)) <= 8:
+            kind = "definition"  # "whats the forgett gate", "define bptt"
+        else:
+            kind = max(TYPE_EXAMPLES, key=scores.__getitem__)
+        unknown = self.unknown_words(text)
+        if kind not in ("compute", "what-if") and (
+            (unknown and (not named or len(unknown) >= 2 or best_sim < UNKNOWN_BELOW))
+            or (not named and best_sim < CONCEPT_BELOW and kind != "context")
+        ):
+            kind, concepts = "not_covered", []
+        return Understanding(kind, tuple(concepts[:3]), scores, params or {})
