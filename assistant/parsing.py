@@ -10,9 +10,11 @@ apply.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from core.errors import InvalidInput
+from tools.cells import GATE_NAMES
 from tools.grading_signs import parse_signs, sign_tokens
 
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
@@ -101,9 +103,30 @@ def looks_like_sign_answer(text: str) -> bool:
     return True
 
 
+_CONNECT = r"(?:=|:|of|is|at|were|was|be|to|equals?|becomes?|of about)?"
+
+
 def _after(label: str, text: str) -> float | None:
-    m = re.search(rf"(?:{label})\s*(?:=|:|of|is|at)?\s*({NUMBER})", text, re.IGNORECASE)
+    m = re.search(rf"(?:{label})\s*{_CONNECT}\s*({NUMBER})", text, re.IGNORECASE)
     return float(m.group(1)) if m else None
+
+
+# the gates of the gated cells, by the names learners use (PyTorch's letters as values)
+GATE_WORDS = {"forget": "f", "input": "i", "output": "o", "update": "z", "reset": "r"}
+_GATE_BIAS = re.compile(
+    rf"\b(forget|input|output|update|reset)(?:[- ]gate(?:'s)?)?[- ]bias(?:es)?\s*{_CONNECT}\s*"
+    rf"({NUMBER})",
+    re.IGNORECASE,
+)
+# "same weights for every gate", "one weight for all the gates", "shared gate weights"
+_SAME_GATES = re.compile(
+    r"\b(?:same|one|shared|single)\s+(?:scalar\s+)?weights?\s+(?:for|in|on)\s+(?:all|every|each)"
+    r"(?:\s+the)?\s+gates?\b|\bshared\s+gate\s+weights?\b|\ball\s+(?:the\s+)?gates\s+"
+    r"(?:share|use|get)\b",
+    re.IGNORECASE,
+)
+_TEACHING_GATES = re.compile(r"\b(?:teaching|default)\s+gates?\b", re.IGNORECASE)
+_INPUT_LABEL = r"inputs?|sequence|series|xs|x\s*=|x_t\s*=|feed(?:ing)?|fed"
 
 
 def trace_args(text: str) -> dict[str, Any]:
@@ -114,23 +137,27 @@ def trace_args(text: str) -> dict[str, Any]:
         args["cell"] = "lstm"
     elif re.search(r"\bgru\b|\bgrus\b|gated recurrent", low):
         args["cell"] = "gru"
+    gate_bias = {
+        GATE_WORDS[m.group(1).lower()]: float(m.group(2)) for m in _GATE_BIAS.finditer(text or "")
+    }
+    rest = _GATE_BIAS.sub(" ", text or "")  # the plain bias is what no gate claims
     m = re.search(
-        rf"(?:inputs?|sequence|series|xs|x\s*=|x_t\s*=)\s*(?:=|:|of|are|is|be)?\s*\[?\s*({_LIST})",
-        text or "",
+        rf"(?:{_INPUT_LABEL})\s*(?:=|:|of|are|is|be)?\s*\[?\s*({_LIST})",
+        rest,
         re.IGNORECASE,
     )
     if m:
         args["inputs"] = numbers_in(m.group(1))
-    wx = _after(r"input[- ]weights?|w_?\{?xh?\}?|weight_ih", text)
-    wh = _after(r"recurrent[- ]weights?|hidden[- ]weights?|w_?\{?hh?\}?|weight_hh", text)
+    wx = _after(r"input[- ]weights?|w_?\{?xh?\}?|weight_ih", rest)
+    wh = _after(r"recurrent[- ]weights?|hidden[- ]weights?|w_?\{?hh?\}?|weight_hh", rest)
     if wx is not None:
         args["input_weight"] = wx
     if wh is not None:
         args["recurrent_weight"] = wh
-    if re.search(r"\bno bias\b|\bwithout (a )?bias\b|\bzero bias\b", low):
+    if re.search(r"\bno bias\b|\bwithout (a )?bias\b|\bzero bias\b", rest.lower()):
         args["bias"] = 0.0
     else:
-        b = _after(r"\bbias(?:es)?|\bb\b", text)
+        b = _after(r"\bbias(?:es)?|\bb\b", rest)
         if b is not None:
             args["bias"] = b
     hs = re.search(
@@ -142,7 +169,188 @@ def trace_args(text: str) -> dict[str, Any]:
     seed = re.search(r"\bseed\s*(?:=|:|of|is)?\s*(\d+)", low)
     if seed:
         args["seed"] = int(seed.group(1))
+    if gate_bias:
+        args["gate_bias"] = gate_bias
+    if _SAME_GATES.search(text or ""):
+        args["gates"] = "same"
+    elif _TEACHING_GATES.search(text or ""):
+        args["gates"] = "teaching"
     return args
+
+
+# --- follow-up traces ---------------------------------------------------------------------
+# The teaching values a trace uses for what the learner leaves out (the lesson's worked trace).
+DEFAULT_INPUTS = [1.0, 0.0, 0.0, 0.0]
+DEFAULT_INPUT_WEIGHT = 0.5
+DEFAULT_RECURRENT_WEIGHT = 0.8
+TRACE_FIELDS = (
+    "cell",
+    "inputs",
+    "input_weight",
+    "recurrent_weight",
+    "bias",
+    "hidden_size",
+    "seed",
+    "gates",
+    "gate_bias",
+)
+# a fresh start: "a new trace", "with the defaults", "from scratch"
+_FRESH = re.compile(
+    r"\b(?:defaults?|default values|from scratch|fresh|reset(?![- ]gate)|start over|new trace|"
+    r"teaching values)\b",
+    re.IGNORECASE,
+)
+# the learner builds on the last trace: "same with 0.9", "again", "as before", "keep the weights"
+_SAME = re.compile(
+    r"\b(?:same|again|as before|keep(?:ing)?|those|these|previous|last|once more|repeat)\b",
+    re.IGNORECASE,
+)
+_PLAIN_RNN = re.compile(r"\b(?:rnn|rnns|elman)\b", re.IGNORECASE)
+# "same with 0.9", "what about 1.2?", "and 0.3 then": one bare number ends the message
+_BARE_NUMBER = re.compile(
+    rf"(?<![A-Za-z_\d.])({NUMBER})\s*(?:instead|then|please|pls|now|too|this time)?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+# "0.9 for the recurrent weight", "0.3 as the input weight"
+_NUMBER_FIRST = re.compile(
+    rf"({NUMBER})\s*(?:as|for|on|in)?\s*(?:the\s+)?(?:a\s+)?(input|recurrent|hidden)[- ]weight",
+    re.IGNORECASE,
+)
+_RECURRENT = r"recurrent[- ]weight|hidden[- ]weight|w_?\{?hh\}?|weight_hh|\bw_?h\b"
+_SIGN_OF_RECURRENT = re.compile(
+    rf"(?:\b(negative|positive)\b[^.?!]{{0,30}}(?:{_RECURRENT}))|"
+    rf"(?:(?:{_RECURRENT})[^.?!]{{0,30}}\b(negative|positive)\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    """What a trace message asks for: the ``rnn_trace`` arguments, and, for a follow-up
+    of the last trace, which of its settings were kept and which the message changed."""
+
+    args: dict[str, Any]
+    followup: bool = False
+    kept: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+
+def resolved_trace_args(args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` with every teaching default filled in (what the trace actually ran with)."""
+    seeded = (
+        args.get("seed") is not None
+        and args.get("input_weight") is None
+        and args.get("recurrent_weight") is None
+    )
+    out = {
+        "cell": args.get("cell") or "rnn",
+        "inputs": [float(x) for x in (args.get("inputs") or DEFAULT_INPUTS)],
+        "input_weight": None
+        if seeded
+        else float(_or(args.get("input_weight"), DEFAULT_INPUT_WEIGHT)),
+        "recurrent_weight": None
+        if seeded
+        else float(_or(args.get("recurrent_weight"), DEFAULT_RECURRENT_WEIGHT)),
+        "bias": float(args.get("bias") or 0.0),
+        "hidden_size": int(args.get("hidden_size") or 1),
+        "seed": args.get("seed"),
+        "gates": args.get("gates") or "teaching",
+        "gate_bias": dict(args.get("gate_bias") or {}),
+    }
+    return out
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def followup_args(text: str, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``trace_args`` plus what only makes sense next to a trace: a bare number ("same with
+    0.9": the recurrent weight), a number before its label ("0.3 for the input weight"),
+    "negative recurrent weight" (the sign of the last one), "plain rnn" (the cell)."""
+    args = trace_args(text)
+    text = text or ""
+    for m in _NUMBER_FIRST.finditer(text):
+        key = "input_weight" if m.group(2).lower() == "input" else "recurrent_weight"
+        args.setdefault(key, float(m.group(1)))
+    numeric = {"inputs", "input_weight", "recurrent_weight", "bias", "hidden_size", "seed"}
+    if not numeric & set(args) and "gate_bias" not in args:
+        bare = _BARE_NUMBER.search(text)
+        if bare and len(numbers_in(text)) == 1:
+            args["recurrent_weight"] = float(bare.group(1))
+    sign = _SIGN_OF_RECURRENT.search(text)
+    if sign and "recurrent_weight" not in args:
+        base = (previous or {}).get("recurrent_weight")
+        size = abs(float(base)) if base else DEFAULT_RECURRENT_WEIGHT
+        negative = (sign.group(1) or sign.group(2)).lower() == "negative"
+        args["recurrent_weight"] = -size if negative else size
+    if "cell" not in args and _PLAIN_RNN.search(text):
+        args["cell"] = "rnn"
+    return args
+
+
+# a question about the subject ("why does an lstm forget slower?"), not a what-if on the trace
+_CONCEPT_QUESTION = re.compile(
+    r"^\s*(?:why|how(?!\s+about)|what(?!\s+(?:if|about|would|happens))|explain|describe|"
+    r"define|does|do|is|are|should|when|where|which|who|tell me)\b",
+    re.IGNORECASE,
+)
+# words of another request: "quiz me on lstm gates", "compare rnn and lstm"
+_OTHER_REQUEST = re.compile(
+    r"\b(?:quiz|exercises?|practi[cs]e|flash\s*cards?|cards?|compare|comparison|differen\w*|"
+    r"versus|vs|hint|progress|solution|equations?|formulas?|definition|example|analogy)\b",
+    re.IGNORECASE,
+)
+# how a follow-up opens: "now an lstm", "and a GRU?", "same with 0.9", "what if ...", "again"
+_FOLLOWUP_OPENER = re.compile(
+    r"^\s*(?:ok(?:ay)?|so|and|now|same|again|what\s+if|what\s+about|how\s+about|what\s+"
+    r"happens|with|then|try|also|but|this\s+time|instead|let'?s|redo|re-?run|run|repeat|do|"
+    r"use|make|change|set|switch|swap)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_trace_followup(text: str, previous: dict[str, Any] | None) -> bool:
+    """True when a short message after a trace asks to run it again with something changed
+    ("now an lstm", "same with 0.9", "and a GRU?", "what if W_hh were negative?", "again"),
+    so it is a trace request even without the word "trace". A question about the subject
+    ("why does an lstm forget slower?") is not one.
+
+    For the intent recogniser: ``previous`` is the session's last trace (``state["trace"]``).
+    """
+    if not previous or not text or len(text.split()) > 12 or _CONCEPT_QUESTION.search(text):
+        return False
+    if _OTHER_REQUEST.search(text):
+        return False
+    if not (_FOLLOWUP_OPENER.search(text) or len(re.findall(r"[A-Za-z]+", text)) <= 3):
+        return False
+    return trace_request(text, previous).followup
+
+
+def trace_request(text: str, previous: dict[str, Any] | None = None) -> TraceRequest:
+    """The trace a message asks for, given the session's last trace (``previous``: the
+    resolved arguments it ran with, or None).
+
+    A message that changes something ("now an lstm", "same with 0.9", "and a GRU?") or
+    says "same"/"again" builds on the last trace: its inputs, weights and cell stay and
+    only what the message names changes. A message with its own inputs is a new trace
+    (unless it says to keep the rest: "same weights, inputs 1, 1, 0"), and so is one that
+    asks for the defaults or names nothing at all ("walk me through a trace").
+    """
+    own = followup_args(text, previous)
+    if previous and not _FRESH.search(text or ""):
+        same = bool(_SAME.search(text or ""))
+        if ("inputs" in own and same) or ("inputs" not in own and (own or same)):
+            args = {k: v for k, v in previous.items() if v is not None and v != {}}
+            args.update(own)
+            gates = GATE_NAMES.get(args.get("cell") or "rnn", ())
+            kept_bias = {g: b for g, b in (args.get("gate_bias") or {}).items() if g in gates}
+            args["gate_bias"] = kept_bias  # a GRU has no forget gate: another cell's go
+            now = resolved_trace_args(args)
+            kept = tuple(k for k in TRACE_FIELDS if now.get(k) == previous.get(k))
+            changed = tuple(k for k in TRACE_FIELDS if now.get(k) != previous.get(k))
+            return TraceRequest(args, True, kept, changed)
+    return TraceRequest({"inputs": list(DEFAULT_INPUTS), **own})
 
 
 _MATH = r"(?:math|maths|arithmetic|calculat\w*|numbers|numeric\w*|formulas?|computing)"

@@ -186,7 +186,121 @@ TRACE_DEFAULTS_NOTE = (
     "recurrent weight 0.5, bias 0.1, lstm, hidden size 2*.)"
 )
 TRACE_TABLE = "**The whole trace:**\n\n{table}"
-TRACE_OUTRO = "Notice how the memory of the first input shrinks at each step once the input is 0."
+# A follow-up trace says first what it kept from the last one and what it changed.
+TRACE_FOLLOWUP = "Same {kept} as before, now with {changed}."
+TRACE_FOLLOWUP_AGAIN = "Same {kept} as before."
+TRACE_CELL_NAMES = {"rnn": "a plain RNN", "lstm": "an LSTM", "gru": "a GRU"}
+TRACE_STILL = " (still {cell})"
+TRACE_KEPT_WEIGHTS = "weights"
+TRACE_SETTINGS = {
+    "inputs": "inputs {v}",
+    "input_weight": "input weight {v}",
+    "recurrent_weight": "recurrent weight {v}",
+    "bias": "bias {v}",
+    "hidden_size": "hidden size {v}",
+    "seed": "random weights (seed {v})",
+    "gate_bias": "{v} bias {b}",
+    "gates_same": "the same weights for every gate",
+    "gates_teaching": "teaching gate values",
+}
+TRACE_CANDIDATE_WEIGHTS = {
+    "lstm": "{weights} in the candidate g",
+    "gru": "{weights} in the candidate n",
+}
+TRACE_SAME_GATE_WEIGHTS = "{weights} in every gate"
+# The gates of an LSTM / GRU trace: each gate's setting, then what the settings do.
+TRACE_GATES = "**Gates** ({how}): {gates}. {roles}"
+TRACE_GATES_HOW = {
+    "teaching": "teaching values, since you gave none for the gates",
+    "mixed": "your biases where you gave them, teaching values for the rest",
+}
+TRACE_GATES_SAME = (
+    "**Gates**: every gate uses your $W_{{xh}}$, $W_{{hh}}$ and bias, so the gates move "
+    "together. Say *teaching gates* for gate values that show each gate's job."
+)
+TRACE_GATE_BIAS = "{name} {g} = σ({b}) ≈ {v:.2f}"
+TRACE_GATE_INPUT = "{name} {g} = σ({expr}) ≈ {on:.2f} at x = 1, {off:.2f} at x = 0"
+TRACE_GATE_NAMES = {
+    "i": "input gate",
+    "f": "forget gate",
+    "o": "output gate",
+    "r": "reset gate",
+    "z": "update gate",
+}
+TRACE_GATE_ROLES = {
+    "lstm": (
+        "f near 1 keeps the cell state; i near 1 writes the candidate g, near 0 keeps it "
+        "out; o decides how much of the cell shows in h. Say *same weights for every gate* "
+        "to drive all four with your weights instead."
+    ),
+    "gru": (
+        "z near 1 copies the old state forward (PyTorch's $h_t = (1 - z) n_t + z h_{{t-1}}$), "
+        "near 0 replaces it with the candidate n; r decides how much the old state shapes n. "
+        "Say *same weights for every gate* to drive all three with your weights instead."
+    ),
+}
+TRACE_TABLE = "**The whole trace:**\n\n{table}"
+
+# What the memory does once the input is 0, computed from the trace (tools.memory_trend).
+# {when}: TRACE_WHEN_*; {path}: the values of h, e.g. "0.4621 → 0.3537 → 0.2757".
+TRACE_WHEN_RUN = "Once the input drops to 0 (steps {first}–{last})"
+TRACE_WHEN_ONE = "At step {step}, with input 0"
+TRACE_WHEN_SOME = "On the steps with input 0 ({steps})"
+TRACE_PER_STEP = " per step"
+TRACE_TREND = {
+    "fades": "{when}, h keeps about {pct} % of itself{per} ({path}): {reason}.",
+    "settles": "{when}, h levels off near {level} ({path}) instead of fading to 0{reason}.",
+    "grows": "{when}, h grows at each step ({path}){cap}{reason}.",
+    "flips": "{when}, h flips sign at every step ({path}){size}{reason}.",
+    "saturates": (
+        "{when}, h stays saturated near {level} ({path}): tanh's output cannot pass ±1, so "
+        "the memory neither fades nor grows{reason}."
+    ),
+    "steady": "{when}, h stays about the same ({path}){near}{reason}.",
+    "driven": (
+        "The input is never 0 once h holds something, so every step writes new input into "
+        "h ({first} at step 1, {last} at step {steps}). End the sequence with a few 0 inputs "
+        "(e.g. 1, 0, 0, 0) to watch the memory on its own."
+    ),
+    "silent": "h stays at 0 throughout: with no non-zero input and no bias there is nothing to remember.",
+}
+TRACE_FADE_REASONS = {
+    "rnn": "each step multiplies it by $W_{{hh}} = {w:g}$ and tanh trims a little more, so the memory fades",
+    "rnn_one": "$W_{{hh}} = {w:g}$ alone would keep it, but tanh's slope below 1 trims it at every step, so the memory fades slowly",
+    "keep": "the {gate_name} {gate} ≈ {g:.2f} keeps most of the old memory at each step, so the memory fades slowly",
+    "leak": "the {gate_name} sits near {g:.2f}, so each step copies only about {gpct} % of the old memory forward directly, and the memory fades",
+    "plain": "the memory fades",
+}
+TRACE_GROW_CAP = " and levels off near {level}"
+TRACE_GROW_CAP_LATER = " and would level off near {level} if the zeros went on"
+TRACE_GROW_UNBOUNDED = ", with nothing to cap it"
+TRACE_GROW_REASON = ": a recurrent weight above 1 amplifies the memory until tanh caps it"
+TRACE_GROW_REASON_RELU = ": a recurrent weight above 1 amplifies the memory, and relu never caps it"
+TRACE_FLIP_SIZE = {
+    "fades": " and keeps about {pct} % of its size per step",
+    "grows": " and grows by about {pct} % of its size per step",
+    "steady": " between about +{level} and -{level}",
+}
+TRACE_FLIP_REASON = {
+    "fades": ": a negative recurrent weight turns the memory's sign at each step while it fades",
+    "grows": ": a recurrent weight below −1 turns the memory's sign and amplifies it",
+    "steady": ": a large negative recurrent weight turns the sign at each step and tanh caps the size",
+}
+TRACE_SETTLE_REASON = ": with input 0 the bias $b = {b:g}$ still feeds every step"
+TRACE_STEADY_NEAR = ", near {level}"
+TRACE_STEADY_REASON = ": the {gate_name} {gate} ≈ {g:.2f} holds the old memory"
+# When the learner's own gate settings make a gated cell forget faster than the plain RNN
+# with the same W_xh, W_hh and bias.
+TRACE_GATED_FASTER = (
+    "**Why this {cell} forgets faster than a plain RNN:** with these weights the {gate_name} "
+    "sits near {g:.2f}, so each step copies only about {gpct} % of the old memory forward. The "
+    "plain RNN with the same $W_{{xh}}$, $W_{{hh}}$ and bias keeps about {rnn_pct} % of h per "
+    "step, against {pct} % here. {advice}"
+)
+TRACE_GATED_ADVICE = {
+    "lstm": "A forget-gate bias of +2 (f ≈ 0.88) would keep the cell state much longer: say *forget bias 2*.",
+    "gru": "An update-gate bias of +2 (z ≈ 0.88 when x = 0) would carry the old state much longer: say *update bias 2*.",
+}
 
 EXERCISE_OPEN = (
     "**Trace the memory**\n\n{prompt}\n\n"

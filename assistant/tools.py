@@ -47,10 +47,12 @@ Inputs = Annotated[
     Field(description="The input sequence, one number per step (input size 1), e.g. [1, 0, 0, 0]."),
 ]
 InputWeight = Annotated[
-    float | None, Field(description="W_xh as one number (broadcast to every unit and gate).")
+    float | None,
+    Field(description="W_xh as one number (every unit; for an LSTM/GRU the candidate)."),
 ]
 RecurrentWeight = Annotated[
-    float | None, Field(description="W_hh as one number (times the identity in each gate block).")
+    float | None,
+    Field(description="W_hh as one number times the identity (for an LSTM/GRU the candidate)."),
 ]
 Bias = Annotated[float, Field(description="Bias added at every step (default 0).")]
 HiddenSize = Annotated[int, Field(ge=1, le=256, description="Number of hidden units (1-256).")]
@@ -58,36 +60,112 @@ Seed = Annotated[
     int | None, Field(description="Draw PyTorch-style random weights from this seed instead.")
 ]
 Steps = Annotated[int, Field(ge=2, le=2000, description="Sequence length to analyse (2-2000).")]
+Gates = Annotated[
+    Literal["teaching", "same"],
+    Field(
+        description=(
+            "LSTM/GRU only. 'teaching' (default): the candidate uses input_weight, "
+            "recurrent_weight and bias, and the gates use values that show their job (LSTM "
+            "forget gate 0.88, input gate open for a positive input, output gate 0.73; GRU "
+            "update gate z 0.88 when x = 0, reset gate 0.73). 'same': every gate uses the "
+            "scalar weights (the gates then move together)."
+        )
+    ),
+]
+GateBias = Annotated[
+    dict[str, float] | None,
+    Field(
+        description=(
+            "LSTM/GRU only: a bias per gate overriding its value, keyed by PyTorch's gate "
+            'letter (LSTM i, f, o; GRU r, z), e.g. {"f": 0} for a forget gate at 0.5.'
+        )
+    ),
+]
+
+
+# Teaching gate values for LSTM and GRU traces that get only scalar weights: per gate
+# (input weight, bias), recurrent weight 0; the candidate (g / n) uses the learner's W_xh,
+# W_hh and bias. The LSTM's forget gate sits at sigmoid(2) = 0.88 (keep the cell state),
+# its input gate opens for a positive input (sigmoid(5 - 2) = 0.95 at x = 1, 0.12 at
+# x = 0) and its output gate at sigmoid(1) = 0.73. The GRU's update gate copies the old
+# state forward (PyTorch: h_t = (1 - z) n + z h_{t-1}, z = sigmoid(2) = 0.88 at x = 0) and
+# lets a positive input in (z = sigmoid(-3) = 0.05 at x = 1); its reset gate sits at 0.73.
+# So the default demos keep the first input longer than the plain RNN, as the lesson says.
+TEACHING_GATES: dict[str, dict[str, tuple[float, float]]] = {
+    "lstm": {"i": (5.0, -2.0), "f": (0.0, 2.0), "o": (0.0, 1.0)},
+    "gru": {"r": (0.0, 1.0), "z": (-5.0, 2.0)},
+}
+CANDIDATE = {"rnn": "h", "lstm": "g", "gru": "n"}  # the block that uses the learner's weights
+
+
+def gate_settings(args: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
+    """Gate name -> (input weight, recurrent weight, bias) of a scalar-weight trace, in
+    PyTorch's block order (``{"h": ...}`` for the RNN). The candidate, and every gate when
+    ``gates="same"``, uses the learner's weights; other gates use ``TEACHING_GATES``;
+    ``gate_bias`` (e.g. ``{"f": -1}``) overrides a gate's bias."""
+    from core.errors import InvalidInput
+    from tools.cells import GATE_NAMES
+
+    cell = args.get("cell") or "rnn"
+    wx = 0.5 if args.get("input_weight") is None else float(args["input_weight"])
+    wh = 0.8 if args.get("recurrent_weight") is None else float(args["recurrent_weight"])
+    bias = float(args.get("bias") or 0.0)
+    names = GATE_NAMES[cell] or ("h",)
+    own = dict(args.get("gate_bias") or {}) if cell != "rnn" else {}
+    unknown = sorted(set(own) - set(names))
+    if unknown:
+        raise InvalidInput(
+            f"'gate_bias' names {unknown} but a {cell.upper()} has the gates {list(names)}"
+        )
+    same = args.get("gates") == "same"
+    out = {}
+    for name in names:
+        if name == CANDIDATE[cell] or same:
+            w_in, w_rec, b = wx, wh, bias
+        else:
+            (w_in, b), w_rec = TEACHING_GATES[cell][name], 0.0
+        out[name] = (w_in, w_rec, float(own.get(name, b)))
+    return out
 
 
 def trace_body(args: dict[str, Any]) -> dict[str, Any]:
     """Turn the simple scalar-weight arguments into a ``POST /v1/trace`` request body.
 
-    A scalar input weight fills ``weight_ih``; a scalar recurrent weight becomes that
-    number times the identity for each gate block of ``weight_hh``; the bias goes into
-    ``bias_ih`` (``bias_hh`` stays 0). Without weights, ``seed`` draws PyTorch-style ones.
+    A scalar input weight fills the candidate's block of ``weight_ih`` (the whole of it for
+    the RNN); a scalar recurrent weight becomes that number times the identity in the
+    candidate's block of ``weight_hh``; the bias goes into ``bias_ih`` (``bias_hh`` stays 0).
+    An LSTM's or GRU's gates get the teaching values of ``gate_settings`` (every gate the
+    learner's weights with ``gates="same"``). Without weights, ``seed`` draws PyTorch-style
+    ones.
     """
-    cell = args.get("cell", "rnn")
+    cell = args.get("cell") or "rnn"
     hidden = int(args.get("hidden_size") or 1)
-    gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
     body: dict[str, Any] = {"cell": cell, "inputs": list(args["inputs"])}
     wx, wh = args.get("input_weight"), args.get("recurrent_weight")
     if wx is None and wh is None and args.get("seed") is not None:
         body.update(hidden_size=hidden, seed=int(args["seed"]))
         return body
-    wx = 0.5 if wx is None else float(wx)
-    wh = 0.8 if wh is None else float(wh)
-    bias = float(args.get("bias") or 0.0)
-    rows = gates * hidden
+    blocks = list(gate_settings(args).values())
     body["weights"] = {
-        "weight_ih": [[wx] for _ in range(rows)],
+        "weight_ih": [[w_in] for w_in, _, _ in blocks for _ in range(hidden)],
         "weight_hh": [
-            [wh if (r % hidden) == c else 0.0 for c in range(hidden)] for r in range(rows)
+            [w_rec if r == c else 0.0 for c in range(hidden)]
+            for _, w_rec, _ in blocks
+            for r in range(hidden)
         ],
-        "bias_ih": [bias] * rows,
-        "bias_hh": [0.0] * rows,
+        "bias_ih": [b for _, _, b in blocks for _ in range(hidden)],
+        "bias_hh": [0.0] * (len(blocks) * hidden),
     }
     return body
+
+
+@functools.lru_cache(maxsize=256)
+def _lab_trend(body_json: str) -> dict[str, Any]:
+    """What the trace's memory does once the input is 0 (``tools.memory_trend``); cached."""
+    from tools.memory_trend import memory_trend
+    from tools.requests import run_trace_request
+
+    return memory_trend(run_trace_request(json.loads(body_json))).to_dict()
 
 
 @functools.lru_cache(maxsize=256)
@@ -203,8 +281,12 @@ def make_tools(retriever: Any) -> list[BaseTool]:
         bias: Bias = 0.0,
         hidden_size: HiddenSize = 1,
         seed: Seed = None,
+        gates: Gates = "teaching",
+        gate_bias: GateBias = None,
     ) -> tuple[str, dict[str, Any]]:
-        body = trace_body(
+        from assistant.parsing import resolved_trace_args
+
+        args = resolved_trace_args(
             {
                 "inputs": inputs,
                 "cell": cell,
@@ -213,11 +295,21 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "bias": bias,
                 "hidden_size": hidden_size,
                 "seed": seed,
+                "gates": gates,
+                "gate_bias": gate_bias,
             }
         )
-        artifact = copy.deepcopy(_lab_trace(json.dumps(body, sort_keys=True)))
+        body = trace_body(args)
+        body_json = json.dumps(body, sort_keys=True)
+        artifact = copy.deepcopy(_lab_trace(body_json))
         if reveals_open_exercise(runtime.context, artifact["trace"]):
             return trace_of_open_exercise(runtime)
+        artifact["args"] = args
+        artifact["trend"] = copy.deepcopy(_lab_trend(body_json))
+        if cell != "rnn" and "weights" in body:  # the plain RNN with the same W_xh, W_hh, b
+            plain = json.dumps(trace_body({**args, "cell": "rnn"}), sort_keys=True)
+            artifact["baseline"] = copy.deepcopy(_lab_trend(plain))
+            artifact["gate_settings"] = {k: list(v) for k, v in gate_settings(args).items()}
         return f"{artifact['worked_md']}\n\n{artifact['table_md']}", artifact
 
     def memory_fade(steps: Steps = 30) -> tuple[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from assistant import prompts
 from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
 from assistant.compute import parameter_request
-from assistant.parsing import trace_args, wants_harder
+from assistant.parsing import trace_request, wants_harder
 from assistant.quiz_tools import DEFAULT_LEVEL
 
 DIRECT_REPLIES = {
@@ -66,7 +66,8 @@ def plan(
         keep = ("cell", "input_size", "hidden_size", "num_layers", "bidirectional", "one_bias")
         return [_call("parameter_count", **{k: args[k] for k in keep if k in args})]
     if intent == "trace":
-        return [_call("rnn_trace", **{"inputs": [1.0, 0.0, 0.0, 0.0], **trace_args(text)})]
+        # a follow-up ("now an lstm", "same with 0.9") keeps the last trace's settings
+        return [_call("rnn_trace", **trace_request(text, state.get("trace")).args)]
     if intent in ("quiz", "next"):
         # the level asked for, else the current exercise's, else the course's practice
         current = exercise.get("level")

@@ -9,6 +9,7 @@ progress tools already return finished prose. Every template comes from
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from langchain_core.messages import ToolMessage
@@ -26,7 +27,11 @@ from assistant.brains.explain import (
 from assistant.compose import Composer, prefer_core, prefer_teaching
 from assistant.compute import parameter_request
 from assistant.lesson_terms import definition_question, lesson_terms
+from assistant.parsing import trace_request
 from assistant.sentences import split_sentences
+from assistant.tools import CANDIDATE
+from tools.memory_trend import TOL
+from tools.text import num
 
 MAX_SHOWN = 24  # sentences remembered per topic for "tell me more"
 
@@ -143,11 +148,32 @@ def half_lives(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _trace(art: dict[str, Any]) -> list[str]:
+def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
+    """A worked trace: what a follow-up kept, the settings (and the gates' teaching values),
+    the worked steps and the table, then what the memory does once the input is 0, computed
+    from the numbers; the trace's settings are remembered for the next follow-up."""
     trace = art["trace"]
     body = art.get("body") or {}
+    args = art.get("args") or {}
+    state = turn.state if turn is not None else {}
+    parts: list[str] = []
+    if args:
+        request = trace_request(text, state.get("trace"))
+        if request.followup:
+            parts.append(_followup_note(request, args))
+        state["trace"] = args
     weights = body.get("weights")
-    if weights and len(weights["weight_ih"]) >= 1:
+    if weights and args.get("input_weight") is not None:
+        wx, wh, b = args["input_weight"], args["recurrent_weight"], args["bias"]
+        weights_text = f"$W_{{xh}} = {wx:g}$, $W_{{hh}} = {wh:g}$, $b = {b:g}$"
+        if trace["cell"] != "rnn":
+            template = (
+                prompts.TRACE_SAME_GATE_WEIGHTS
+                if args.get("gates") == "same"
+                else prompts.TRACE_CANDIDATE_WEIGHTS[trace["cell"]]
+            )
+            weights_text = prompts.render(template, weights=weights_text)
+    elif weights:
         wx, wh, b = weights["weight_ih"][0][0], weights["weight_hh"][0][0], weights["bias_ih"][0]
         weights_text = f"$W_{{xh}} = {wx:g}$, $W_{{hh}} = {wh:g}$, $b = {b:g}$"
     else:
@@ -155,20 +181,231 @@ def _trace(art: dict[str, Any]) -> list[str]:
     inputs = ", ".join(
         f"{s['x'][0]:g}" if len(s["x"]) == 1 else str(s["x"]) for s in trace["steps"]
     )
-    parts = [
+    parts.append(
         prompts.render(
             prompts.TRACE_INTRO,
             cell=trace["cell"].upper(),
             hidden=trace["hidden_size"],
             inputs=f"$x = [{inputs}]$",
             weights_text=weights_text,
-        ),
-        art["worked_md"].strip(),
-        prompts.render(prompts.TRACE_TABLE, table=art["table_md"].strip()),
-    ]
-    if trace["cell"] == "rnn" and all(v == 0 for s in trace["steps"][1:] for v in s["x"]):
-        parts.append(prompts.TRACE_OUTRO)
+        )
+    )
+    parts.append(_gates_note(art))
+    parts.append(art["worked_md"].strip())
+    parts.append(prompts.render(prompts.TRACE_TABLE, table=art["table_md"].strip()))
+    if art.get("trend"):
+        parts.append(trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh"))
+        parts.append(_faster_note(art))
     return parts
+
+
+def _join(items: list[str]) -> str:
+    """Join with commas and a final "and": a / a and b / a, b and c."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _setting(key: str, args: dict[str, Any]) -> str:
+    """One trace setting as a learner would say it ("recurrent weight 0.9", "an LSTM")."""
+    names, value = prompts.TRACE_SETTINGS, args.get(key)
+    if key == "cell":
+        return prompts.TRACE_CELL_NAMES[value]
+    if key == "inputs":
+        return prompts.render(names["inputs"], v=", ".join(f"{x:g}" for x in value))
+    if key == "gates":
+        return names[f"gates_{value}"]
+    if key == "gate_bias":
+        return _join(
+            [
+                prompts.render(names["gate_bias"], v=prompts.TRACE_GATE_NAMES[g], b=_n(b))
+                for g, b in sorted(value.items())
+            ]
+            or [names["gates_teaching"]]
+        )
+    return prompts.render(names[key], v=f"{value:g}")
+
+
+def _followup_note(request: Any, args: dict[str, Any]) -> str:
+    """What a follow-up kept and changed, e.g. "Same inputs 2, 0, 1 and weights as before,
+    now with an LSTM." """
+    kept = [_setting("inputs", args)] if "inputs" in request.kept else []
+    weights = [k for k in ("input_weight", "recurrent_weight") if k in request.kept]
+    if args.get("input_weight") is None and "seed" in request.kept:
+        kept.append(_setting("seed", args))
+    elif len(weights) == 2:
+        kept.append(prompts.TRACE_KEPT_WEIGHTS)
+    elif weights:
+        kept.append(_setting(weights[0], args))
+    if args.get("hidden_size", 1) > 1 and "hidden_size" in request.kept:
+        kept.append(_setting("hidden_size", args))
+    skip = {"seed"} if args.get("input_weight") is not None else set()
+    changed = [_setting(k, args) for k in request.changed if k not in skip]
+    if not kept:
+        kept = [prompts.TRACE_CELL_NAMES[args["cell"]]]
+    if not changed:
+        return prompts.render(prompts.TRACE_FOLLOWUP_AGAIN, kept=_join(kept))
+    note = prompts.render(prompts.TRACE_FOLLOWUP, kept=_join(kept), changed=_join(changed))
+    if "cell" not in request.changed:
+        still = prompts.render(prompts.TRACE_STILL, cell=prompts.TRACE_CELL_NAMES[args["cell"]])
+        note = note[:-1] + still + "."
+    return note
+
+
+def _n(v: float) -> str:
+    """A short number with a real minus sign: 2, −5, 0.5."""
+    return f"{v:g}".replace("-", "−")
+
+
+def _sigmoid(a: float) -> float:
+    return 0.5 * (1.0 + math.tanh(0.5 * a))
+
+
+def _gates_note(art: dict[str, Any]) -> str:
+    """The gates' settings of an LSTM or GRU trace with scalar weights, and what they do."""
+    settings = art.get("gate_settings")
+    args = art.get("args") or {}
+    if not settings:
+        return ""
+    if args.get("gates") == "same":
+        return prompts.render(prompts.TRACE_GATES_SAME)
+    cell = args["cell"]
+    phrases = []
+    for g, (w_in, _, b) in settings.items():
+        if g == CANDIDATE[cell]:
+            continue
+        name = prompts.TRACE_GATE_NAMES[g]
+        if w_in == 0:
+            phrases.append(
+                prompts.render(prompts.TRACE_GATE_BIAS, name=name, g=g, b=_n(b), v=_sigmoid(b))
+            )
+        else:
+            expr = f"{_n(w_in)}x" + (f" {'−' if b < 0 else '+'} {_n(abs(b))}" if b else "")
+            on, off = _sigmoid(w_in + b), _sigmoid(b)
+            phrases.append(
+                prompts.render(prompts.TRACE_GATE_INPUT, name=name, g=g, expr=expr, on=on, off=off)
+            )
+    how = prompts.TRACE_GATES_HOW["mixed" if args.get("gate_bias") else "teaching"]
+    roles = prompts.render(prompts.TRACE_GATE_ROLES[cell])
+    return prompts.render(prompts.TRACE_GATES, how=how, gates="; ".join(phrases), roles=roles)
+
+
+def _path(values: list[float]) -> str:
+    """h along the quiet stretch: "0.4621 → 0.3537 → 0.2757" (long ones shortened)."""
+    shown = [num(v) for v in values]
+    if len(shown) > 6:
+        shown = [*shown[:3], "…", *shown[-2:]]
+    return " → ".join(shown)
+
+
+def _when(quiet: list[int]) -> str:
+    if len(quiet) == 1:
+        return prompts.render(prompts.TRACE_WHEN_ONE, step=quiet[0])
+    if quiet == list(range(quiet[0], quiet[-1] + 1)):
+        return prompts.render(prompts.TRACE_WHEN_RUN, first=quiet[0], last=quiet[-1])
+    return prompts.render(prompts.TRACE_WHEN_SOME, steps=", ".join(map(str, quiet)))
+
+
+def _gate_values(trend: dict[str, Any]) -> dict[str, Any]:
+    gate = trend.get("keep_gate")
+    if gate is None or trend.get("keep_gate_mean") is None:
+        return {}
+    g = trend["keep_gate_mean"]
+    name = prompts.TRACE_GATE_NAMES[gate]
+    return {"gate": gate, "gate_name": name, "g": g, "gpct": round(100 * g)}
+
+
+def trend_sentence(trend: dict[str, Any], nonlinearity: str = "tanh") -> str:
+    """What the memory does once the input is 0 (a ``tools.memory_trend.MemoryTrend`` as a
+    dict), in one sentence computed from the trace's numbers."""
+    kind, w = trend["kind"], trend.get("recurrent_weight")
+    templates = prompts.TRACE_TREND
+    if kind == "silent":
+        return templates["silent"]
+    if kind == "driven":
+        return prompts.render(
+            templates["driven"],
+            first=num(trend["first"]),
+            last=num(trend["last"]),
+            steps=trend["steps"],
+        )
+    rnn = trend["cell"] == "rnn"
+    gate = _gate_values(trend)
+    keep = trend["keep"]
+    level = trend.get("level")
+    values = {
+        "when": _when(trend["quiet_steps"]),
+        "per": prompts.TRACE_PER_STEP if len(trend["quiet_steps"]) > 1 else "",
+        "path": _path(trend["path"]),
+        "pct": round(100 * keep),
+        "level": f"{level:.2f}" if level is not None else "",
+        "reason": "",
+    }
+    if kind == "fades":
+        reasons = prompts.TRACE_FADE_REASONS
+        if rnn and w is not None and 0 <= w < 1:
+            reason = prompts.render(reasons["rnn"], w=w)
+        elif rnn and w is not None and w >= 1:
+            reason = prompts.render(reasons["rnn_one"], w=w)
+        elif gate:
+            reason = prompts.render(reasons["keep" if gate["g"] >= 0.7 else "leak"], **gate)
+        else:
+            reason = reasons["plain"]
+        values["reason"] = reason
+    elif kind == "settles":
+        if rnn and trend.get("bias"):
+            values["reason"] = prompts.render(prompts.TRACE_SETTLE_REASON, b=trend["bias"])
+    elif kind == "grows":
+        if level is None:
+            values["cap"] = prompts.TRACE_GROW_UNBOUNDED
+        else:
+            cap = prompts.TRACE_GROW_CAP if trend["level_reached"] else prompts.TRACE_GROW_CAP_LATER
+            values["cap"] = prompts.render(cap, level=values["level"])
+        if rnn and w is not None and w > 1:
+            relu = nonlinearity == "relu"
+            values["reason"] = prompts.TRACE_GROW_REASON_RELU if relu else prompts.TRACE_GROW_REASON
+    elif kind == "flips":
+        size = trend["size"]
+        amount = round(100 * (keep - 1)) if size == "grows" else values["pct"]
+        peak = abs(level) if level is not None else max(abs(v) for v in trend["path"])
+        values["size"] = prompts.render(
+            prompts.TRACE_FLIP_SIZE[size], pct=amount, level=f"{peak:.2f}"
+        )
+        if rnn and w is not None and w < 0:
+            values["reason"] = prompts.TRACE_FLIP_REASON[size]
+    elif kind == "saturates":
+        if level is None:
+            values["level"] = f"{trend['path'][-1]:.2f}"
+    elif kind == "steady":
+        values["near"] = (
+            prompts.render(prompts.TRACE_STEADY_NEAR, level=values["level"])
+            if level is not None
+            else ""
+        )
+        if gate:
+            values["reason"] = prompts.render(prompts.TRACE_STEADY_REASON, **gate)
+        elif rnn and trend.get("bias") and level is not None:
+            values["reason"] = prompts.render(prompts.TRACE_SETTLE_REASON, b=trend["bias"])
+    return prompts.render(templates[kind], **values)
+
+
+def _faster_note(art: dict[str, Any]) -> str:
+    """Why a gated cell forgets faster than the plain RNN with the same weights, when it
+    does (the learner's own gate settings): the keep gate's value, and how to fix it."""
+    trend, plain = art.get("trend") or {}, art.get("baseline") or {}
+    keep, plain_keep = trend.get("keep"), plain.get("keep")
+    if keep is None or plain_keep is None or plain_keep > 1 + TOL or keep >= plain_keep - 0.01:
+        return ""
+    gate = _gate_values(trend)
+    if not gate or gate["g"] >= 0.75:
+        return ""  # the keep gate is not the cause
+    cell = trend["cell"]
+    return prompts.render(
+        prompts.TRACE_GATED_FASTER,
+        cell=cell.upper(),
+        pct=round(100 * keep),
+        rnn_pct=round(100 * plain_keep),
+        advice=prompts.TRACE_GATED_ADVICE[cell],
+        **gate,
+    )
 
 
 def _params(art: dict[str, Any], text: str) -> list[str]:
@@ -226,7 +463,7 @@ def compose_reply(
         )
         parts.extend(concept)
     if "trace" in arts:
-        parts.extend(_trace(arts["trace"]))
+        parts.extend(_trace(arts["trace"], text, turn))
         citations = [*citations, *trace_citation()]
     if "params" in arts:
         parts.extend(_params(arts["params"], text))

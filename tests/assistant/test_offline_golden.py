@@ -83,7 +83,8 @@ def test_trace_parses_cell_hidden_size_and_bias(tutor):
     )
     assert reply.trace["cell"] == "lstm" and reply.trace["hidden_size"] == 2
     assert [s["x"] for s in reply.trace["steps"]] == [[1.0], [0.5]]
-    assert reply.trace["weights"]["bias_ih"] == [0.1] * 8
+    # the bias goes to the candidate g; the gates keep their teaching biases (i, f, g, o)
+    assert reply.trace["weights"]["bias_ih"] == [-2.0, -2.0, 2.0, 2.0, 0.1, 0.1, 1.0, 1.0]
 
 
 def test_trace_without_numbers_uses_the_lessons_teaching_values(tutor):
