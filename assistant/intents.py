@@ -29,6 +29,7 @@ from assistant.parsing import (
     flashcard_rating,
     looks_like_answer,
     looks_like_sign_attempt,
+    looks_like_trace_followup,
     numbers_in,
     trace_args,
     wants_numbers,
@@ -205,6 +206,8 @@ class IntentRecognizer:
             return Intent("rate", 1.0, rating=rating)
         if parameter_request(clean) is not None:  # "how many params does an lstm ... have?"
             return Intent("compute", 1.0)
+        if not live and looks_like_trace_followup(clean, state.get("trace")):
+            return Intent("trace", 1.0)  # "now an lstm", "same with 0.9" after a trace
         scores, _ = self.scores(clean)
         ranked = sorted((n for n in scores if n != "lesson"), key=scores.get, reverse=True)
         best = scores[ranked[0]]

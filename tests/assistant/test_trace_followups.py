@@ -221,3 +221,22 @@ def test_the_outro_is_computed_from_the_numbers(wh, words, not_words):
         assert word not in sentence, sentence
     for h in trace.hs[:, 0]:  # the values that show it are the trace's own
         assert f"{h:.4f}" in sentence
+
+
+def test_short_follow_ups_reach_the_lab_through_the_recogniser(tutor):
+    """ "now an lstm", "and a GRU?", "same with 0.9", "what if W_hh were negative?" after a
+    trace are traces (the recogniser used to read them as concept questions or answers)."""
+    session = tutor.new_session("api")
+    first = ask(
+        tutor, session, "trace inputs 2, 0, 1 with input weight 0.3 and recurrent weight 0.7"
+    )
+    assert first.intent == "trace" and xs(first) == [2.0, 0.0, 1.0]
+    for text, cell in (("now an lstm", "lstm"), ("and a GRU?", "gru"), ("same with 0.9", "gru")):
+        reply = ask(tutor, session, text)
+        assert reply.intent == "trace" and reply.trace["cell"] == cell, text
+        assert xs(reply) == [2.0, 0.0, 1.0] and reply.reply.startswith("Same inputs 2, 0, 1"), text
+    flipped = ask(tutor, session, "what if W_hh were negative?")
+    assert flipped.intent == "trace" and "recurrent weight -0.9" in flipped.reply
+    assert ask(tutor, session, "what is the hidden state?").intent == "concept"
+    fresh = tutor.new_session("api")  # without a trace before, "now an lstm" is no trace
+    assert ask(tutor, fresh, "now an lstm").intent != "trace"
