@@ -32,9 +32,13 @@ from assistant.parsing import (
     looks_like_trace_followup,
     numbers_in,
     trace_args,
+    trace_request,
     wants_numbers,
 )
 
+WHAT_IF = re.compile(
+    r"\b(?:what\s+if|what\s+happens|what\s+would\s+happen|suppose|imagine)\b", re.I
+)
 MIN_CONFIDENCE = 0.30  # below this, a message without lesson words is a nudge, not a guess
 LESSON_CONFIDENCE = 0.35  # similarity to the lesson itself that makes a message a concept question
 DOMAIN_WORDS = re.compile(
@@ -127,6 +131,14 @@ def _signs_open(state: dict[str, Any]) -> bool:
     return (state.get("exercise") or {}).get("level") == "signs"
 
 
+def what_if_changes(text: str) -> bool:
+    """Whether a what-if names a weight, bias or inputs the lab can run with."""
+    args = trace_request(text, None).args
+    return bool({"input_weight", "recurrent_weight", "bias"} & set(args)) or "inputs" in trace_args(
+        text
+    )
+
+
 class IntentRecognizer:
     """Classifies a message given the session state (open exercise, flashcard under review).
 
@@ -208,6 +220,8 @@ class IntentRecognizer:
             return Intent("compute", 1.0)
         if not live and looks_like_trace_followup(clean, state.get("trace")):
             return Intent("trace", 1.0)  # "now an lstm", "same with 0.9" after a trace
+        if not live and WHAT_IF.search(clean) and what_if_changes(clean):
+            return Intent("trace", 1.0)  # "what if W_hh were negative?": the lab shows it
         scores, _ = self.scores(clean)
         ranked = sorted((n for n in scores if n != "lesson"), key=scores.get, reverse=True)
         best = scores[ranked[0]]

@@ -103,7 +103,7 @@ def looks_like_sign_answer(text: str) -> bool:
     return True
 
 
-_CONNECT = r"(?:=|:|of|is|at|were|was|be|to|equals?|becomes?|of about)?"
+_CONNECT = r"(?:=|:|of|is|at|were|was|be|to|equals?|becomes?|of about|(?:goes|went|set|changed|raised|dropped)\s+(?:up\s+|down\s+)?to)?"
 
 
 def _after(label: str, text: str) -> float | None:
@@ -148,6 +148,14 @@ def trace_args(text: str) -> dict[str, Any]:
     )
     if m:
         args["inputs"] = numbers_in(m.group(1))
+        if len(args["inputs"]) == 1:  # one input is an impulse: show what the memory does after
+            args["inputs"] += [0.0, 0.0, 0.0]
+    h0 = re.search(
+        r"\bh_?\{?0\}?\s*(?:=|:|of|is|was|starts?\s+(?:at|as|from)|begins?\s+at)\s*(-?\d*\.?\d+)",
+        low,
+    )
+    if h0:
+        args["h0"] = float(h0.group(1))
     wx = _after(r"input[- ]weights?|w_?\{?xh?\}?|weight_ih", rest)
     wh = _after(r"recurrent[- ]weights?|hidden[- ]weights?|w_?\{?hh?\}?|weight_hh", rest)
     if wx is not None:
@@ -256,6 +264,7 @@ def resolved_trace_args(args: dict[str, Any]) -> dict[str, Any]:
         "seed": args.get("seed"),
         "gates": args.get("gates") or "teaching",
         "gate_bias": dict(args.get("gate_bias") or {}),
+        "h0": float(args.get("h0") or 0.0),
     }
     return out
 

@@ -179,7 +179,7 @@ WHY_FORGET_HALF_LIFE = (
 
 TRACE_INTRO = (
     "Here is the step-by-step trace of the {cell} cell with hidden size {hidden}: inputs "
-    "{inputs}, {weights_text}, starting from $h_0 = 0$. I carry full precision between steps and round to 4 decimals."
+    "{inputs}, {weights_text}, starting from $h_0 = {h0}$. I carry full precision between steps and round to 4 decimals."
 )
 TRACE_DEFAULTS_NOTE = (
     "(I picked teaching values; give your own like *inputs 1, 0.5, 0, input weight 1.0, "
@@ -257,6 +257,10 @@ TRACE_TREND = {
         "the memory neither fades nor grows{reason}."
     ),
     "steady": "{when}, h stays about the same ({path}){near}{reason}.",
+    "single": (
+        "With a single input there is no later step to show the memory on its own: give a "
+        "few 0 inputs after it (e.g. 1, 0, 0, 0) to watch it fade or grow."
+    ),
     "driven": (
         "The input is never 0 once h holds something, so every step writes new input into "
         "h ({first} at step 1, {last} at step {steps}). End the sequence with a few 0 inputs "

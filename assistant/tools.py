@@ -141,6 +141,8 @@ def trace_body(args: dict[str, Any]) -> dict[str, Any]:
     cell = args.get("cell") or "rnn"
     hidden = int(args.get("hidden_size") or 1)
     body: dict[str, Any] = {"cell": cell, "inputs": list(args["inputs"])}
+    if args.get("h0"):
+        body["h0"] = [float(args["h0"])] * hidden
     wx, wh = args.get("input_weight"), args.get("recurrent_weight")
     if wx is None and wh is None and args.get("seed") is not None:
         body.update(hidden_size=hidden, seed=int(args["seed"]))
@@ -283,6 +285,9 @@ def make_tools(retriever: Any) -> list[BaseTool]:
         seed: Seed = None,
         gates: Gates = "teaching",
         gate_bias: GateBias = None,
+        h0: Annotated[
+            float | None, Field(description="Initial hidden state, every unit (default 0).")
+        ] = None,
     ) -> tuple[str, dict[str, Any]]:
         from assistant.parsing import resolved_trace_args
 
@@ -297,6 +302,7 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "seed": seed,
                 "gates": gates,
                 "gate_bias": gate_bias,
+                "h0": h0,
             }
         )
         body = trace_body(args)

@@ -26,6 +26,7 @@ from assistant.brains.explain import (
 )
 from assistant.compose import Composer, prefer_core, prefer_teaching
 from assistant.compute import parameter_request
+from assistant.intents import WHAT_IF
 from assistant.lesson_terms import definition_question, lesson_terms
 from assistant.parsing import trace_request
 from assistant.sentences import split_sentences
@@ -188,13 +189,18 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
             hidden=trace["hidden_size"],
             inputs=f"$x = [{inputs}]$",
             weights_text=weights_text,
+            h0=f"{args.get('h0') or 0:g}",
         )
     )
     parts.append(_gates_note(art))
     parts.append(art["worked_md"].strip())
     parts.append(prompts.render(prompts.TRACE_TABLE, table=art["table_md"].strip()))
     if art.get("trend"):
-        parts.append(trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh"))
+        trend = trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh")
+        if WHAT_IF.search(text or ""):  # a what-if is answered first, then shown
+            parts.insert(0, trend)
+        else:
+            parts.append(trend)
         parts.append(_faster_note(art))
     return parts
 
@@ -320,6 +326,8 @@ def trend_sentence(trend: dict[str, Any], nonlinearity: str = "tanh") -> str:
     templates = prompts.TRACE_TREND
     if kind == "silent":
         return templates["silent"]
+    if kind == "driven" and trend["steps"] == 1:
+        return templates["single"]
     if kind == "driven":
         return prompts.render(
             templates["driven"],

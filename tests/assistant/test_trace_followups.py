@@ -240,3 +240,35 @@ def test_short_follow_ups_reach_the_lab_through_the_recogniser(tutor):
     assert ask(tutor, session, "what is the hidden state?").intent == "concept"
     fresh = tutor.new_session("api")  # without a trace before, "now an lstm" is no trace
     assert ask(tutor, fresh, "now an lstm").intent != "trace"
+
+
+@pytest.mark.parametrize(
+    ("question", "word", "first_h"),
+    [
+        ("what if W_hh were negative?", "flips sign", 0.4621),
+        ("what happens if the recurrent weight is 1.5", "grows", 0.4621),
+        (
+            "suppose the recurrent weight goes up to 2, w_x 0.5, input 1 then nothing",
+            "grows",
+            0.4621,
+        ),
+        ("what if h0 starts at 0.5 instead of zero, w_h .8, w_x .5, all inputs 0", "fades", 0.3799),
+    ],
+)
+def test_a_what_if_in_a_fresh_session_runs_the_lab_and_answers_first(
+    tutor, question, word, first_h
+):
+    """No trace before: a what-if that names a weight, h0 or inputs runs the lab on the
+    lesson's worked-trace defaults with that change, and the reply leads with what the
+    numbers do (computed from them), then shows the trace."""
+    reply = ask(tutor, tutor.new_session("api"), question)
+    assert reply.intent == "trace"
+    lead = reply.reply.split("\n\n")[0]
+    assert word in lead, lead
+    assert round(reply.trace["steps"][0]["h"][0], 4) == first_h
+    assert len(reply.trace["steps"]) >= 4  # one input is an impulse followed by zeros
+
+
+def test_a_single_step_trace_says_why_it_cannot_show_the_memory():
+    trend = {"kind": "driven", "steps": 1, "first": 0.4621, "last": 0.4621, "cell": "rnn"}
+    assert trend_sentence(trend).startswith("With a single input")
