@@ -126,7 +126,9 @@ _SAME_GATES = re.compile(
     re.IGNORECASE,
 )
 _TEACHING_GATES = re.compile(r"\b(?:teaching|default)\s+gates?\b", re.IGNORECASE)
-_INPUT_LABEL = r"inputs?|sequence|series|xs|x\s*=|x_t\s*=|feed(?:ing)?|fed"
+_INPUT_LABEL = (
+    r"inputs?|sequence|series|xs|(?<![A-Za-z_])x\s*=|(?<![A-Za-z_])x_t\s*=|feed(?:ing)?|fed"
+)
 
 
 def trace_args(text: str) -> dict[str, Any]:

@@ -187,6 +187,7 @@ TRACE_DEFAULTS_NOTE = (
 )
 TRACE_TABLE = "**The whole trace:**\n\n{table}"
 # A follow-up trace says first what it kept from the last one and what it changed.
+TRACE_ASKED = "{values} (worked below)."
 TRACE_FOLLOWUP = "Same {kept} as before, now with {changed}."
 TRACE_FOLLOWUP_AGAIN = "Same {kept} as before."
 TRACE_CELL_NAMES = {"rnn": "a plain RNN", "lstm": "an LSTM", "gru": "a GRU"}

@@ -10,6 +10,7 @@ progress tools already return finished prose. Every template comes from
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from langchain_core.messages import ToolMessage
@@ -195,6 +196,9 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
     parts.append(_gates_note(art))
     parts.append(art["worked_md"].strip())
     parts.append(prompts.render(prompts.TRACE_TABLE, table=art["table_md"].strip()))
+    asked = _asked_values(text, trace)
+    if asked:  # "whats h3?": the number asked for comes first
+        parts.insert(0, asked)
     if art.get("trend"):
         trend = trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh")
         if WHAT_IF.search(text or ""):  # a what-if is answered first, then shown
@@ -203,6 +207,25 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
             parts.append(trend)
         parts.append(_faster_note(art))
     return parts
+
+
+_ASKED_H = re.compile(r"\bh_?\{?(\d+)\}?(?!\s*(?:=|is|was)\s*[-+]?\d)", re.I)
+_ASKED_STEP = re.compile(r"\b(?:value|h|memory|state)\s+(?:at|after|for)\s+step\s+(\d+)", re.I)
+
+
+def _asked_values(text: str, trace: dict[str, Any]) -> str:
+    """ "h_1 = 0.7616, h_3 = **0.1797**" for the steps a message asks about (h3, "value at
+    step 8"), read off the trace; empty when it asks for none (or for h0)."""
+    steps = trace.get("steps") or []
+    asked = [int(k) for k in _ASKED_H.findall(text or "")] + [
+        int(k) for k in _ASKED_STEP.findall(text or "")
+    ]
+    asked = sorted({k for k in asked if 1 <= k <= len(steps)})
+    if not asked or len(steps[0]["h"]) != 1:
+        return ""
+    values = [f"h_{k} = {num(steps[k - 1]['h'][0])}" for k in asked]
+    values[-1] = values[-1].replace(" = ", " = **", 1) + "**"
+    return prompts.render(prompts.TRACE_ASKED, values=", ".join(values))
 
 
 def _join(items: list[str]) -> str:

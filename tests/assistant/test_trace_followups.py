@@ -272,3 +272,20 @@ def test_a_what_if_in_a_fresh_session_runs_the_lab_and_answers_first(
 def test_a_single_step_trace_says_why_it_cannot_show_the_memory():
     trend = {"kind": "driven", "steps": 1, "first": 0.4621, "last": 0.4621, "cell": "rnn"}
     assert trend_sentence(trend).startswith("With a single input")
+
+
+@pytest.mark.parametrize(
+    ("question", "inputs", "lead"),
+    [
+        ("w_x=1, w_h=0.9, b=0.1, x = 0.5, -1, 0.2 and h0=0. whats h3", [0.5, -1.0, 0.2], "h_3 = **-0.0546**"),
+        ("w_x=1, w_h=-0.5, b=0, inputs 1,0,0. give me h1 h2 h3", [1.0, 0.0, 0.0], "h_3 = **0.1797**"),
+        ("trace it: w_x=1 w_h=0.5 b=-0.2, x=[1,0,1], h0 zero", [1.0, 0.0, 1.0], None),
+    ],
+)  # fmt: skip
+def test_the_learners_inputs_survive_w_x_and_the_value_asked_leads(tutor, question, inputs, lead):
+    """ "w_x=1" used to be read as the input list "x=1" (then padded to 1, 0, 0, 0), so the
+    learner's own inputs were dropped without a word."""
+    reply = ask(tutor, tutor.new_session("api"), question)
+    assert reply.intent == "trace" and xs(reply) == inputs
+    if lead:
+        assert reply.reply.startswith("h_") and lead in reply.reply.split("\n\n")[0]
