@@ -162,3 +162,58 @@ def render(count: ParamCount, one_bias: bool = False) -> str:
     )
     parts = [lead, "\n".join(rows), why]
     return "\n\n".join(parts)
+
+
+# --- a factor applied at every step: what the lesson's fading and exploding come down to --
+_POWER = re.compile(
+    r"(?<![\w.])(\d*\.?\d+)\s*(?:\^|\*\*|to the (?:power|pow)(?: of)?)\s*(\d+)\b", re.I
+)
+_HELD = re.compile(
+    r"(?<![\w.])(\d*\.\d+|\d+)\s*(?:held|kept|applied|multiplied|for|over|per step)"
+    r"(?:\s+\w+){0,3}?\s+(?:for\s+|over\s+)?(\d+)\s+steps?\b",
+    re.I,
+)
+_UNTIL = re.compile(
+    r"(?<![\w.])(\d*\.\d+)\b.*?\bhow many steps\b.*?(?:under|below|less than)\s*(\d+(?:\.\d+)?)\s*(%|percent)?",
+    re.I,
+)
+
+
+def power_request(text: str) -> dict[str, Any] | None:
+    """``{"factor", "steps"}`` for "0.9^50", "keep dial 0.95 held for 100 steps", or
+    ``{"factor", "below"}`` for "0.8 per step, how many steps until under 1%"; else None."""
+    text = text or ""
+    m = _UNTIL.search(text)
+    if m:
+        below = float(m.group(2)) / (100 if m.group(3) or float(m.group(2)) >= 1 else 1)
+        factor = float(m.group(1))
+        if 0 < factor < 1 and 0 < below < 1:
+            return {"factor": factor, "below": below}
+    m = _POWER.search(text) or _HELD.search(text)
+    if m:
+        factor, steps = float(m.group(1)), int(m.group(2))
+        if 0 < factor <= 10 and 1 <= steps <= 100_000:
+            return {"factor": factor, "steps": steps}
+    return None
+
+
+def render_power(factor: float, steps: int | None = None, below: float | None = None) -> str:
+    """The exact number first, then what it means for a memory or a gradient."""
+    import math
+
+    if below is not None:
+        n = math.ceil(math.log(below) / math.log(factor))
+        return prompts.render(
+            prompts.POWER_UNTIL, factor=f"{factor:g}", below=f"{below:.0%}" if below >= 0.01
+            else f"{below:g}", steps=n, left=f"{factor**n:.4g}", before=f"{factor ** (n - 1):.4g}"
+        )  # fmt: skip
+    value = factor**steps
+    shown = f"{value:.4g}" if value >= 1e-4 else f"{value:.3e}"
+    meaning = (
+        prompts.POWER_SHRINKS if factor < 1 else prompts.POWER_GROWS if factor > 1
+        else prompts.POWER_STAYS
+    )  # fmt: skip
+    return prompts.render(
+        prompts.POWER_LEAD, factor=f"{factor:g}", steps=steps, value=shown,
+        meaning=prompts.render(meaning, pct=f"{100 * value:.2g}", times=f"{value:.3g}"),
+    )  # fmt: skip

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.compute import parameter_request
+from assistant.compute import parameter_request, power_request
 from assistant.guards import looks_like_injection, wants_solution
 from assistant.intent_examples import INTENT_EXAMPLES
 from assistant.parsing import (
@@ -216,8 +216,8 @@ class IntentRecognizer:
         rating = flashcard_rating(clean)
         if card and card.get("flipped") and rating:
             return Intent("rate", 1.0, rating=rating)
-        if parameter_request(clean) is not None:  # "how many params does an lstm ... have?"
-            return Intent("compute", 1.0)
+        if parameter_request(clean) is not None or power_request(clean) is not None:
+            return Intent("compute", 1.0)  # "how many params does an lstm ...", "0.9^50"
         if not live and looks_like_trace_followup(clean, state.get("trace")):
             return Intent("trace", 1.0)  # "now an lstm", "same with 0.9" after a trace
         if not live and WHAT_IF.search(clean) and what_if_changes(clean):

@@ -432,3 +432,17 @@ PARAMS_DEFAULTS = (
     "(I assumed the lesson's {assumed}; give your sizes like *an LSTM with 10 inputs and 20 "
     "hidden units*.)"
 )
+POWER_LEAD = "{factor}^{steps} = **{value}**: {meaning}"
+POWER_SHRINKS = (
+    "a signal multiplied by that factor at every step keeps about {pct} % of itself, which is "
+    "why a memory or a gradient through many steps vanishes."
+)
+POWER_GROWS = (
+    "a signal multiplied by that factor at every step grows about {times} times, which is how "
+    "a gradient explodes."
+)
+POWER_STAYS = "a factor of exactly 1 keeps the signal as it is."
+POWER_UNTIL = (
+    "At {factor} per step, it takes **{steps} steps** to fall below {below}: {factor}^{steps} = "
+    "{left}, while {factor}^({steps} - 1) = {before}."
+)

@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 from assistant import prompts
 from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
-from assistant.compute import parameter_request
+from assistant.compute import parameter_request, power_request
 from assistant.parsing import trace_request, wants_harder
 from assistant.quiz_tools import DEFAULT_LEVEL
 
@@ -61,6 +61,8 @@ def plan(
             _call("search_lesson", query=f"{text} {WHY_FORGET_QUERY}", k=3),
             _call("memory_fade"),
         ]
+    if intent == "compute" and parameter_request(text) is None and power_request(text):
+        return [_call("repeated_factor", **power_request(text))]
     if intent == "compute":
         args = parameter_request(text) or {}
         keep = ("cell", "input_size", "hidden_size", "num_layers", "bidirectional", "one_bias")

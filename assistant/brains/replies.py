@@ -496,6 +496,8 @@ def compose_reply(
     if "trace" in arts:
         parts.extend(_trace(arts["trace"], text, turn))
         citations = [*citations, *trace_citation()]
+    if "power" in arts:
+        parts.append(arts["power"]["text"])
     if "params" in arts:
         parts.extend(_params(arts["params"], text))
         citations = [*citations, *params_citation()]

@@ -94,3 +94,32 @@ def test_the_llm_brain_has_the_same_tool():
          "args": {"cell": "lstm", "input_size": 10, "hidden_size": 20}}
     )  # fmt: skip
     assert "2,560" in result.content and result.artifact["count"]["pytorch"] == 2560
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("whats 0.9^50", "0.9^50 = **0.005154**"),
+        ("1.1^30 how big does the gradient get", "1.1^30 = **17.45**"),
+        ("keep dial 0.95 held for 100 steps, how much of the signal is left", "0.95^100 = **0.005921**"),
+        ("just the 0.8 factor per step, ignoring tanh: how many steps until under 1%?", "**21 steps**"),
+    ],
+)  # fmt: skip
+def test_a_factor_per_step_is_computed_not_guessed(tutor, question, lead):
+    """These were read as exercise answers ("There's no exercise open") or off-topic."""
+    reply = ask(tutor, question)
+    assert reply.intent == "compute" and lead in reply.reply.split("\n\n")[0], reply.reply
+    assert pytest.approx(0.005154, abs=5e-7) == 0.9**50 and 0.8**21 < 0.01 < 0.8**20
+
+
+def test_the_factor_tool_refuses_what_it_cannot_answer():
+    from assistant.tools import make_tools
+
+    tool = {t.name: t for t in make_tools(retriever=None)}["repeated_factor"]
+    call = {
+        "type": "tool_call",
+        "id": "1",
+        "name": "repeated_factor",
+        "args": {"factor": 1.5, "below": 0.01},
+    }
+    assert "only a factor below 1" in tool.invoke(call).content
