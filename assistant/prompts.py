@@ -258,6 +258,10 @@ TRACE_TREND = {
         "the memory neither fades nor grows{reason}."
     ),
     "steady": "{when}, h stays about the same ({path}){near}{reason}.",
+    "erased": (
+        "{when}, h is back to 0 at once: with $W_{{hh}} = 0$ nothing of the old memory is "
+        "carried to the next step, so the network remembers nothing beyond the current input."
+    ),
     "single": (
         "With a single input there is no later step to show the memory on its own: give a "
         "few 0 inputs after it (e.g. 1, 0, 0, 0) to watch it fade or grow."

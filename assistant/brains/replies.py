@@ -359,6 +359,8 @@ def trend_sentence(trend: dict[str, Any], nonlinearity: str = "tanh") -> str:
             steps=trend["steps"],
         )
     rnn = trend["cell"] == "rnn"
+    if rnn and w == 0 and kind in ("fades", "steady", "settles"):
+        return prompts.render(templates["erased"], when=_when(trend["quiet_steps"]))
     gate = _gate_values(trend)
     keep = trend["keep"]
     level = trend.get("level")

@@ -289,3 +289,9 @@ def test_the_learners_inputs_survive_w_x_and_the_value_asked_leads(tutor, questi
     assert reply.intent == "trace" and xs(reply) == inputs
     if lead:
         assert reply.reply.startswith("h_") and lead in reply.reply.split("\n\n")[0]
+
+
+def test_a_zero_recurrent_weight_erases_the_memory_at_once(tutor):
+    reply = ask(tutor, tutor.new_session("api"), "what if recurrent weight is 0")
+    lead = reply.reply.split("\n\n")[0]
+    assert "back to 0 at once" in lead and "tanh trims" not in lead
