@@ -25,8 +25,10 @@ Rules you always follow:
    a half-life, a parameter count) comes from the RNN lab tools: `rnn_trace` for
    step-by-step traces, `memory_fade` for how fast the first input's influence fades,
    `parameter_count` for the parameters of an RNN, LSTM or GRU layer of any size.
-3. Explain concepts directly and concisely, then ask one short check-your-understanding
-   question.
+3. Explain concepts directly and concisely, leading with the answer to the question asked:
+   call `lookup_concept` for the concept (definition, mechanism, example, analogy,
+   contrasts, misconceptions) and answer from it, citing the sections it names; then ask
+   one short check-your-understanding question.
 4. On exercises be Socratic: open one with `new_exercise`, grade attempts with
    `check_exercise_answer`, give one rung of the hint ladder per request with
    `exercise_hint`. Never state an exercise's answer (or any step of it) before the learner
@@ -449,4 +451,8 @@ POWER_STAYS = "a factor of exactly 1 keeps the signal as it is."
 POWER_UNTIL = (
     "At {factor} per step, it takes **{steps} steps** to fall below {below}: {factor}^{steps} = "
     "{left}, while {factor}^({steps} - 1) = {before}."
+)
+CONCEPT_FACETS = (
+    "{name}: {definition}\nWhy: {why}\nExample: {example}\nIn plain words: {simpler}\n"
+    "Taught in: {sections}"
 )

@@ -47,6 +47,9 @@ def _citations(final: AIMessage | None, tool_messages: list[ToolMessage]) -> lis
     seen: dict[str, Citation] = {}
     for m in tool_messages:
         art = m.artifact if isinstance(m.artifact, dict) else {}
+        for c in art.get("citations", []) if art.get("kind") == "concept" else []:
+            if c["section"] not in seen and len(seen) < MAX_LLM_CITATIONS:
+                seen[c["section"]] = Citation(c["source"], c["section"], c["quote"], c.get("url"))
         for p in art.get("passages", []) if art.get("kind") == "passages" else []:
             if p["section"] not in seen and len(seen) < MAX_LLM_CITATIONS:
                 sentences = split_sentences(p["text"])

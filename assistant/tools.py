@@ -276,6 +276,76 @@ def repeated_factor_tool(
     return text, {"kind": "power", "factor": factor, "steps": steps, "below": below, "text": text}
 
 
+@functools.lru_cache(maxsize=1)
+def _teaching_concepts() -> tuple[Any, ...]:
+    from knowledge.ingest import bundled_lesson_paths
+    from knowledge.teaching import load_teaching_models
+
+    return tuple(c for m in load_teaching_models(bundled_lesson_paths()) for c in m.concepts)
+
+
+def find_concept(name: str) -> Any | None:
+    """The teaching-model concept called ``name`` (its id, name or an alias; typos within
+    difflib's 0.8), or None."""
+    import difflib
+
+    key = " ".join(name.lower().replace("_", " ").split())
+    names = {}
+    for c in _teaching_concepts():
+        for n in (c.id.replace("_", " "), *c.names):
+            names.setdefault(" ".join(n.lower().split()), c)
+    if key in names:
+        return names[key]
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8)
+    return names[close[0]] if close else None
+
+
+def lookup_concept_tool(
+    concept: Annotated[str, Field(description="The concept's name, e.g. 'forget gate'.")],
+) -> tuple[str, dict[str, Any]]:
+    from assistant import prompts
+
+    found = find_concept(concept)
+    if found is None:
+        names = ", ".join(sorted(c.name for c in _teaching_concepts()))
+        raise InvalidInput(
+            f"no concept called {concept!r} in the lesson; the concepts are: {names}."
+        )
+    c = found
+    lines = [
+        prompts.render(prompts.CONCEPT_FACETS, name=c.name, definition=c.definition, why=c.why,
+                       example=c.example, simpler=c.simpler, sections="; ".join(c.sections)),
+        *(f"- contrast with {x.other}: {x.difference}" for x in c.contrasts),
+        *(f"- misconception \"{m.belief}\": {m.correction}" for m in c.misconceptions),
+    ]  # fmt: skip
+    from assistant.lesson_terms import lesson_terms
+    from assistant.sentences import split_sentences
+
+    terms = lesson_terms()
+    citations = []
+    for title in c.sections[:2]:  # the sections that teach it: what the reply should cite
+        section = terms.section("> " + title)
+        if section is not None:
+            opening = next(iter(split_sentences(terms.sections.get(section, ""))), title)
+            citations.append(terms.citation(section, opening))
+    artifact = {
+        "kind": "concept",
+        "citations": citations,
+        "id": c.id,
+        "name": c.name,
+        "definition": c.definition,
+        "why": c.why,
+        "example": c.example,
+        "simpler": c.simpler,
+        "sections": list(c.sections),
+        "contrasts": [{"with": x.other, "difference": x.difference} for x in c.contrasts],
+        "misconceptions": [
+            {"belief": m.belief, "correction": m.correction} for m in c.misconceptions
+        ],
+    }
+    return "\n".join(lines), artifact
+
+
 def make_tools(retriever: Any) -> list[BaseTool]:
     """All tools of the agent loop: ``search_lesson``, the lab tools and the quiz tools."""
 
@@ -385,6 +455,17 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "What a factor applied at every step does: factor^steps exactly, or how many "
                 "steps until the signal falls below a threshold (fading memory, vanishing or "
                 "exploding gradients). Use it instead of doing the arithmetic yourself."
+            ),
+            response_format="content_and_artifact",
+        ),
+        StructuredTool.from_function(
+            friendly_errors(lookup_concept_tool),
+            name="lookup_concept",
+            description=(
+                "The lesson's teaching notes on one concept: a definition, the mechanism "
+                "(why), an example, a plain analogy, contrasts with the concepts learners "
+                "confuse it with, and the misconceptions with their corrections, plus the "
+                "lesson sections to cite. Answer from these; use the lab for every number."
             ),
             response_format="content_and_artifact",
         ),

@@ -210,3 +210,25 @@ def test_llm_cannot_grade_a_question_about_signs_as_an_attempt(llm_tutor):
     )
     assert asked.exercise["attempts"] == 0 and "grade" not in asked.exercise
     assert "haven't graded it" in model.seen[-1][-1].content
+
+
+def test_the_llm_brain_looks_up_a_concept_and_cites_where_it_is_taught(llm_tutor):
+    model = scripted(
+        AIMessage(content="", tool_calls=[call("lookup_concept", 1, concept="forgett gate")]),
+        AIMessage(content="Near 1 the forget gate keeps the cell state: it is a keep dial."),
+    )
+    reply = llm_tutor(model).respond(ChatTurn(None, "does forget gate 1 mean forget??", "api"))
+    assert reply.citations[0].section.endswith("Gates: what LSTMs and GRUs add > The LSTM")
+    tool_text = next(m.content for m in model.seen[1] if m.type == "tool")
+    assert "keep dial" in tool_text and "Why:" in tool_text and "misconception" in tool_text
+    assert "lookup_concept" in model.seen[0][0].content  # the system prompt asks for it
+
+
+def test_an_unknown_concept_is_refused_with_the_list(llm_tutor):
+    model = scripted(
+        AIMessage(content="", tool_calls=[call("lookup_concept", 1, concept="teacher forcing")]),
+        AIMessage(content="The lesson doesn't cover teacher forcing."),
+    )
+    llm_tutor(model).respond(ChatTurn(None, "what is teacher forcing", "api"))
+    tool_text = next(m.content for m in model.seen[1] if m.type == "tool")
+    assert "no concept called 'teacher forcing'" in tool_text and "forget gate" in tool_text
