@@ -20,7 +20,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "knowledge" / "lessons" / "why-sequences-need-memory.md"
 MODEL = REPO / "knowledge" / "lessons" / "why-sequences-need-memory.teaching.yaml"
-ANSWERS = REPO / "assistant" / "eval" / "answers_helper.jsonl"
+ANSWERS = sorted((REPO / "assistant" / "eval").glob("answers_*.jsonl"))
 FACETS = ("definition", "why", "example", "simpler")
 KINDS = {"why", "how", "what-if", "compare"}
 
@@ -109,8 +109,8 @@ def test_every_number_is_one_the_lesson_states(model, lesson):
 
 def test_the_answer_eval_names_only_modelled_concepts(model):
     ids = {c["id"] for c in model["concepts"]}
-    rows = [json.loads(line) for line in ANSWERS.read_text().splitlines() if line.strip()]
-    assert len(rows) >= 150
+    rows = [json.loads(x) for path in ANSWERS for x in path.read_text().splitlines() if x.strip()]
+    assert len(rows) >= 300 and {r["by"] for r in rows} == {"helper", "team"}
     unknown = {c for r in rows for c in r["concepts"] if c not in ids}
     assert unknown == set()
     assert len({c for r in rows for c in r["concepts"]}) >= 25
