@@ -71,6 +71,14 @@ class LessonTerms:
             "url": self.urls.get(section),
         }
 
+    def opening_citation(self, suffix: str) -> dict[str, Any] | None:
+        """The section whose path ends with ``suffix``, cited by its first sentence."""
+        section = self.section(suffix)
+        if section is None:
+            return None
+        first = split_sentences(self.sections.get(section, ""))[:1]
+        return self.citation(section, first[0] if first else section.split(" > ", 1)[-1])
+
     def passage(self, section: str) -> dict[str, Any]:
         """A whole section as a ``search_lesson`` passage."""
         return {

@@ -319,15 +319,9 @@ def lookup_concept_tool(
         *(f"- misconception \"{m.belief}\": {m.correction}" for m in c.misconceptions),
     ]  # fmt: skip
     from assistant.lesson_terms import lesson_terms
-    from assistant.sentences import split_sentences
 
-    terms = lesson_terms()
-    citations = []
-    for title in c.sections[:2]:  # the sections that teach it: what the reply should cite
-        section = terms.section("> " + title)
-        if section is not None:
-            opening = next(iter(split_sentences(terms.sections.get(section, ""))), title)
-            citations.append(terms.citation(section, opening))
+    terms = lesson_terms()  # the sections that teach it: what the reply should cite
+    citations = [x for x in (terms.opening_citation("> " + t) for t in c.sections[:2]) if x]
     artifact = {
         "kind": "concept",
         "citations": citations,

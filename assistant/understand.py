@@ -82,7 +82,6 @@ _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(?:why|how\s+come)\b", re.I)
 CONCEPT_BELOW = 0.35  # best concept similarity under which no concept is named
 UNKNOWN_BELOW = 0.5  # with a word the lesson never uses, similarity under which it's uncovered
 NAME_MATCH = 0.85  # difflib ratio at which a window of the message is a concept's name
-TYPE_NAMES = (*TYPE_EXAMPLES, "not_covered")
 # everyday words a learner uses around a question; never a sign of an uncovered topic
 COMMON = frozenset(
     [

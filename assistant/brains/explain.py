@@ -20,7 +20,6 @@ import numpy as np
 from assistant import prompts
 from assistant.compose import short_section
 from assistant.lesson_terms import DEFINE, LessonTerms, Term, lesson_terms, match_term
-from assistant.sentences import split_sentences
 
 SIMPLER = re.compile(
     r"explain (it |this |that )?like (i'?m|i am) (5|five|a (kid|child|beginner))|\beli5\b|"
@@ -121,14 +120,8 @@ def simple_answer(composer: Any, topic: str) -> tuple[list[str], list[dict[str, 
 
 def trace_citation() -> list[dict[str, Any]]:
     """The worked-trace section (and the update rule it applies), cited for a lab trace."""
-    terms = lesson_terms()
-    out = []
-    for suffix in ("> A worked trace", "> The update rule"):
-        section = terms.section(suffix)
-        if section:
-            first = split_sentences(terms.sections[section])[:1]
-            out.append(terms.citation(section, first[0] if first else short_section(section)))
-    return out
+    cites = (lesson_terms().opening_citation(s) for s in ("> A worked trace", "> The update rule"))
+    return [c for c in cites if c]
 
 
 NOT_COVERED_BELOW = 0.40  # best sentence similarity under which the lesson doesn't cover it

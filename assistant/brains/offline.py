@@ -61,8 +61,9 @@ def plan(
             _call("search_lesson", query=f"{text} {WHY_FORGET_QUERY}", k=3),
             _call("memory_fade"),
         ]
-    if intent == "compute" and parameter_request(text) is None and power_request(text):
-        return [_call("repeated_factor", **power_request(text))]
+    power = power_request(text) if intent == "compute" else None
+    if power and parameter_request(text) is None:
+        return [_call("repeated_factor", **power)]
     if intent == "compute":
         args = parameter_request(text) or {}
         keep = ("cell", "input_size", "hidden_size", "num_layers", "bidirectional", "one_bias")

@@ -460,12 +460,8 @@ def _params(art: dict[str, Any], text: str) -> list[str]:
 
 def params_citation() -> list[dict[str, Any]]:
     """Parameter counts are taught in Going deeper's PyTorch section."""
-    terms = lesson_terms()
-    section = terms.section("> PyTorch shapes and parameter counts")
-    if section is None:
-        return []
-    text = terms.sections.get(section, "")
-    return [terms.citation(section, text.split("\n\n", 1)[0].strip() or section)]
+    citation = lesson_terms().opening_citation("> PyTorch shapes and parameter counts")
+    return [citation] if citation else []
 
 
 def compose_reply(
