@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistant.compute import parameter_request
+from assistant.intents import WHAT_IF
 from assistant.lesson_terms import DEFINE
 from knowledge.teaching import Concept, TeachingModel
 
@@ -75,9 +76,8 @@ TYPE_EXAMPLES: dict[str, tuple[str, ...]] = {
 _COMPARE = re.compile(
     r"\b(?:vs\.?|versus|differen\w*|compare\w*|or|than|same as|just a|instead of)\b", re.I
 )
-_WHAT_IF = re.compile(
-    r"\b(?:what\s+if|what\s+happens\s+(?:if|when)|suppose|imagine|if\s+i\s+\w+)\b", re.I
-)
+# the recogniser's what-if words, and "if i <verb>" ("if i remove the tanh ...")
+_WHAT_IF = re.compile(rf"{WHAT_IF.pattern}|\bif\s+i\s+\w+", re.I)
 _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(?:why|how\s+come)\b", re.I)
 CONCEPT_BELOW = 0.35  # best concept similarity under which no concept is named
 UNKNOWN_BELOW = 0.5  # with a word the lesson never uses, similarity under which it's uncovered
