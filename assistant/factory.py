@@ -54,8 +54,22 @@ def shared_recognizer(embedder: Any) -> IntentRecognizer:
         return recognizer
 
 
-def make_brain(settings: Settings, embedder: Any = None) -> Any:
-    """The chat model for ``settings.model``: 'offline' or an ``init_chat_model`` string."""
+def question_reader(embedder: Any, notes: Any = None) -> Any:
+    """The offline brain's question reader, over the teaching models of the lessons in the
+    index (``notes``, a ``knowledge.notes.NoteIndex``), else the bundled lessons'."""
+    from assistant.lesson_terms import lesson_terms
+    from assistant.understand import QuestionReader
+    from knowledge.ingest import bundled_lesson_paths
+    from knowledge.teaching import load_teaching_models
+
+    models = notes.teaching_models() if notes is not None and notes.count() else []
+    models = models or load_teaching_models(bundled_lesson_paths())
+    return QuestionReader(embedder, models, lesson_terms().vocabulary)
+
+
+def make_brain(settings: Settings, embedder: Any = None, notes: Any = None) -> Any:
+    """The chat model for ``settings.model``: 'offline' or an ``init_chat_model`` string.
+    The offline brain reads questions against the teaching models in ``notes``."""
     name = (settings.model or OFFLINE).strip()
     if name.lower() == OFFLINE:
         from assistant.brains.offline import OfflineBrain
@@ -69,7 +83,11 @@ def make_brain(settings: Settings, embedder: Any = None) -> Any:
         from assistant.lesson_terms import lesson_terms
 
         lesson_terms()  # parse the lesson's terms, cards and sections now, not in a first turn
-        return OfflineBrain(recognizer=shared_recognizer(embedder), composer=composer)
+        return OfflineBrain(
+            recognizer=shared_recognizer(embedder),
+            composer=composer,
+            reader=question_reader(embedder, notes),
+        )
     from assistant.brains.llm import make_llm
 
     return make_llm(settings)
@@ -101,10 +119,10 @@ def make_tutor(
         from knowledge.embeddings import make_embedder
 
         embedder = make_embedder(settings)
-    if brain is None:
-        brain = make_brain(settings, embedder)
     if retriever is None:
         retriever = make_retriever_with_index(settings, embedder)
+    if brain is None:
+        brain = make_brain(settings, embedder, getattr(retriever, "notes", None))
     if sessions is None:
         from assistant.store import make_session_store
 

@@ -118,6 +118,10 @@ NOT_COVERED = (
     "The lesson doesn't cover that directly, so I won't guess. The closest part is "
     "{link}; here is what it says:"
 )
+NOT_COVERED_NOTE = (
+    "The lesson doesn't cover that, so I won't guess. The nearest thing it teaches is "
+    "**{name}**: {text}"
+)
 NOT_COVERED_SUGGEST = (
     "What the lesson does cover: the hidden state and its update rule, weight sharing, "
     "backpropagation through time, vanishing and exploding gradients, gradient clipping, and "

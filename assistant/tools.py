@@ -340,8 +340,38 @@ def lookup_concept_tool(
     return "\n".join(lines), artifact
 
 
+QuestionKind = Annotated[
+    Literal["definition", "why", "how", "example", "simpler", "compare", "what-if", "compute",
+            "recommendation", "context", "not_covered"],
+    Field(description="What the question asks for (the answer's shape)."),
+]  # fmt: skip
+ConceptIds = Annotated[
+    list[str],
+    Field(max_length=3, description="The concepts the question names (ids or names), if any."),
+]
+NOTES_SHOWN = 6
+
+
+def section_citation(retriever: Any, title: str) -> dict[str, Any] | None:
+    """A citation of the lesson section called ``title``: its first sentence."""
+    from assistant.lesson_terms import lesson_terms
+
+    found = lesson_terms().opening_citation("> " + title)  # the bundled lesson
+    if found is not None:
+        return found
+    for p in retriever.search(title, k=4):  # a lesson added with `tutor index`
+        if p.section.split(" > ")[-1].strip().lower() == title.strip().lower():
+            from assistant.sentences import split_sentences
+
+            first = (split_sentences(p.text) or [p.text])[0]
+            return {"source": p.source, "section": p.section, "quote": first[:280],
+                    "url": getattr(p, "url", None)}  # fmt: skip
+    return None
+
+
 def make_tools(retriever: Any) -> list[BaseTool]:
     """All tools of the agent loop: ``search_lesson``, the lab tools and the quiz tools."""
+    notes_index = getattr(retriever, "notes", None)  # a test's fake retriever has none
 
     def search_lesson(query: Query, k: TopK = 4) -> tuple[str, dict[str, Any]]:
         passages = [passage_dict(p) for p in retriever.search(query, k=k)]
@@ -399,6 +429,26 @@ def make_tools(retriever: Any) -> list[BaseTool]:
             artifact["baseline"] = copy.deepcopy(_lab_trend(plain))
             artifact["gate_settings"] = {k: list(v) for k, v in gate_settings(args).items()}
         return f"{artifact['worked_md']}\n\n{artifact['table_md']}", artifact
+
+    def teaching_notes(
+        question: Query, kind: QuestionKind = "definition", concepts: ConceptIds | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        from knowledge.notes import rank_notes
+
+        ids = [c.strip().lower().replace(" ", "_").replace("-", "_") for c in concepts or []]
+        ranked = rank_notes(notes_index, retriever.embedder.embed_one(question), kind, ids)
+        shown = ranked[:NOTES_SHOWN]
+        notes = [
+            {"concept": n.concept, "name": n.name, "facet": n.facet, "text": n.text,
+             "sections": list(n.sections), "other": n.other, "score": round(score, 4)}
+            for n, score in shown
+        ]  # fmt: skip
+        titles = list(dict.fromkeys(t for n, _ in shown[:3] for t in n.sections[:1]))
+        cite = {t: c for t in titles if (c := section_citation(retriever, t)) is not None}
+        lines = [f"- {n['name']} ({n['facet']}): {n['text']}" for n in notes]
+        text = "\n".join(lines) or "No teaching note matches that question."
+        return text, {"kind": "notes", "question": question, "type": kind, "concepts": ids,
+                      "notes": notes, "cite": cite}  # fmt: skip
 
     def memory_fade(steps: Steps = 30) -> tuple[str, dict[str, Any]]:
         artifact = copy.deepcopy(_lab_fade(steps))
@@ -462,6 +512,23 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "lesson sections to cite. Answer from these; use the lab for every number."
             ),
             response_format="content_and_artifact",
+        ),
+        *(
+            [
+                StructuredTool.from_function(
+                    friendly_errors(teaching_notes),
+                    name="teaching_notes",
+                    description=(
+                        "The lesson's teaching notes that best answer a learner's question, "
+                        "best first: definitions, mechanisms, examples, analogies, advice, "
+                        "history, contrasts between concepts and corrections of common "
+                        "misconceptions, each with its concept and the sections to cite."
+                    ),
+                    response_format="content_and_artifact",
+                )
+            ]
+            if notes_index is not None
+            else []
         ),
         *make_quiz_tools(),
     ]

@@ -5,7 +5,9 @@ anything, so a bad file leaves the previous index untouched. It then compares ea
 chunk's content hash with what the store holds: unchanged chunks are skipped, chunks
 whose text already exists elsewhere in the store reuse that vector, and only truly new
 text is embedded. Chunks of the ingested sources that no longer exist are deleted
-(with ``prune=True``, chunks of every other source too). The ``IngestReport`` says
+(with ``prune=True``, chunks of every other source too). Each lesson's teaching model
+(``<id>.teaching.yaml`` beside it) is checked with the files and its notes are indexed in
+their own collection (``knowledge.notes``). The ``IngestReport`` says
 what happened, including ``embedded == 0`` on an unchanged re-index.
 """
 
@@ -18,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import IngestError
+from core.errors import IngestError, InvalidInput
 from knowledge.chunking import Chunk, chunk_document
 from knowledge.embeddings import BATCH_SIZE, Embedder
 from knowledge.lessons import bundled_paths
 from knowledge.loaders import load_documents
+from knowledge.notes import index_notes, notes_beside
 from knowledge.store import RECIPE, LessonStore, StoredChunk
+from knowledge.teaching import load_teaching_models
 
 # progress(stage, done, total); stages: "read", "embed", "write"
 Progress = Callable[[str, int, int], None]
@@ -41,6 +45,7 @@ class IngestReport:
     files: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    notes: int = 0  # teaching notes of the lessons' teaching models
     sources: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
@@ -51,6 +56,8 @@ class IngestReport:
             f"{self.files} file(s), {self.chunks} chunks: {self.added} added, "
             f"{self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
         )
+        if self.notes:
+            head += f"; {self.notes} teaching notes"
         if self.embedded == 0:
             return f"{head}; embedded nothing (the index was already up to date)."
         return f"{head}; embedded {self.embedded} chunk(s) in {self.seconds:.1f} s."
@@ -96,6 +103,10 @@ def ingest(
     if not paths:
         raise IngestError("nothing to index: give lesson files or folders (or add lessons).")
     docs = load_documents([Path(p) for p in paths])
+    try:  # checked before anything is written, like the lesson files
+        models = load_teaching_models(d.path for d in docs)
+    except InvalidInput as exc:
+        raise IngestError(str(exc)) from exc
     chunks: list[Chunk] = []
     for i, doc in enumerate(docs, 1):
         doc_chunks = chunk_document(doc)
@@ -158,5 +169,13 @@ def ingest(
             f"{store.location}: writing the index failed ({exc}); fix the cause and run "
             "`tutor index` again (unchanged chunks will be skipped)."
         ) from exc
+    try:  # the lessons' teaching notes, in their own collection beside the chunks
+        notes = index_notes(models, notes_beside(store, embedder), embedder, prune=prune)
+    except Exception as exc:  # Chroma server gone, disk full, ...
+        raise IngestError(
+            f"{store.location}: writing the teaching notes failed ({exc}); fix the cause and "
+            "run `tutor index` again."
+        ) from exc
+    report.notes = notes["notes"]
     report.seconds = time.perf_counter() - started
     return report

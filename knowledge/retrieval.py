@@ -89,6 +89,7 @@ class HybridRetriever:
         self._snapshot: _Snapshot | None = None
         self._checked = 0.0  # time.monotonic() of the last staleness check
         self._lock = Lock()
+        self.notes: Any = None  # knowledge.notes.NoteIndex beside the store, if opened
 
     def refresh(self) -> int:
         """Re-read every chunk from the store and rebuild BM25; returns the chunk count."""
@@ -195,4 +196,8 @@ def _dedupe(scored: list[tuple[StoredChunk, float]], k: int) -> list[Passage]:
 def make_retriever(settings: Settings, embedder: Embedder, store: LessonStore) -> HybridRetriever:
     """The retriever over ``store``; BM25 is built lazily on the first search."""
     del settings  # reserved for tuning knobs; the signature is the internals.md contract
-    return HybridRetriever(store, embedder)
+    from knowledge.notes import notes_beside
+
+    retriever = HybridRetriever(store, embedder)
+    retriever.notes = notes_beside(store, embedder)  # the teaching notes beside the chunks
+    return retriever

@@ -2,7 +2,8 @@
 
 Each lesson ``<id>.md`` may carry a ``<id>.teaching.yaml`` beside it (see
 ../shared/TEACHING.md, "The teaching model"): per concept a definition, the mechanism
-(``why``), an example, an analogy (``simpler``), contrasts with the concepts learners
+(``why``), an example, an analogy (``simpler``), optionally how it works (``how``),
+practical advice (``use``) and its history and place (``context``), contrasts with the concepts learners
 confuse it with, misconceptions (the ways learners say them, and the correction), deep
 questions with expected points and hints, an optional lab call, and the lesson sections
 it comes from. ``load_teaching_model(path)`` reads one file into frozen dataclasses and
@@ -23,6 +24,7 @@ from core.errors import InvalidInput
 
 SUFFIX = ".teaching.yaml"
 FACETS = ("definition", "why", "example", "simpler")
+OPTIONAL_FACETS = ("how", "use", "context")  # mechanism, advice, history and place
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class Concept:
     misconceptions: tuple[Misconception, ...] = ()
     questions: tuple[DeepQuestion, ...] = ()
     lab: dict[str, Any] | None = None
+    how: str = ""
+    use: str = ""
+    context: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -133,6 +138,7 @@ def _concept(raw: dict[str, Any], where: str) -> Concept:
             for q in raw.get("questions") or []
         ),
         lab=raw.get("lab"),
+        **{facet: _text(raw, facet, where) for facet in OPTIONAL_FACETS if raw.get(facet)},
     )
 
 

@@ -36,6 +36,11 @@ DIRECT_REPLIES = {
     "off_topic": prompts.OFF_TOPIC,
     "more": prompts.MORE_NO_TOPIC,  # "tell me more" before any question
 }
+# question types answered from the teaching notes (the rest: lesson passages, the lab)
+NOTE_TYPES = frozenset(
+    {"definition", "why", "how", "example", "simpler", "compare", "recommendation", "context",
+     "not_covered"}
+)  # fmt: skip
 WHY_FORGET_QUERY = "why memory fades over long sequences: vanishing gradients"
 _ids = itertools.count(1)
 
@@ -45,10 +50,23 @@ def _call(name: str, **args: Any) -> dict[str, Any]:
 
 
 def plan(
-    intent: str, text: str, state: dict[str, Any], rating: str | None = None
+    intent: str,
+    text: str,
+    state: dict[str, Any],
+    rating: str | None = None,
+    reader: Any = None,
 ) -> list[dict[str, Any]]:
     """The tool calls that serve ``intent`` (empty: answer directly)."""
     exercise = state.get("exercise") or {}
+    if intent == "concept" and reader is not None:
+        # the question's type and concepts choose the teaching notes that answer it
+        understood = reader.read(text)
+        if understood.type in NOTE_TYPES and (understood.concepts or understood.type == "not_covered"):
+            return [
+                _call("teaching_notes", question=text, kind=understood.type,
+                      concepts=list(understood.concepts[:2])),
+                _call("search_lesson", query=text, k=6),
+            ]  # fmt: skip
     if intent in ("concept", "more") and wants_simpler(text):
         topic = simpler_topic(text, state)  # "explain that more simply": the last topic
         return [_call("search_lesson", query=topic, k=6)] if topic else []
@@ -101,6 +119,7 @@ class OfflineBrain(BaseChatModel):
 
     recognizer: Any  # assistant.intents.IntentRecognizer
     composer: Any  # assistant.compose.Composer
+    reader: Any = None  # assistant.understand.QuestionReader (None: lesson passages only)
 
     @property
     def _llm_type(self) -> str:
@@ -127,7 +146,7 @@ class OfflineBrain(BaseChatModel):
             intent = self.recognizer.classify(text, state)
             if turn is not None:
                 turn.intent = intent.name
-            calls = plan(intent.name, text, state, intent.rating)
+            calls = plan(intent.name, text, state, intent.rating, self.reader)
             if calls:
                 message = AIMessage(content="", tool_calls=calls)
             else:

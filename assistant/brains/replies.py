@@ -111,6 +111,69 @@ def _concept(
     return parts, citations
 
 
+NOTE_WORDS = 110  # a second note joins the lead only while the answer stays this short
+SECOND_FACETS = {  # the facets that best follow a lead, by question type
+    "definition": ("why", "how", "example"),
+    "why": ("example", "how", "definition"),
+    "how": ("example", "why"),
+    "example": ("why", "definition"),
+    "simpler": ("example", "definition"),
+    "compare": ("compare", "definition"),
+    "recommendation": ("use", "why"),
+    "context": ("definition", "context"),
+}
+
+
+def _notes(
+    art: dict[str, Any], passages: list[dict[str, Any]], text: str, turn: Any
+) -> tuple[list[str], list[dict]]:
+    """An answer led by the teaching note that answers the question, then one note of a
+    facet that fits the question type, citing the sections they come from."""
+    notes, kind = art.get("notes") or [], art.get("type", "")
+    state = turn.state if turn is not None else {}
+    if kind == "not_covered" or not notes:
+        if not notes:
+            return [prompts.CONCEPT_NOTHING], []
+        near = next((n for n in notes if n["facet"] == "definition"), notes[0])
+        citation = art.get("cite", {}).get((near["sections"] or [""])[0])
+        return [
+            prompts.render(prompts.NOT_COVERED_NOTE, name=near["name"], text=near["text"]),
+            prompts.NOT_COVERED_SUGGEST,
+        ], [citation] if citation else []
+    lead = notes[0]
+    if kind == "compare" and len(art.get("concepts") or []) >= 2:
+        pair = set(art["concepts"][:2])
+        lead = next(
+            (n for n in notes if n["facet"] == "compare" and {n["concept"], n["other"]} == pair),
+            lead,
+        )
+    parts = [lead["text"]]
+    order = SECOND_FACETS.get(kind, ())
+    rest = [
+        n for n in notes
+        if n["text"] != lead["text"] and n["concept"] == lead["concept"]
+        and n["facet"] != lead["facet"] and n["facet"] != "misconception"
+    ]  # fmt: skip
+    rest.sort(key=lambda n: order.index(n["facet"]) if n["facet"] in order else len(order))
+    if rest and len((lead["text"] + " " + rest[0]["text"]).split()) <= NOTE_WORDS:
+        parts.append(rest[0]["text"])
+        used = [lead, rest[0]]
+    else:
+        used = [lead]
+    titles = list(dict.fromkeys(t for n in used for t in n["sections"][:1]))
+    citations = [c for t in titles if (c := art.get("cite", {}).get(t))][:2]
+    if turn is not None:
+        state["topic"] = text
+        state["shown"] = [*state.get("shown", []), *parts][-MAX_SHOWN:]
+    section = citations[0]["section"] if citations else (passages[0]["section"] if passages else "")
+    if any(prompts.GOING_DEEPER in c["section"] for c in citations):
+        parts.append(prompts.GOING_DEEPER_NOTE)
+    parts.append(
+        prompts.render(prompts.CHECK_QUESTION, question=prompts.check_question(section))
+    )
+    return parts, citations
+
+
 def _plain_extract(
     composer: Composer, topic: str, passages: list[dict[str, Any]], state: dict[str, Any]
 ) -> tuple[list[str], list[dict]]:
@@ -486,6 +549,10 @@ def compose_reply(
                 prompts.CHECK_QUESTION, question=prompts.CHECK_QUESTIONS["where memory fades"]
             )
         )
+    elif "notes" in arts:
+        passages = arts["passages"]["passages"] if "passages" in arts else []
+        concept, citations = _notes(arts["notes"], passages, text, turn)
+        parts.extend(concept)
     elif "passages" in arts:
         concept, citations = _concept(
             composer, text, arts["passages"]["passages"], question=True, turn=turn

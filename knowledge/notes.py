@@ -1,0 +1,310 @@
+"""Teaching notes in Chroma: each concept's facets as their own, answer-shaped documents.
+
+The lesson chunks are what citations quote; the teaching model (``knowledge.teaching``)
+says what a good answer to each kind of question is. ``concept_notes(model)`` turns a
+model into notes: a concept's definition, mechanism, example, analogy, how-to, advice and
+history, each contrast with a confusable concept, each misconception (one note per way
+learners say it, answered by the correction) and each deep question (answered by its
+expected points). A note is embedded by its *key*, the question it answers ("why does
+the gradient vanish", a learner's phrasing of a misconception) or the facet text itself,
+so a learner's question lands on the note that answers it.
+
+``NoteIndex`` keeps them in their own Chroma collection beside the lesson's
+(``<collection>-notes``), with concept and facet metadata; ``index_notes`` brings it in
+line with the teaching models of the indexed lessons, embedding only new keys.
+``NoteIndex.teaching_models()`` rebuilds the concepts from the index, so the offline brain
+knows the lessons of the configured index, not only the bundled one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.errors import IndexNotReady
+from knowledge.teaching import OPTIONAL_FACETS, Concept, Contrast, TeachingModel
+
+NOTES_SUFFIX = "-notes"
+# the question a facet answers, embedded beside the facet's own text
+KEY_TEMPLATES = {
+    "definition": "what is {name}",
+    "why": "why {name}",
+    "example": "example of {name}",
+    "simpler": "explain {name} simply",
+    "how": "how does {name} work",
+    "use": "should i use {name}",
+    "context": "history of {name}",
+}
+FACET_ORDER = ("definition", "why", "example", "simpler", *OPTIONAL_FACETS)
+_SEP = "\n"
+
+
+@dataclass(frozen=True)
+class Note:
+    note_id: str
+    lesson: str
+    concept: str  # concept id
+    name: str  # concept name
+    facet: str  # definition, why, example, simpler, how, use, context, compare,
+    # misconception, or a deep question's kind (why, how, what-if, ...)
+    key: str  # the text that is embedded
+    text: str  # the answer
+    sections: tuple[str, ...]  # heading titles to cite, the teaching one first
+    other: str = ""  # compare: the other concept's id
+    aliases: tuple[str, ...] = ()  # on the concept's definition notes only
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "lesson": self.lesson,
+            "concept": self.concept,
+            "name": self.name,
+            "facet": self.facet,
+            "text": self.text,
+            "sections": _SEP.join(self.sections),
+            "other": self.other,
+            "aliases": _SEP.join(self.aliases),
+            "key_hash": _hash(self.key + "\0" + self.text),
+        }
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    return tuple(x for x in str(value or "").split(_SEP) if x)
+
+
+def points_sentence(points: tuple[str, ...]) -> str:
+    """Expected points as one sentence: "It reads ..., it uses ..., and ...."""
+    parts = [p.strip().rstrip(".") for p in points if p.strip()]
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        joined = parts[0]
+    else:
+        joined = ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1]
+    return joined[0].upper() + joined[1:] + "."
+
+
+def concept_notes(model: TeachingModel) -> list[Note]:
+    """Every note of one teaching model."""
+    notes: list[Note] = []
+    for c in model.concepts:
+
+        def note(facet: str, n: int, key: str, text: str, c: Concept = c, **extra: Any) -> None:
+            notes.append(
+                Note(f"{model.lesson}:{c.id}:{facet}:{n}", model.lesson, c.id, c.name, facet,
+                     key, text, c.sections, **extra)
+            )  # fmt: skip
+
+        for facet in FACET_ORDER:
+            text = getattr(c, facet)
+            if not text:
+                continue
+            extra = {"aliases": c.aliases} if facet == "definition" else {}
+            note(facet, 0, KEY_TEMPLATES[facet].format(name=c.name), text, **extra)
+            note(facet, 1, text, text, **extra)
+        for i, x in enumerate(c.contrasts):
+            other = model.concept(x.other)
+            note("compare", i, f"{c.name} vs {other.name if other else x.other}", x.difference,
+                 other=x.other)  # fmt: skip
+        for i, m in enumerate(c.misconceptions):
+            for j, said in enumerate((m.belief, *m.phrasings)):
+                note("misconception", i * 100 + j, said, m.correction)
+        for i, q in enumerate(c.questions):
+            answer = points_sentence(q.expected)
+            if answer:
+                note(q.kind, 1000 + i, q.ask, answer)
+    return notes
+
+
+class NoteIndex:
+    """The notes' Chroma collection: upsert with vectors, read all, query by vector."""
+
+    def __init__(self, collection: Any, location: str) -> None:
+        self.collection = collection
+        self.location = location
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def hashes(self) -> dict[str, str]:
+        got = self.collection.get(include=["metadatas"])
+        return {i: str((m or {}).get("key_hash", "")) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def upsert(self, notes: list[Note], vectors: np.ndarray) -> None:
+        step = 1000
+        for start in range(0, len(notes), step):
+            batch = notes[start : start + step]
+            self.collection.upsert(
+                ids=[n.note_id for n in batch],
+                documents=[n.key for n in batch],
+                metadatas=[n.metadata() for n in batch],
+                embeddings=[v.tolist() for v in vectors[start : start + step]],
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self.collection.delete(ids=ids)
+
+    def all_notes(self) -> list[Note]:
+        got = self.collection.get(include=["documents", "metadatas"])
+        return [_note(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[Note, float]]:
+        """The ``n`` notes nearest ``vector`` (cosine similarity, best first)."""
+        total = self.count()
+        if total == 0:
+            return []
+        got = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=min(n, total),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (_note(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+                strict=True,
+            )
+        ]  # fmt: skip
+
+    def teaching_models(self) -> list[TeachingModel]:
+        """The concepts of every lesson in the index, rebuilt from their notes (facets,
+        aliases, sections and contrasts; misconceptions and questions stay notes)."""
+        by_lesson: dict[str, dict[str, dict[str, Any]]] = {}
+        for note in sorted(self.all_notes(), key=lambda n: n.note_id):
+            concept = by_lesson.setdefault(note.lesson, {}).setdefault(
+                note.concept,
+                {"id": note.concept, "name": note.name, "sections": note.sections,
+                 "aliases": (), "contrasts": []},
+            )  # fmt: skip
+            if note.facet in FACET_ORDER and note.note_id.endswith(":0"):
+                concept[note.facet] = note.text
+                if note.aliases:
+                    concept["aliases"] = note.aliases
+            elif note.facet == "compare":
+                concept["contrasts"].append(Contrast(note.other, note.text))
+        models = []
+        for lesson, concepts in sorted(by_lesson.items()):
+            built = [
+                Concept(
+                    id=raw["id"], name=raw["name"], aliases=raw["aliases"],
+                    sections=raw["sections"],
+                    **{f: raw.get(f, "") for f in FACET_ORDER},
+                    contrasts=tuple(raw["contrasts"]),
+                )  # fmt: skip
+                for raw in concepts.values()
+                if raw.get("definition")
+            ]
+            models.append(TeachingModel(lesson, tuple(built)))
+        return models
+
+
+def _note(note_id: str, key: str | None, meta: dict[str, Any] | None) -> Note:
+    m = meta or {}
+    return Note(
+        note_id=note_id,
+        lesson=str(m.get("lesson", "")),
+        concept=str(m.get("concept", "")),
+        name=str(m.get("name", "")),
+        facet=str(m.get("facet", "")),
+        key=key or "",
+        text=str(m.get("text", "")),
+        sections=_split(m.get("sections")),
+        other=str(m.get("other", "")),
+        aliases=_split(m.get("aliases")),
+    )
+
+
+def notes_beside(store: Any, embedder: Any) -> NoteIndex:
+    """The notes collection beside a lesson store's (same Chroma client, ``<name>-notes``)."""
+    name = f"{store.collection.name}{NOTES_SUFFIX}"
+    try:
+        collection = store.client.get_or_create_collection(
+            name, embedding_function=embedder.chroma_function(),
+            configuration={"hnsw": {"space": "cosine"}},
+        )  # fmt: skip
+    except Exception as exc:
+        raise IndexNotReady(
+            f"{store.location}: cannot open the Chroma collection {name!r} ({exc}); "
+            "run `tutor index` again."
+        ) from exc
+    return NoteIndex(collection, store.location)
+
+
+def index_notes(models: list[TeachingModel], index: NoteIndex, embedder: Any,
+                *, prune: bool = False) -> dict[str, int]:  # fmt: skip
+    """Bring the notes collection in line with ``models``; embeds only changed notes.
+    ``prune`` also deletes the notes of lessons no longer given."""
+    notes = [n for m in models for n in concept_notes(m)]
+    stored = index.hashes()
+    changed = [n for n in notes if stored.get(n.note_id) != n.metadata()["key_hash"]]
+    if changed:
+        vectors = np.asarray(embedder.embed([n.key for n in changed]), dtype=np.float32)
+        index.upsert(changed, vectors)
+    given = {n.note_id for n in notes}
+    lessons = {m.lesson for m in models}
+    stale = [
+        i for i in stored
+        if i not in given and (prune or i.split(":", 1)[0] in lessons)
+    ]  # fmt: skip
+    index.delete(stale)
+    return {"notes": len(notes), "embedded": len(changed), "deleted": len(stale)}
+
+
+# which note facets answer which question type (a small bonus, not a filter)
+TYPE_FACETS = {
+    "definition": ("definition",),
+    "why": ("why", "misconception"),
+    "how": ("how", "why"),
+    "example": ("example",),
+    "simpler": ("simpler",),
+    "compare": ("compare",),
+    "recommendation": ("use", "recommendation"),
+    "context": ("context",),
+    "what-if": ("what-if",),
+}
+CONCEPT_BONUS = 0.15  # the question's first concept; half for its second
+TYPE_BONUS = 0.08
+POOL = 40
+
+
+def rank_notes(
+    index: NoteIndex, vector: np.ndarray, kind: str, concepts: tuple[str, ...] | list[str]
+) -> list[tuple[Note, float]]:
+    """Notes that answer a question, best first: cosine similarity of the question to each
+    note's key, plus a bonus for the concepts the question names and for facets that answer
+    its type. One note per answer text (its best key)."""
+    hits = index.query(vector, POOL)
+    if concepts:
+        wanted = list(dict.fromkeys(concepts))[:2]
+        where = {"concept": wanted[0]} if len(wanted) == 1 else {"concept": {"$in": wanted}}
+        got = index.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=min(POOL, index.count()),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits += [
+            (_note(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+                strict=True,
+            )
+        ]  # fmt: skip
+    best: dict[str, tuple[Note, float]] = {}
+    facets = TYPE_FACETS.get(kind, ())
+    for note, similarity in hits:
+        score = similarity + (TYPE_BONUS if note.facet in facets else 0.0)
+        if concepts and note.concept == concepts[0]:
+            score += CONCEPT_BONUS
+        elif note.concept in concepts[1:2]:
+            score += CONCEPT_BONUS / 2
+        if score > best.get(note.text, (None, -9.0))[1]:
+            best[note.text] = (note, score)
+    return sorted(best.values(), key=lambda x: (-x[1], x[0].note_id))
