@@ -58,13 +58,14 @@ def question_reader(embedder: Any, notes: Any = None) -> Any:
     """The offline brain's question reader, over the teaching models of the lessons in the
     index (``notes``, a ``knowledge.notes.NoteIndex``), else the bundled lessons'."""
     from assistant.lesson_terms import lesson_terms
-    from assistant.understand import QuestionReader
+    from assistant.understand import QuestionReader, english_words
     from knowledge.ingest import bundled_lesson_paths
     from knowledge.teaching import load_teaching_models
 
     models = notes.teaching_models() if notes is not None and notes.count() else []
     models = models or load_teaching_models(bundled_lesson_paths())
-    return QuestionReader(embedder, models, lesson_terms().vocabulary)
+    english = english_words(embedder.model_path)
+    return QuestionReader(embedder, models, lesson_terms().vocabulary, english)
 
 
 def make_brain(settings: Settings, embedder: Any = None, notes: Any = None) -> Any:

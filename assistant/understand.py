@@ -5,19 +5,20 @@ compute, recommendation, context, not_covered. The type comes from the embedding
 (the nearest of a few exemplar questions per type) with parsing where words settle it:
 a parameter count or a trace with the learner's numbers is ``compute``, two concepts with
 a comparison word are ``compare``. Concepts come from the teaching model: a concept's
-names found in the message (whole words, typos within difflib's 0.85) count most, then
+names found in the message (whole words, typos within rapidfuzz's ratio 85) count most, then
 the message's similarity to each concept's name and definition. A question that names no
 concept and resembles none is ``not_covered``.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from assistant.compute import parameter_request
 from assistant.intents import WHAT_IF
@@ -79,9 +80,37 @@ _COMPARE = re.compile(
 # the recogniser's what-if words, and "if i <verb>" ("if i remove the tanh ...")
 _WHAT_IF = re.compile(rf"{WHAT_IF.pattern}|\bif\s+i\s+\w+", re.I)
 _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(?:why|how\s+come)\b", re.I)
+_OPEN = r"^\s*(?:(?:so|ok|okay|and|but|hey|hmm|wait|also)[,!]?\s+)*"
+# Words that settle the type wherever the question says them, tried in this order (the
+# embedding model decides when none is there). One pattern per type, not per question.
+TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.I))
+    for kind, pattern in (
+        ("simpler", r"\beli5\b|like (?:i'?m|im|i am) (?:5|five|a kid)|\bsimpl(?:e|er|y)\b|"
+                    r"\bplain (?:english|words|terms)\b|\bdumb (?:it |this )?down\b|"
+                    r"\b(?:no|without)(?: the)? (?:math|maths|formulas?|equations?|jargon)\b|"
+                    r"\bbaby words\b|\blay ?m[ae]n|\bin (?:easy|everyday) (?:words|terms)\b"),
+        ("example", r"\bexamples?\b|\bfor instance\b|\bshow me a (?:case|situation)\b|"
+                    r"\breal[- ]world\b"),
+        ("recommendation", _OPEN + r"should (?:i|we)\b|\bwhich (?:\w+ )?(?:should|would)\b|"
+                    r"\bwhat (?:\w+ )?should (?:i|we)\b|\b(?:would|should) (?:u|you) "
+                    r"(?:pick|use|choose|recommend)\b|\brecommend|\bworth (?:it|using)\b|"
+                    r"\bwhat (?:do|should) i do\b|\bbest (?:choice|option|pick)\b|"
+                    r"\bgood (?:idea|default|value|start)\b|\bor (?:a |an )?\w+ for\b"),
+        ("context", r"\bwho (?:invented|came up|introduced|proposed|made|created)\b|"
+                    r"\bwhen (?:was|were|did)\b|\bwhat year\b|\bhistory\b|\binvent|"
+                    r"\bstill (?:a thing|used|relevant)\b|\bnowadays\b|\bold news\b|"
+                    r"\bthis (?:lesson|course|track)\b|\bprerequisite|\bbefore (?:this|transformers)\b|"
+                    r"\bwhat comes (?:next|after)\b|\bbased on\b"),
+        ("compare", r"\bvs\.?\b|\bversus\b|\bdifferen(?:ce|t)\b|\bcompared?\b|"
+                    r"\bsame (?:thing|as|job|idea|role)\b|\bjust a\b|\bbetter than\b"),
+        ("why", _WHY.pattern),
+        ("how", _OPEN + r"how (?:does|do|is|are|can|would|did|exactly|the)\b|\bwalk me through\b"),
+    )
+)  # fmt: skip
 CONCEPT_BELOW = 0.35  # best concept similarity under which no concept is named
 UNKNOWN_BELOW = 0.5  # with a word the lesson never uses, similarity under which it's uncovered
-NAME_MATCH = 0.85  # difflib ratio at which a window of the message is a concept's name
+NAME_MATCH = 0.85  # rapidfuzz ratio (as a fraction) at which a window of the message is a concept's name
 # everyday words a learner uses around a question; never a sign of an uncovered topic
 COMMON = frozenset(
     [
@@ -279,11 +308,28 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9_]+", text.lower())
 
 
+def english_words(model_path: str | Path) -> frozenset[str]:
+    """The whole words of the embedding model's WordPiece vocabulary (about 20,000 everyday
+    English words): words a question can use without naming a topic of its own."""
+    path = Path(model_path) / "vocab.txt"
+    if not path.exists():
+        return frozenset()
+    words = path.read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) >= 3)
+
+
 class QuestionReader:
     """Reads questions against one or more teaching models; built once per embedder."""
 
-    def __init__(self, embedder: Any, models: list[TeachingModel], vocabulary: Any = None) -> None:
+    def __init__(
+        self,
+        embedder: Any,
+        models: list[TeachingModel],
+        vocabulary: Any = None,
+        english: frozenset[str] = frozenset(),
+    ) -> None:
         self.embedder = embedder
+        self.english = english  # everyday words (the embedding model's whole-word tokens)
         self.concepts: list[Concept] = [c for m in models for c in m.concepts]
         self._type_names = [t for t, ex in TYPE_EXAMPLES.items() for _ in ex]
         texts = [q for ex in TYPE_EXAMPLES.values() for q in ex]
@@ -293,6 +339,17 @@ class QuestionReader:
             c.example, c.simpler) for w in re.findall(r"[a-z][a-z0-9]+", field_text.lower())
         )  # fmt: skip
         self.vocabulary_list = sorted(self.vocabulary)
+        # every concept name by its word count: exact lookups, then typo-tolerant ones
+        self._names_by_length: dict[int, dict[str, str]] = {}
+        for c in self.concepts:
+            for name in c.names:
+                target = " ".join(_words(name))
+                if target:
+                    by_n = self._names_by_length.setdefault(len(target.split()), {})
+                    by_n.setdefault(target, c.id)
+        self._fuzzy_names = {
+            n: [t for t in names if len(t) >= 5] for n, names in self._names_by_length.items()
+        }
         self.common = COMMON
         concept_texts = [f"{c.name}: {c.definition}" for c in self.concepts]
         self._concept_vecs = (
@@ -303,21 +360,25 @@ class QuestionReader:
 
     def named_concepts(self, text: str) -> list[str]:
         """Concepts whose name or alias appears in the message; a longer name wins the
-        words it covers ("forget gate" over "gate")."""
+        words it covers ("forget gate" over "gate"). Typos are forgiven (rapidfuzz's
+        ratio) for names of five letters or more."""
         words = _words(text)
         hits: list[tuple[int, int, str]] = []  # (-words in the name, position, id)
-        for c in self.concepts:
-            for name in c.names:
-                target = " ".join(_words(name))
-                n = len(target.split())
-                for i in range(len(words) - n + 1):
-                    window = " ".join(words[i : i + n])
-                    if window == target or (
-                        len(target) >= 5
-                        and difflib.SequenceMatcher(None, window, target).ratio() >= NAME_MATCH
-                    ):
-                        hits.append((-n, i, c.id))
-                        break
+        for n, names in self._names_by_length.items():
+            for i in range(len(words) - n + 1):
+                window = " ".join(words[i : i + n])
+                exact = names.get(window)
+                if exact is not None:
+                    hits.append((-n, i, exact))
+                    continue
+                if len(window) < 5:
+                    continue
+                found = process.extractOne(
+                    window, self._fuzzy_names[n], scorer=fuzz.ratio,
+                    score_cutoff=NAME_MATCH * 100,
+                )  # fmt: skip
+                if found is not None:
+                    hits.append((-n, i, names[found[0]]))
         hits.sort()
         out: list[str] = []
         taken: set[int] = set()
@@ -340,7 +401,7 @@ class QuestionReader:
         return [
             w for w in candidates
             if w not in self.vocabulary
-            and not difflib.get_close_matches(w, self.vocabulary_list, 1, 0.8)
+            and process.extractOne(w, self.vocabulary_list, scorer=fuzz.ratio, score_cutoff=80) is None
         ]  # fmt: skip
 
     def read(self, text: str) -> Understanding:
@@ -359,15 +420,17 @@ class QuestionReader:
             kind = "compute"
         elif _WHAT_IF.search(text):
             kind = "what-if"
+        elif cue := next((k for k, pattern in TYPE_CUES if pattern.search(text)), None):
+            kind = cue
         elif len(named) >= 2 and _COMPARE.search(text):
             kind = "compare"
-        elif _WHY.search(text):
-            kind = "why"
         elif named and DEFINE.match(text) and len(_words(text)) <= 8:
             kind = "definition"  # "whats the forgett gate", "define bptt"
         else:
             kind = max(TYPE_EXAMPLES, key=scores.__getitem__)
         unknown = self.unknown_words(text)
+        if named:  # a question about a lesson concept, in everyday words around it
+            unknown = [w for w in unknown if w not in self.english]
         if kind not in ("compute", "what-if") and (
             (unknown and (not named or len(unknown) >= 2 or best_sim < UNKNOWN_BELOW))
             or (not named and best_sim < CONCEPT_BELOW and kind != "context")

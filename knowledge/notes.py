@@ -56,6 +56,11 @@ class Note:
     other: str = ""  # compare: the other concept's id
     aliases: tuple[str, ...] = ()  # on the concept's definition notes only
 
+    @property
+    def specific(self) -> bool:
+        """Keyed by one particular question, not by a concept's facet."""
+        return self.facet == "misconception" or int(self.note_id.rsplit(":", 1)[-1]) >= 1000
+
     def metadata(self) -> dict[str, Any]:
         return {
             "lesson": self.lesson,
@@ -134,7 +139,10 @@ class NoteIndex:
 
     def hashes(self) -> dict[str, str]:
         got = self.collection.get(include=["metadatas"])
-        return {i: str((m or {}).get("key_hash", "")) for i, m in zip(got["ids"], got["metadatas"])}
+        return {
+            i: str((m or {}).get("key_hash", ""))
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        }
 
     def upsert(self, notes: list[Note], vectors: np.ndarray) -> None:
         step = 1000
@@ -153,7 +161,8 @@ class NoteIndex:
 
     def all_notes(self) -> list[Note]:
         got = self.collection.get(include=["documents", "metadatas"])
-        return [_note(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        return [_note(i, d, m) for i, d, m in rows]
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[Note, float]]:
         """The ``n`` notes nearest ``vector`` (cosine similarity, best first)."""
@@ -271,6 +280,11 @@ TYPE_FACETS = {
 }
 CONCEPT_BONUS = 0.15  # the question's first concept; half for its second
 TYPE_BONUS = 0.08
+# a note keyed by one particular question (a misconception as learners say it, a deep
+# question) answers that question only: it competes fully only when the learner's words
+# are close to its key
+SPECIFIC_CLOSE = 0.7
+SPECIFIC_PENALTY = 0.15
 POOL = 40
 
 
@@ -301,6 +315,8 @@ def rank_notes(
     facets = TYPE_FACETS.get(kind, ())
     for note, similarity in hits:
         score = similarity + (TYPE_BONUS if note.facet in facets else 0.0)
+        if note.specific and similarity < SPECIFIC_CLOSE:
+            score -= SPECIFIC_PENALTY
         if concepts and note.concept == concepts[0]:
             score += CONCEPT_BONUS
         elif note.concept in concepts[1:2]:
