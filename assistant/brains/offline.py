@@ -24,6 +24,7 @@ from assistant import prompts
 from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
 from assistant.compute import parameter_request, power_request
+from assistant.intents import what_if_changes
 from assistant.parsing import trace_request, wants_harder
 from assistant.quiz_tools import DEFAULT_LEVEL
 
@@ -39,7 +40,7 @@ DIRECT_REPLIES = {
 # question types answered from the teaching notes (the rest: lesson passages, the lab)
 NOTE_TYPES = frozenset(
     {"definition", "why", "how", "example", "simpler", "compare", "recommendation", "context",
-     "not_covered"}
+     "not_covered", "what-if"}
 )  # fmt: skip
 WHY_FORGET_QUERY = "why memory fades over long sequences: vanishing gradients"
 _ids = itertools.count(1)
@@ -61,6 +62,8 @@ def plan(
     if intent == "concept" and reader is not None:
         # the question's type and concepts choose the teaching notes that answer it
         understood = reader.read(text)
+        if understood.type == "what-if" and what_if_changes(text):  # the lab can run it
+            return [_call("rnn_trace", **trace_request(text, state.get("trace")).args)]
         if understood.type in NOTE_TYPES and (understood.concepts or understood.type == "not_covered"):
             return [
                 _call("teaching_notes", question=text, kind=understood.type,

@@ -121,6 +121,7 @@ SECOND_FACETS = {  # the facets that best follow a lead, by question type
     "compare": ("compare", "definition"),
     "recommendation": ("use", "why"),
     "context": ("definition", "context"),
+    "what-if": ("why", "example"),
 }
 
 
