@@ -217,3 +217,42 @@ def render_power(factor: float, steps: int | None = None, below: float | None = 
         prompts.POWER_LEAD, factor=f"{factor:g}", steps=steps, value=shown,
         meaning=prompts.render(meaning, pct=f"{100 * value:.2g}", times=f"{value:.3g}"),
     )  # fmt: skip
+
+
+_VECTOR = re.compile(r"[(\[]\s*(-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+)\s*[)\]]")
+_THRESHOLD = re.compile(
+    r"(?:max(?:imum)?[ _]?norm|threshold|tau|τ|norm(?: of)?|clip\w*(?: \w+){0,3} to)"
+    r"\s*(?:=|of|is)?\s*(\d+(?:\.\d+)?)",
+    re.I,
+)
+
+
+def clip_request(text: str) -> dict[str, Any] | None:
+    """``{"gradient": [...], "threshold": t}`` for "clip g=(6,8) with max norm 1"; else None."""
+    if not re.search(r"\bclip", text or "", re.I):
+        return None
+    vector, threshold = _VECTOR.search(text), _THRESHOLD.search(text)
+    if not vector or not threshold:
+        return None
+    values = [float(x) for x in vector.group(1).split(",")]
+    t = float(threshold.group(1))
+    return {"gradient": values, "threshold": t} if t > 0 and len(values) <= 16 else None
+
+
+def render_clip(gradient: list[float], threshold: float) -> str:
+    """Norm clipping worked out: the norm, whether it is over the threshold, the result."""
+    import math
+
+    def vec(v: list[float]) -> str:
+        return "(" + ", ".join(f"{x:.4g}" for x in v) + ")"
+
+    norm = math.sqrt(sum(x * x for x in gradient))
+    if norm <= threshold:
+        return prompts.render(
+            prompts.CLIP_KEPT, g=vec(gradient), norm=f"{norm:.4g}", t=f"{threshold:g}"
+        )
+    factor = threshold / norm
+    return prompts.render(
+        prompts.CLIP_SCALED, g=vec(gradient), norm=f"{norm:.4g}", t=f"{threshold:g}",
+        factor=f"{factor:.4g}", result=vec([x * factor for x in gradient]),
+    )  # fmt: skip

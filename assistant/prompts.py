@@ -456,6 +456,15 @@ POWER_UNTIL = (
     "At {factor} per step, it takes **{steps} steps** to fall below {below}: {factor}^{steps} = "
     "{left}, while {factor}^({steps} - 1) = {before}."
 )
+CLIP_SCALED = (
+    "Clipped to norm {t}, the gradient {g} becomes **{result}**: its norm is {norm}, above the "
+    "threshold {t}, so every entry is multiplied by {t}/{norm} = {factor}. The direction stays "
+    "the same; only the length is capped."
+)
+CLIP_KEPT = (
+    "The gradient {g} stays **unchanged**: its norm is {norm}, not above the threshold {t}, and "
+    "norm clipping only ever shrinks a gradient that is too long."
+)
 CONCEPT_FACETS = (
     "{name}: {definition}\nWhy: {why}\nExample: {example}\nIn plain words: {simpler}\n"
     "Taught in: {sections}"

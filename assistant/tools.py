@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 from typing import Annotated, Any, Literal
 
 from langchain.tools import ToolRuntime
@@ -259,6 +260,20 @@ def parameter_count_tool(
     return text, {"kind": "params", "count": count.to_dict(), "text": text}
 
 
+def clip_gradient_tool(
+    gradient: Annotated[
+        list[float], Field(min_length=1, max_length=16, description="The gradient's entries.")
+    ],
+    threshold: Annotated[float, Field(gt=0, description="The norm threshold (max_norm).")],
+) -> tuple[str, dict[str, Any]]:
+    from assistant.compute import render_clip
+
+    if not all(math.isfinite(x) for x in gradient):
+        raise InvalidInput("every gradient entry must be a finite number.")
+    text = render_clip(gradient, threshold)
+    return text, {"kind": "power", "text": text, "gradient": gradient, "threshold": threshold}
+
+
 def repeated_factor_tool(
     factor: Annotated[float, Field(gt=0, le=10, description="The factor applied per step.")],
     steps: Annotated[int | None, Field(ge=1, le=100_000, description="How many steps.")] = None,
@@ -489,6 +504,15 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "The exact parameter count of an RNN, LSTM or GRU layer in PyTorch's layout "
                 "(two bias vectors per gate block) and with one bias per gate block, with "
                 "the shapes that add up to it. Use it for every parameter-count question."
+            ),
+            response_format="content_and_artifact",
+        ),
+        StructuredTool.from_function(
+            friendly_errors(clip_gradient_tool),
+            name="clip_gradient",
+            description=(
+                "Gradient clipping by norm worked out exactly: the gradient's norm, whether it "
+                "is over the threshold, and the clipped vector. Use it for every clipping sum."
             ),
             response_format="content_and_artifact",
         ),

@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 from assistant import prompts
 from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
-from assistant.compute import parameter_request, power_request
+from assistant.compute import clip_request, parameter_request, power_request
 from assistant.intents import what_if_changes
 from assistant.parsing import trace_request, wants_harder
 from assistant.quiz_tools import DEFAULT_LEVEL
@@ -59,6 +59,9 @@ def plan(
 ) -> list[dict[str, Any]]:
     """The tool calls that serve ``intent`` (empty: answer directly)."""
     exercise = state.get("exercise") or {}
+    clip = clip_request(text) if intent in ("concept", "compute") else None
+    if clip is not None:
+        return [_call("clip_gradient", **clip)]
     if intent == "concept" and reader is not None:
         # the question's type and concepts choose the teaching notes that answer it
         understood = reader.read(text)

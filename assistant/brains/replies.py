@@ -261,7 +261,13 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
     parts.append(art["worked_md"].strip())
     parts.append(prompts.render(prompts.TRACE_TABLE, table=art["table_md"].strip()))
     asked = _asked_values(text, trace)
-    if asked:  # "whats h3?": the number asked for comes first
+    steps = trace.get("steps") or []
+    if not asked and re.search(r"\d", text or "") and steps and len(steps[-1]["h"]) == 1:
+        # the learner's own numbers: the result they are after comes first
+        asked = prompts.render(
+            prompts.TRACE_ASKED, values=f"h_{len(steps)} = **{num(steps[-1]['h'][0])}**"
+        )
+    if asked and not WHAT_IF.search(text or ""):  # "whats h3?": the number asked for first
         parts.insert(0, asked)
     if art.get("trend"):
         trend = trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh")
@@ -564,6 +570,9 @@ def compose_reply(
         citations = [*citations, *trace_citation()]
     if "power" in arts:
         parts.append(arts["power"]["text"])
+        if "threshold" in arts["power"]:  # a clipping sum: cite where clipping is taught
+            found = lesson_terms().opening_citation("> Gradient clipping")
+            citations = [*citations, *([found] if found else [])]
     if "params" in arts:
         parts.extend(_params(arts["params"], text))
         citations = [*citations, *params_citation()]
