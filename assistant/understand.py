@@ -347,6 +347,10 @@ class QuestionReader:
                 if target:
                     by_n = self._names_by_length.setdefault(len(target.split()), {})
                     by_n.setdefault(target, c.id)
+        # neighbouring topics the lessons do not teach ("teacher forcing"): name -> nearest
+        self.beyond: dict[str, str] = {
+            " ".join(_words(n)): b.nearest for m in models for b in m.beyond for n in b.names
+        }
         self._fuzzy_names = {
             n: [t for t in names if len(t) >= 5] for n, names in self._names_by_length.items()
         }
@@ -390,6 +394,18 @@ class QuestionReader:
             taken |= span
         return out
 
+    def named_beyond(self, text: str) -> str | None:
+        """The nearest concept of a topic the lessons do not teach that the message names
+        ("whats teacher forcing" -> encoder_decoder), or None."""
+        words = _words(text)
+        for name, nearest in self.beyond.items():
+            n = len(name.split())
+            for i in range(len(words) - n + 1):
+                window = " ".join(words[i : i + n])
+                if window == name or (len(name) >= 6 and fuzz.ratio(window, name) >= 88):
+                    return nearest
+        return None
+
     def unknown_words(self, text: str) -> list[str]:
         """Content words neither the lesson nor its teaching model uses (typos forgiven):
         "teacher forcing", "beam search", "dropout" name things the lesson does not teach."""
@@ -428,6 +444,9 @@ class QuestionReader:
             kind = "definition"  # "whats the forgett gate", "define bptt"
         else:
             kind = max(TYPE_EXAMPLES, key=scores.__getitem__)
+        beyond = self.named_beyond(text)
+        if beyond and kind not in ("compute", "what-if"):
+            return Understanding("not_covered", (beyond,), scores, params or {})
         unknown = self.unknown_words(text)
         if named:  # a question about a lesson concept, in everyday words around it
             unknown = [w for w in unknown if w not in self.english]

@@ -19,15 +19,18 @@ knows the lessons of the configured index, not only the bundled one.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 import numpy as np
 
 from core.errors import IndexNotReady
-from knowledge.teaching import OPTIONAL_FACETS, Concept, Contrast, TeachingModel
+from knowledge.teaching import OPTIONAL_FACETS, Beyond, Concept, Contrast, TeachingModel
 
 NOTES_SUFFIX = "-notes"
+STALE_CHECK_SECONDS = 5.0
 # the question a facet answers, embedded beside the facet's own text
 KEY_TEMPLATES = {
     "definition": "what is {name}",
@@ -59,7 +62,7 @@ class Note:
     @property
     def specific(self) -> bool:
         """Keyed by one particular question, not by a concept's facet."""
-        return self.facet == "misconception" or int(self.note_id.rsplit(":", 1)[-1]) >= 1000
+        return self.facet in ("misconception", "beyond") or int(self.note_id.rsplit(":", 1)[-1]) >= 1000
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -124,6 +127,13 @@ def concept_notes(model: TeachingModel) -> list[Note]:
             answer = points_sentence(q.expected)
             if answer:
                 note(q.kind, 1000 + i, q.ask, answer)
+    for i, b in enumerate(model.beyond):  # what the lesson does not teach, and its nearest
+        near = model.concept(b.nearest)
+        notes.append(
+            Note(f"{model.lesson}:{b.nearest}:beyond:{2000 + i}", model.lesson, b.nearest,
+                 b.name, "beyond", b.name, near.definition if near else "",
+                 near.sections if near else (), aliases=b.aliases)
+        )  # fmt: skip
     return notes
 
 
@@ -133,6 +143,27 @@ class NoteIndex:
     def __init__(self, collection: Any, location: str) -> None:
         self.collection = collection
         self.location = location
+        self._snapshot: tuple[list[Note], np.ndarray] | None = None
+        self._checked = 0.0  # time.monotonic() of the last staleness check
+        self._lock = Lock()
+
+    def snapshot(self) -> tuple[list[Note], np.ndarray]:
+        """Every note and its key vector (unit length), read from Chroma once and again when
+        the count changes (checked every few seconds): ranking a question is one product."""
+        now = time.monotonic()
+        if self._snapshot is None or now - self._checked > STALE_CHECK_SECONDS:
+            with self._lock:
+                if self._snapshot is None or len(self._snapshot[0]) != self.count():
+                    got = self.collection.get(include=["documents", "metadatas", "embeddings"])
+                    rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+                    notes = [_note(i, d, m) for i, d, m in rows]
+                    vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(
+                        len(notes), -1
+                    ) if notes else np.zeros((0, 1), np.float32)
+                    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+                    self._snapshot = (notes, vectors / np.maximum(norms, 1e-12))
+                self._checked = now
+        return self._snapshot
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -186,7 +217,13 @@ class NoteIndex:
         """The concepts of every lesson in the index, rebuilt from their notes (facets,
         aliases, sections and contrasts; misconceptions and questions stay notes)."""
         by_lesson: dict[str, dict[str, dict[str, Any]]] = {}
+        beyond: dict[str, list[Beyond]] = {}
         for note in sorted(self.all_notes(), key=lambda n: n.note_id):
+            if note.facet == "beyond":
+                beyond.setdefault(note.lesson, []).append(
+                    Beyond(note.name, note.aliases, note.concept)
+                )
+                continue
             concept = by_lesson.setdefault(note.lesson, {}).setdefault(
                 note.concept,
                 {"id": note.concept, "name": note.name, "sections": note.sections,
@@ -210,7 +247,7 @@ class NoteIndex:
                 for raw in concepts.values()
                 if raw.get("definition")
             ]
-            models.append(TeachingModel(lesson, tuple(built)))
+            models.append(TeachingModel(lesson, tuple(built), beyond=tuple(beyond.get(lesson, []))))
         return models
 
 
@@ -294,27 +331,21 @@ def rank_notes(
     """Notes that answer a question, best first: cosine similarity of the question to each
     note's key, plus a bonus for the concepts the question names and for facets that answer
     its type. One note per answer text (its best key)."""
-    hits = index.query(vector, POOL)
-    if concepts:
-        wanted = list(dict.fromkeys(concepts))[:2]
-        where = {"concept": wanted[0]} if len(wanted) == 1 else {"concept": {"$in": wanted}}
-        got = index.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-            n_results=min(POOL, index.count()),
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        hits += [
-            (_note(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
-                strict=True,
-            )
-        ]  # fmt: skip
+    notes, vectors = index.snapshot()
+    if not notes:
+        return []
+    q = np.asarray(vector, dtype=np.float32)
+    sims = vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
+    wanted = set(concepts[:2])
+    pool = set(np.argsort(-sims)[:POOL].tolist())
+    pool |= {i for i, n in enumerate(notes) if n.concept in wanted}
+    hits = [(notes[i], float(sims[i])) for i in sorted(pool)]
     best: dict[str, tuple[Note, float]] = {}
     facets = TYPE_FACETS.get(kind, ())
     for note, similarity in hits:
         score = similarity + (TYPE_BONUS if note.facet in facets else 0.0)
+        if note.facet == "beyond" and kind != "not_covered":
+            continue
         if note.specific and similarity < SPECIFIC_CLOSE:
             score -= SPECIFIC_PENALTY
         if concepts and note.concept == concepts[0]:

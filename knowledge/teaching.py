@@ -74,10 +74,24 @@ class Concept:
 
 
 @dataclass(frozen=True)
+class Beyond:
+    """A topic next to the lesson that it does not teach, and the concept nearest to it."""
+
+    name: str
+    aliases: tuple[str, ...]
+    nearest: str  # a concept id
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
 class TeachingModel:
     lesson: str
     concepts: tuple[Concept, ...]
     path: Path | None = None
+    beyond: tuple[Beyond, ...] = ()  # neighbouring topics the lesson does not cover
     _index: dict[str, Concept] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -159,7 +173,16 @@ def load_teaching_model(path: Path) -> TeachingModel:
         bad = [x.other for x in c.contrasts if x.other not in known]
         if bad:
             raise InvalidInput(f"{path}: concept {c.id!r} contrasts with unknown {bad}.")
-    return TeachingModel(str(raw.get("lesson") or path.name[: -len(SUFFIX)]), concepts, path)
+    beyond = tuple(
+        Beyond(_text(b, "name", f"{path} not_covered"), _strings(b.get("aliases"), str(path)),
+               _text(b, "nearest", f"{path} not_covered"))
+        for b in raw.get("not_covered") or []
+    )  # fmt: skip
+    bad = [b.nearest for b in beyond if b.nearest not in known]
+    if bad:
+        raise InvalidInput(f"{path}: not_covered names unknown nearest concepts {bad}.")
+    lesson = str(raw.get("lesson") or path.name[: -len(SUFFIX)])
+    return TeachingModel(lesson, concepts, path, beyond)
 
 
 def teaching_model_for(lesson_path: Path) -> TeachingModel | None:

@@ -23,6 +23,7 @@ from pydantic import ConfigDict
 from assistant import prompts
 from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
+from assistant.compose import ASKS_FOR_MATH
 from assistant.compute import clip_request, parameter_request, power_request
 from assistant.intents import what_if_changes
 from assistant.parsing import trace_request, wants_harder
@@ -62,7 +63,9 @@ def plan(
     clip = clip_request(text) if intent in ("concept", "compute") else None
     if clip is not None:
         return [_call("clip_gradient", **clip)]
-    if intent == "concept" and reader is not None:
+    if intent in ("capabilities", "off_topic") and reader is not None and reader.named_beyond(text):
+        intent = "concept"  # "what is teacher forcing?": a real question, just not covered
+    if intent == "concept" and reader is not None and not ASKS_FOR_MATH.search(text):
         # the question's type and concepts choose the teaching notes that answer it
         understood = reader.read(text)
         if understood.type == "what-if" and what_if_changes(text):  # the lab can run it

@@ -117,12 +117,23 @@ SECOND_FACETS = {  # the facets that best follow a lead, by question type
     "why": ("example", "how", "definition"),
     "how": ("example", "why"),
     "example": ("why", "definition"),
-    "simpler": ("example", "definition"),
+    "simpler": ("definition", "example"),
     "compare": ("compare", "definition"),
     "recommendation": ("use", "why"),
     "context": ("definition", "context"),
     "what-if": ("why", "example"),
 }
+
+
+def _named(note: dict[str, Any], kind: str) -> str:
+    """A note's text fit to open a reply: "It is like ..." names what "it" is."""
+    text = note["text"]
+    name = note["name"][:1].upper() + note["name"][1:]
+    if kind == "simpler" and text.startswith("It is like"):
+        return f"In plain words, {note['name']} is like" + text[len("It is like") :]
+    if text.startswith("It ") and note["facet"] not in ("misconception", "compare"):
+        return f"{name} " + text[len("It ") :]
+    return text
 
 
 def _notes(
@@ -135,7 +146,14 @@ def _notes(
     if kind == "not_covered" or not notes:
         if not notes:
             return [prompts.CONCEPT_NOTHING], []
-        near = next((n for n in notes if n["facet"] == "definition"), notes[0])
+        wanted = (art.get("concepts") or [None])[0]  # the nearest concept, when known
+        near = next(
+            (n for n in notes if n["facet"] in ("definition", "beyond")
+             and n["concept"] == (wanted or n["concept"])),
+            notes[0],
+        )  # fmt: skip
+        if near["facet"] == "beyond":  # its text is the nearest concept's definition
+            near = {**near, "name": near["concept"].replace("_", " ")}
         citation = art.get("cite", {}).get((near["sections"] or [""])[0])
         return [
             prompts.render(prompts.NOT_COVERED_NOTE, name=near["name"], text=near["text"]),
@@ -148,7 +166,7 @@ def _notes(
             (n for n in notes if n["facet"] == "compare" and {n["concept"], n["other"]} == pair),
             lead,
         )
-    parts = [lead["text"]]
+    parts = [_named(lead, kind)]
     order = SECOND_FACETS.get(kind, ())
     rest = [
         n for n in notes
