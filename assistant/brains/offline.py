@@ -13,6 +13,7 @@ middleware because this model declares ``reads_turn_context``.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any, ClassVar
 
 from langchain_core.language_models import BaseChatModel
@@ -23,7 +24,6 @@ from pydantic import ConfigDict
 from assistant import prompts
 from assistant.brains.explain import simpler_topic, wants_simpler
 from assistant.brains.replies import compose_reply
-from assistant.compose import ASKS_FOR_MATH
 from assistant.compute import clip_request, parameter_request, power_request
 from assistant.intents import what_if_changes
 from assistant.parsing import trace_request, wants_harder
@@ -43,6 +43,12 @@ NOTE_TYPES = frozenset(
     {"definition", "why", "how", "example", "simpler", "compare", "recommendation", "context",
      "not_covered", "what-if"}
 )  # fmt: skip
+# "show me the lstm equations": the lesson's Going-deeper passages answer (prefer_core)
+MATH_REQUEST = re.compile(
+    r"(?<!no )(?<!without )(?<!without the )\b(?:math|maths|formulas?|equations?|derivations?|"
+    r"derive|in symbols|notation)\b",
+    re.I,
+)
 WHY_FORGET_QUERY = "why memory fades over long sequences: vanishing gradients"
 _ids = itertools.count(1)
 
@@ -65,7 +71,7 @@ def plan(
         return [_call("clip_gradient", **clip)]
     if intent in ("capabilities", "off_topic") and reader is not None and reader.named_beyond(text):
         intent = "concept"  # "what is teacher forcing?": a real question, just not covered
-    if intent == "concept" and reader is not None and not ASKS_FOR_MATH.search(text):
+    if intent == "concept" and reader is not None and not MATH_REQUEST.search(text):
         # the question's type and concepts choose the teaching notes that answer it
         understood = reader.read(text)
         if understood.type == "what-if" and what_if_changes(text):  # the lab can run it
