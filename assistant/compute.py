@@ -221,7 +221,8 @@ def render_power(factor: float, steps: int | None = None, below: float | None = 
 
 _VECTOR = re.compile(r"[(\[]\s*(-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+)\s*[)\]]")
 _THRESHOLD = re.compile(
-    r"(?:max(?:imum)?[ _]?norm|threshold|tau|τ|norm(?: of)?|clip\w*(?: \w+){0,3} to)"
+    r"(?:max(?:imum)?[ _]?norm|threshold|tau|τ|norm(?: of)?|clip\w*(?: \w+){0,3} to|"
+    r"[)\]]\s*(?:to|at))"
     r"\s*(?:=|of|is)?\s*(\d+(?:\.\d+)?)",
     re.I,
 )

@@ -69,8 +69,14 @@ def plan(
     clip = clip_request(text) if intent in ("concept", "compute") else None
     if clip is not None:
         return [_call("clip_gradient", **clip)]
-    if intent in ("capabilities", "off_topic") and reader is not None and reader.named_beyond(text):
-        intent = "concept"  # "what is teacher forcing?": a real question, just not covered
+    if (
+        intent in ("capabilities", "off_topic", "empty")
+        and reader is not None
+        and (reader.named_beyond(text) or reader.named_concepts(text))
+    ):
+        # it names a concept of an indexed lesson ("whats a binary digit"), or a topic next
+        # to one ("what is teacher forcing?"): a real question about the subject
+        intent = "concept"
     if intent == "concept" and reader is not None and not MATH_REQUEST.search(text):
         # the question's type and concepts choose the teaching notes that answer it
         understood = reader.read(text)

@@ -123,3 +123,35 @@ def test_the_factor_tool_refuses_what_it_cannot_answer():
         "args": {"factor": 1.5, "below": 0.01},
     }
     assert "only a factor below 1" in tool.invoke(call).content
+
+
+@pytest.mark.parametrize(
+    ("text", "gradient", "threshold"),
+    [
+        ("clip g=(6,8) with max norm 1, result?", [6.0, 8.0], 1.0),
+        ("gradient is (3,4), threshold 5, does clipping change it", [3.0, 4.0], 5.0),
+        ("clip the gradient [30, 40] to 5", [30.0, 40.0], 5.0),
+    ],
+)
+def test_clipping_sums_are_read(text, gradient, threshold):
+    from assistant.compute import clip_request
+
+    assert clip_request(text) == {"gradient": gradient, "threshold": threshold}
+
+
+def test_no_clipping_sum_without_a_vector_or_the_word():
+    from assistant.compute import clip_request
+
+    assert clip_request("should i clip my gradients") is None
+    assert clip_request("the norm of (3, 4) is 5") is None
+
+
+def test_clipping_is_worked_out_exactly(tutor):
+    from assistant.types import ChatTurn
+
+    reply = tutor.respond(ChatTurn(tutor.new_session("api"), "clip g=(6,8) with max norm 2", "api"))
+    assert reply.reply.startswith("Clipped to norm 2, the gradient (6, 8) becomes **(1.2, 1.6)**")
+    assert "norm is 10" in reply.reply and "2/10 = 0.2" in reply.reply
+    assert any(c.section.endswith("Gradient clipping") for c in reply.citations)
+    kept = tutor.respond(ChatTurn(tutor.new_session("api"), "clip (3, 4) at threshold 5", "api"))
+    assert "stays **unchanged**" in kept.reply and "norm is 5" in kept.reply
