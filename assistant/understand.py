@@ -110,7 +110,9 @@ TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )  # fmt: skip
 CONCEPT_BELOW = 0.35  # best concept similarity under which no concept is named
 UNKNOWN_BELOW = 0.5  # with a word the lesson never uses, similarity under which it's uncovered
-NAME_MATCH = 0.85  # rapidfuzz ratio (as a fraction) at which a window of the message is a concept's name
+NAME_MATCH = (
+    0.85  # rapidfuzz ratio (as a fraction) at which a window of the message is a concept's name
+)
 # everyday words a learner uses around a question; never a sign of an uncovered topic
 COMMON = frozenset(
     [

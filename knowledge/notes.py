@@ -62,7 +62,10 @@ class Note:
     @property
     def specific(self) -> bool:
         """Keyed by one particular question, not by a concept's facet."""
-        return self.facet in ("misconception", "beyond") or int(self.note_id.rsplit(":", 1)[-1]) >= 1000
+        return (
+            self.facet in ("misconception", "beyond")
+            or int(self.note_id.rsplit(":", 1)[-1]) >= 1000
+        )
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -157,9 +160,11 @@ class NoteIndex:
                     got = self.collection.get(include=["documents", "metadatas", "embeddings"])
                     rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
                     notes = [_note(i, d, m) for i, d, m in rows]
-                    vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(
-                        len(notes), -1
-                    ) if notes else np.zeros((0, 1), np.float32)
+                    vectors = (
+                        np.asarray(got["embeddings"], dtype=np.float32).reshape(len(notes), -1)
+                        if notes
+                        else np.zeros((0, 1), np.float32)
+                    )
                     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
                     self._snapshot = (notes, vectors / np.maximum(norms, 1e-12))
                 self._checked = now
@@ -239,7 +244,9 @@ class NoteIndex:
         for lesson, concepts in sorted(by_lesson.items()):
             built = [
                 Concept(
-                    id=raw["id"], name=raw["name"], aliases=raw["aliases"],
+                    id=raw["id"],
+                    name=raw["name"],
+                    aliases=raw["aliases"],
                     sections=raw["sections"],
                     **{f: raw.get(f, "") for f in FACET_ORDER},
                     contrasts=tuple(raw["contrasts"]),

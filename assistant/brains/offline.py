@@ -82,7 +82,9 @@ def plan(
         understood = reader.read(text)
         if understood.type == "what-if" and what_if_changes(text):  # the lab can run it
             return [_call("rnn_trace", **trace_request(text, state.get("trace")).args)]
-        if understood.type in NOTE_TYPES and (understood.concepts or understood.type == "not_covered"):
+        if understood.type in NOTE_TYPES and (
+            understood.concepts or understood.type == "not_covered"
+        ):
             return [
                 _call("teaching_notes", question=text, kind=understood.type,
                       concepts=list(understood.concepts[:2])),

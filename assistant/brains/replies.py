@@ -187,9 +187,7 @@ def _notes(
     section = citations[0]["section"] if citations else (passages[0]["section"] if passages else "")
     if any(prompts.GOING_DEEPER in c["section"] for c in citations):
         parts.append(prompts.GOING_DEEPER_NOTE)
-    parts.append(
-        prompts.render(prompts.CHECK_QUESTION, question=prompts.check_question(section))
-    )
+    parts.append(prompts.render(prompts.CHECK_QUESTION, question=prompts.check_question(section)))
     return parts, citations
 
 

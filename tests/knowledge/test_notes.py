@@ -5,8 +5,6 @@ brings its notes, and the offline brain answers from them (real MiniLM, real Chr
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from knowledge.ingest import bundled_lesson_paths, ingest
@@ -134,5 +132,3 @@ def test_notes_vectors_are_unit_length(bundled_index, embedder):
     _, vectors = notes_beside(store, embedder).snapshot()
     assert vectors.shape[1] == 384
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
-
-
