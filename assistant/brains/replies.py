@@ -239,10 +239,12 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
     args = art.get("args") or {}
     state = turn.state if turn is not None else {}
     parts: list[str] = []
+    followed = False
     if args:
         request = trace_request(text, state.get("trace"))
         if request.followup:
             parts.append(_followup_note(request, args))
+            followed = True
         state["trace"] = args
     weights = body.get("weights")
     if weights and args.get("input_weight") is not None:
@@ -278,7 +280,13 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
     parts.append(prompts.render(prompts.TRACE_TABLE, table=art["table_md"].strip()))
     asked = _asked_values(text, trace)
     steps = trace.get("steps") or []
-    if not asked and re.search(r"\d", text or "") and steps and len(steps[-1]["h"]) == 1:
+    if (
+        not asked
+        and not followed
+        and re.search(r"\d", text or "")
+        and steps
+        and len(steps[-1]["h"]) == 1
+    ):
         # the learner's own numbers: the result they are after comes first
         asked = prompts.render(
             prompts.TRACE_ASKED, values=f"h_{len(steps)} = **{num(steps[-1]['h'][0])}**"

@@ -279,7 +279,7 @@ def test_a_single_step_trace_says_why_it_cannot_show_the_memory():
     [
         ("w_x=1, w_h=0.9, b=0.1, x = 0.5, -1, 0.2 and h0=0. whats h3", [0.5, -1.0, 0.2], "h_3 = **-0.0546**"),
         ("w_x=1, w_h=-0.5, b=0, inputs 1,0,0. give me h1 h2 h3", [1.0, 0.0, 0.0], "h_3 = **0.1797**"),
-        ("trace it: w_x=1 w_h=0.5 b=-0.2, x=[1,0,1], h0 zero", [1.0, 0.0, 1.0], None),
+        ("trace it: w_x=1 w_h=0.5 b=-0.2, x=[1,0,1], h0 zero", [1.0, 0.0, 1.0], "h_3 = **0.6991**"),
     ],
 )  # fmt: skip
 def test_the_learners_inputs_survive_w_x_and_the_value_asked_leads(tutor, question, inputs, lead):
