@@ -13,6 +13,7 @@ concept and resembles none is ``not_covered``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,9 +111,10 @@ TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )  # fmt: skip
 CONCEPT_BELOW = 0.35  # best concept similarity under which no concept is named
 UNKNOWN_BELOW = 0.5  # with a word the lesson never uses, similarity under which it's uncovered
-NAME_MATCH = (
-    0.85  # rapidfuzz ratio (as a fraction) at which a window of the message is a concept's name
-)
+# rapidfuzz ratio (as a fraction) at which a window of the message is a concept's name,
+# and an uncovered topic's (six letters or more)
+NAME_MATCH = 0.85
+BEYOND_MATCH = 0.88
 # everyday words a learner uses around a question; never a sign of an uncovered topic
 COMMON = frozenset(
     [
@@ -320,6 +322,42 @@ def english_words(model_path: str | Path) -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) >= 3)
 
 
+class NameTable:
+    """Names (a concept's, or an uncovered topic's) found in a message's words: exact
+    windows, then typo-tolerant ones (rapidfuzz's ratio) for names of ``shortest`` letters
+    or more. The first id given for a name keeps it."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]], cutoff: float, shortest: int) -> None:
+        self.by_length: dict[int, dict[str, str]] = {}
+        for name, ident in pairs:
+            target = " ".join(_words(name))
+            if target:
+                self.by_length.setdefault(len(target.split()), {}).setdefault(target, ident)
+        self.fuzzy = {
+            n: [t for t in names if len(t) >= shortest] for n, names in self.by_length.items()
+        }
+        self.cutoff = cutoff * 100
+
+    def hits(self, words: list[str]) -> list[tuple[int, int, str]]:
+        """(-words in the name, position, id) for every name found, longest names first."""
+        found: list[tuple[int, int, str]] = []
+        for n, names in self.by_length.items():
+            for i in range(len(words) - n + 1):
+                window = " ".join(words[i : i + n])
+                exact = names.get(window)
+                if exact is not None:
+                    found.append((-n, i, exact))
+                    continue
+                if len(window) < 5:
+                    continue
+                match = process.extractOne(
+                    window, self.fuzzy[n], scorer=fuzz.ratio, score_cutoff=self.cutoff
+                )
+                if match is not None:
+                    found.append((-n, i, names[match[0]]))
+        return sorted(found)
+
+
 class QuestionReader:
     """Reads questions against one or more teaching models; built once per embedder."""
 
@@ -341,21 +379,15 @@ class QuestionReader:
             c.example, c.simpler) for w in re.findall(r"[a-z][a-z0-9]+", field_text.lower())
         )  # fmt: skip
         self.vocabulary_list = sorted(self.vocabulary)
-        # every concept name by its word count: exact lookups, then typo-tolerant ones
-        self._names_by_length: dict[int, dict[str, str]] = {}
-        for c in self.concepts:
-            for name in c.names:
-                target = " ".join(_words(name))
-                if target:
-                    by_n = self._names_by_length.setdefault(len(target.split()), {})
-                    by_n.setdefault(target, c.id)
-        # neighbouring topics the lessons do not teach ("teacher forcing"): name -> nearest
-        self.beyond: dict[str, str] = {
-            " ".join(_words(n)): b.nearest for m in models for b in m.beyond for n in b.names
-        }
-        self._fuzzy_names = {
-            n: [t for t in names if len(t) >= 5] for n, names in self._names_by_length.items()
-        }
+        self._concept_names = NameTable(
+            ((n, c.id) for c in self.concepts for n in c.names), NAME_MATCH, shortest=5
+        )
+        # neighbouring topics the lessons do not teach ("teacher forcing") -> the nearest
+        self._beyond_names = NameTable(
+            ((n, b.nearest) for m in models for b in m.beyond for n in b.names),
+            BEYOND_MATCH,
+            shortest=6,
+        )
         self.common = COMMON
         concept_texts = [f"{c.name}: {c.definition}" for c in self.concepts]
         self._concept_vecs = (
@@ -368,27 +400,9 @@ class QuestionReader:
         """Concepts whose name or alias appears in the message; a longer name wins the
         words it covers ("forget gate" over "gate"). Typos are forgiven (rapidfuzz's
         ratio) for names of five letters or more."""
-        words = _words(text)
-        hits: list[tuple[int, int, str]] = []  # (-words in the name, position, id)
-        for n, names in self._names_by_length.items():
-            for i in range(len(words) - n + 1):
-                window = " ".join(words[i : i + n])
-                exact = names.get(window)
-                if exact is not None:
-                    hits.append((-n, i, exact))
-                    continue
-                if len(window) < 5:
-                    continue
-                found = process.extractOne(
-                    window, self._fuzzy_names[n], scorer=fuzz.ratio,
-                    score_cutoff=NAME_MATCH * 100,
-                )  # fmt: skip
-                if found is not None:
-                    hits.append((-n, i, names[found[0]]))
-        hits.sort()
         out: list[str] = []
         taken: set[int] = set()
-        for neg_n, pos, cid in hits:
+        for neg_n, pos, cid in self._concept_names.hits(_words(text)):
             span = set(range(pos, pos - neg_n))
             if cid in out or span & taken:
                 continue
@@ -399,14 +413,8 @@ class QuestionReader:
     def named_beyond(self, text: str) -> str | None:
         """The nearest concept of a topic the lessons do not teach that the message names
         ("whats teacher forcing" -> encoder_decoder), or None."""
-        words = _words(text)
-        for name, nearest in self.beyond.items():
-            n = len(name.split())
-            for i in range(len(words) - n + 1):
-                window = " ".join(words[i : i + n])
-                if window == name or (len(name) >= 6 and fuzz.ratio(window, name) >= 88):
-                    return nearest
-        return None
+        hits = self._beyond_names.hits(_words(text))
+        return hits[0][2] if hits else None
 
     def unknown_words(self, text: str) -> list[str]:
         """Content words neither the lesson nor its teaching model uses (typos forgiven):

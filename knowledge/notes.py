@@ -68,7 +68,9 @@ class Note:
         )
 
     def metadata(self) -> dict[str, Any]:
-        return {
+        """What Chroma stores beside the key, with a hash of the key and all of it (a note
+        whose hash is unchanged is not written again)."""
+        meta = {
             "lesson": self.lesson,
             "concept": self.concept,
             "name": self.name,
@@ -77,8 +79,9 @@ class Note:
             "sections": _SEP.join(self.sections),
             "other": self.other,
             "aliases": _SEP.join(self.aliases),
-            "key_hash": _hash(self.key + "\0" + self.text),
         }
+        meta["key_hash"] = _hash("\0".join([self.key, *map(str, meta.values())]))
+        return meta
 
 
 def _hash(text: str) -> str:
@@ -132,16 +135,17 @@ def concept_notes(model: TeachingModel) -> list[Note]:
                 note(q.kind, 1000 + i, q.ask, answer)
     for i, b in enumerate(model.beyond):  # what the lesson does not teach, and its nearest
         near = model.concept(b.nearest)
-        notes.append(
-            Note(f"{model.lesson}:{b.nearest}:beyond:{2000 + i}", model.lesson, b.nearest,
-                 b.name, "beyond", b.name, near.definition if near else "",
-                 near.sections if near else (), aliases=b.aliases)
-        )  # fmt: skip
+        if near is not None:  # the loader checks that it exists
+            notes.append(
+                Note(f"{model.lesson}:{b.nearest}:beyond:{2000 + i}", model.lesson, b.nearest,
+                     near.name, "beyond", b.name, near.definition, near.sections,
+                     aliases=b.aliases)
+            )  # fmt: skip
     return notes
 
 
 class NoteIndex:
-    """The notes' Chroma collection: upsert with vectors, read all, query by vector."""
+    """The notes' Chroma collection: upsert with vectors, read all, a snapshot to rank."""
 
     def __init__(self, collection: Any, location: str) -> None:
         self.collection = collection
@@ -200,33 +204,15 @@ class NoteIndex:
         rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         return [_note(i, d, m) for i, d, m in rows]
 
-    def query(self, vector: np.ndarray, n: int) -> list[tuple[Note, float]]:
-        """The ``n`` notes nearest ``vector`` (cosine similarity, best first)."""
-        total = self.count()
-        if total == 0:
-            return []
-        got = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-            n_results=min(n, total),
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            (_note(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
-                strict=True,
-            )
-        ]  # fmt: skip
-
     def teaching_models(self) -> list[TeachingModel]:
         """The concepts of every lesson in the index, rebuilt from their notes (facets,
         aliases, sections and contrasts; misconceptions and questions stay notes)."""
         by_lesson: dict[str, dict[str, dict[str, Any]]] = {}
         beyond: dict[str, list[Beyond]] = {}
-        for note in sorted(self.all_notes(), key=lambda n: n.note_id):
-            if note.facet == "beyond":
+        for note in sorted(self.snapshot()[0], key=lambda n: n.note_id):
+            if note.facet == "beyond":  # keyed by the topic's name, named by the nearest
                 beyond.setdefault(note.lesson, []).append(
-                    Beyond(note.name, note.aliases, note.concept)
+                    Beyond(note.key, note.aliases, note.concept)
                 )
                 continue
             concept = by_lesson.setdefault(note.lesson, {}).setdefault(
@@ -238,7 +224,7 @@ class NoteIndex:
                 concept[note.facet] = note.text
                 if note.aliases:
                     concept["aliases"] = note.aliases
-            elif note.facet == "compare":
+            elif note.facet == "compare" and note.other:  # not a deep "compare" question
                 concept["contrasts"].append(Contrast(note.other, note.text))
         models = []
         for lesson, concepts in sorted(by_lesson.items()):

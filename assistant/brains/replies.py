@@ -152,8 +152,6 @@ def _notes(
              and n["concept"] == (wanted or n["concept"])),
             notes[0],
         )  # fmt: skip
-        if near["facet"] == "beyond":  # its text is the nearest concept's definition
-            near = {**near, "name": near["concept"].replace("_", " ")}
         citation = art.get("cite", {}).get((near["sections"] or [""])[0])
         return [
             prompts.render(prompts.NOT_COVERED_NOTE, name=near["name"], text=near["text"]),
