@@ -14,58 +14,45 @@ import weakref
 from typing import Any
 
 from assistant.agent import build_agent
-from assistant.compose import Composer
-from assistant.intents import IntentRecognizer, lesson_anchors
+from assistant.offline.compose import Composer
 from assistant.tools import make_tools
 from assistant.tutor import Tutor
 from core.settings import Settings
 
 OFFLINE = "offline"
 _COMPOSERS: weakref.WeakKeyDictionary[Any, Composer] = weakref.WeakKeyDictionary()
-_RECOGNIZERS: weakref.WeakKeyDictionary[Any, IntentRecognizer] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def lesson_text() -> str:
-    """The bundled lessons' text, used to put extracted sentences back in lesson order."""
-    from knowledge.ingest import bundled_lesson_paths
-
-    return "\n\n".join(p.read_text(encoding="utf-8") for p in bundled_lesson_paths())
-
-
 def shared_composer(embedder: Any) -> Composer:
-    """One composer (and sentence-vector cache) per embedder object."""
+    """One composer (and sentence-vector cache) per embedder object, shared by the brains
+    built over it, so the lesson's sentences are embedded once per process."""
+    from assistant.offline import Lessons
+
     with _LOCK:
         composer = _COMPOSERS.get(embedder)
         if composer is None:
-            composer = _COMPOSERS[embedder] = Composer(embedder, lesson_text())
+            composer = _COMPOSERS[embedder] = Composer(embedder, Lessons.bundled().markdown)
         return composer
 
 
-def shared_recognizer(embedder: Any) -> IntentRecognizer:
-    """One intent recogniser (examples and lesson anchors embedded once) per embedder."""
-    from knowledge.lessons import load_flashcards, load_glossary
+def shared_recognizer(embedder: Any) -> Any:
+    """An intent recogniser over the bundled lessons (tests of the recogniser alone)."""
+    from assistant.offline import Lessons
+    from assistant.offline.intents import IntentRecognizer, lesson_anchors
 
-    with _LOCK:
-        recognizer = _RECOGNIZERS.get(embedder)
-        if recognizer is None:
-            anchors = lesson_anchors(lesson_text(), load_flashcards(), load_glossary())
-            recognizer = _RECOGNIZERS[embedder] = IntentRecognizer(embedder, anchors)
-        return recognizer
+    lessons = Lessons.bundled()
+    anchors = lesson_anchors(lessons.markdown, list(lessons.flashcards), lessons.glossary)
+    return IntentRecognizer(embedder, anchors)
 
 
-def question_reader(embedder: Any, notes: Any = None) -> Any:
-    """The offline brain's question reader, over the teaching models of the lessons in the
-    index (``notes``, a ``knowledge.notes.NoteIndex``), else the bundled lessons'."""
-    from assistant.lesson_terms import lesson_terms
-    from assistant.understand import QuestionReader, english_words
-    from knowledge.ingest import bundled_lesson_paths
-    from knowledge.teaching import load_teaching_models
+def offline_brain(embedder: Any, notes: Any = None) -> Any:
+    """The offline brain over the lessons in the index (``notes``, a
+    ``knowledge.notes.NoteIndex``), else the bundled lessons."""
+    from assistant.offline import Lessons, make_offline_brain
 
-    models = notes.teaching_models() if notes is not None and notes.count() else []
-    models = models or load_teaching_models(bundled_lesson_paths())
-    english = english_words(embedder.model_path)
-    return QuestionReader(embedder, models, lesson_terms().vocabulary, english)
+    lessons = Lessons.from_index(notes)
+    return make_offline_brain(embedder, lessons, composer=shared_composer(embedder))
 
 
 def make_brain(settings: Settings, embedder: Any = None, notes: Any = None) -> Any:
@@ -73,22 +60,13 @@ def make_brain(settings: Settings, embedder: Any = None, notes: Any = None) -> A
     The offline brain reads questions against the teaching models in ``notes``."""
     name = (settings.model or OFFLINE).strip()
     if name.lower() == OFFLINE:
-        from assistant.brains.offline import OfflineBrain
-
         if embedder is None:
             from knowledge.embeddings import make_embedder
 
             embedder = make_embedder(settings)
-        composer = shared_composer(embedder)
-        composer.warm_in_background()
-        from assistant.lesson_terms import lesson_terms
-
-        lesson_terms()  # parse the lesson's terms, cards and sections now, not in a first turn
-        return OfflineBrain(
-            recognizer=shared_recognizer(embedder),
-            composer=composer,
-            reader=question_reader(embedder, notes),
-        )
+        brain = offline_brain(embedder, notes)
+        brain.composer.warm_in_background()
+        return brain
     from assistant.brains.llm import make_llm
 
     return make_llm(settings)

@@ -16,7 +16,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
 
-from assistant.compose import split_sentences
+from assistant.sentences import split_sentences
 from assistant.state import TurnContext
 from assistant.tools import plot_png
 from assistant.types import Citation, Plot, TutorReply

@@ -333,7 +333,7 @@ def lookup_concept_tool(
         *(f"- contrast with {x.other}: {x.difference}" for x in c.contrasts),
         *(f"- misconception \"{m.belief}\": {m.correction}" for m in c.misconceptions),
     ]  # fmt: skip
-    from assistant.lesson_terms import lesson_terms
+    from assistant.offline.lesson_terms import lesson_terms
 
     terms = lesson_terms()  # the sections that teach it: what the reply should cite
     citations = [x for x in (terms.opening_citation("> " + t) for t in c.sections[:2]) if x]
@@ -369,7 +369,7 @@ NOTES_SHOWN = 6
 
 def section_citation(retriever: Any, title: str) -> dict[str, Any] | None:
     """A citation of the lesson section called ``title``: its first sentence."""
-    from assistant.lesson_terms import lesson_terms
+    from assistant.offline.lesson_terms import lesson_terms
 
     found = lesson_terms().opening_citation("> " + title)  # the bundled lesson
     if found is not None:

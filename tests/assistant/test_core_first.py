@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant import prompts
-from assistant.compose import prefer_core
+from assistant.offline.compose import prefer_core
 from assistant.types import ChatTurn
 from knowledge.chunking import slugify
 from knowledge.lessons import load_flashcards
@@ -102,7 +102,7 @@ def test_citations_in_the_conversation_eval_and_demo_page_exist(sections):
         assert any(cite in s for s in sections), cite
     anchors = {slugify(s.split(" > ")[-1]) for s in sections}
     assert set(DEMO_SECTIONS) <= anchors
-    explain = (REPO / "assistant" / "brains" / "explain.py").read_text()
+    explain = (REPO / "assistant" / "offline" / "explain.py").read_text()
     for suffix in ("A worked trace", "The update rule"):  # the trace replies cite these
         assert f"> {suffix}" in explain and any(s.endswith(f"> {suffix}") for s in sections)
 
@@ -118,7 +118,7 @@ def test_a_turn_embeds_unseen_sentences_a_few_at_a_time(tutor_embedder):
     """Chunks can cut a list differently from the warm-up, so a turn may meet many unseen
     sentences; embedding them in one large batch loaded the torch model mid-turn (peak RSS
     under load went from 456 to 972 MB). Batches stay within the ONNX query path."""
-    from assistant.compose import Composer
+    from assistant.offline.compose import Composer
     from knowledge.embeddings import SMALL_BATCH
 
     sizes: list[int] = []

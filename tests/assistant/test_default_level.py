@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import prompts
-from assistant.brains.offline import plan
+from assistant.offline.planner import plan
 from assistant.quiz_tools import DEFAULT_LEVEL, make_quiz_tools
 from assistant.types import ChatTurn
 from tools.exercises import exercise_from_id

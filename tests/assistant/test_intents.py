@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.compose import split_sentences
 from assistant.factory import shared_recognizer
 from assistant.guards import explicit_give_up, looks_like_injection, wants_solution
 from assistant.parsing import looks_like_answer, numbers_in, trace_args
+from assistant.sentences import split_sentences
 
 OPEN = {"exercise": {"id": "ex-calculator-7", "attempts": 0, "revealed": False, "solved": False}}
 CARD = {"flashcard": {"card_id": "c1", "flipped": False}}

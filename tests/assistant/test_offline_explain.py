@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from assistant.lesson_terms import definition_question, lesson_terms
+from assistant.offline.lesson_terms import definition_question, lesson_terms
 from assistant.types import ChatTurn
 
 

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from assistant.brains.offline import plan
-from assistant.brains.replies import trend_sentence
+from assistant.offline.planner import plan
+from assistant.offline.replies import trend_sentence
 from assistant.parsing import (
     looks_like_trace_followup,
     resolved_trace_args,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.lesson_terms import lesson_terms
-from assistant.understand import QuestionReader
+from assistant.offline.lesson_terms import lesson_terms
+from assistant.offline.understand import QuestionReader
 from core.errors import InvalidInput
 from knowledge.ingest import bundled_lesson_paths
 from knowledge.teaching import load_teaching_model, load_teaching_models

@@ -22,8 +22,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from assistant.compute import parameter_request
-from assistant.intents import WHAT_IF
-from assistant.lesson_terms import DEFINE
+from assistant.offline.intents import WHAT_IF
+from assistant.offline.lesson_terms import DEFINE
 from knowledge.teaching import Concept, TeachingModel
 
 TYPE_EXAMPLES: dict[str, tuple[str, ...]] = {

@@ -1,7 +1,7 @@
 """Definitions, plain-language answers and fixed citations for the offline brain's replies.
 
 ``definition_for`` gives the definitional sentence that opens an answer to "what is X /
-what does X do" (``assistant.lesson_terms``). ``wants_simpler`` spots "explain like I'm
+what does X do" (``assistant.offline.lesson_terms``). ``wants_simpler`` spots "explain like I'm
 five", "more simply", "in simple words"; ``simpler_topic`` says what to simplify (the
 message's own subject, else the session's last topic) and ``simple_answer`` builds the
 plain answer: the glossary definition, the matching flashcard's back and, when the lesson
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from assistant import prompts
-from assistant.compose import short_section
-from assistant.lesson_terms import DEFINE, LessonTerms, Term, lesson_terms, match_term
+from assistant.offline.compose import short_section
+from assistant.offline.lesson_terms import DEFINE, LessonTerms, Term, lesson_terms, match_term
 
 SIMPLER = re.compile(
     r"explain (it |this |that )?like (i'?m|i am) (5|five|a (kid|child|beginner))|\beli5\b|"

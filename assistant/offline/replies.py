@@ -16,7 +16,9 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 
 from assistant import prompts
-from assistant.brains.explain import (
+from assistant.compute import parameter_request
+from assistant.offline.compose import Composer, prefer_core, prefer_teaching
+from assistant.offline.explain import (
     definition_for,
     link,
     not_covered,
@@ -25,10 +27,8 @@ from assistant.brains.explain import (
     trace_citation,
     wants_simpler,
 )
-from assistant.compose import Composer, prefer_core, prefer_teaching
-from assistant.compute import parameter_request
-from assistant.intents import WHAT_IF
-from assistant.lesson_terms import definition_question, lesson_terms
+from assistant.offline.intents import WHAT_IF
+from assistant.offline.lesson_terms import definition_question, lesson_terms
 from assistant.parsing import trace_request
 from assistant.sentences import split_sentences
 from assistant.tools import CANDIDATE
@@ -55,7 +55,7 @@ def _concept(
     """A cited answer; remembers the topic and what was quoted, so "tell me more" goes further.
 
     "What is X?" for a lesson term opens with its definition; "explain that more simply"
-    gets the plain-language answer (``assistant.brains.explain``); a question the lesson
+    gets the plain-language answer (``assistant.offline.explain``); a question the lesson
     barely touches is told so, with the closest section and what the lesson does cover.
     """
     state = turn.state if turn is not None else {}

@@ -1,6 +1,6 @@
 """Recognising what the learner wants: embedding similarity to example phrasings plus parsing.
 
-``IntentRecognizer`` embeds the examples of ``assistant.intent_examples`` once (with the
+``IntentRecognizer`` embeds the examples of ``assistant.offline.intent_examples`` once (with the
 shared sentence-transformers ``Embedder``) and scores a message by cosine similarity to
 the closest examples of each intent, so paraphrases and typos land where they should.
 The session state then settles what only context can: a list of numbers is an answer
@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.compute import parameter_request, power_request
 from assistant.guards import looks_like_injection, wants_solution
-from assistant.intent_examples import INTENT_EXAMPLES
+from assistant.offline.intent_examples import INTENT_EXAMPLES
 from assistant.parsing import (
     asks_other_difficulty,
     flashcard_rating,
@@ -111,7 +111,7 @@ def _example_matrix(embedder: Any) -> tuple[np.ndarray, list[str]]:
 
 def lesson_anchors(markdown: str, flashcards: list[Any], glossary: dict[str, str]) -> list[str]:
     """Texts that stand for the lesson: each section's heading and opening, card fronts, terms."""
-    from assistant.compose import split_sentences
+    from assistant.sentences import split_sentences
 
     anchors = []
     for block in re.split(r"\n(?=#{1,4} )", markdown or ""):

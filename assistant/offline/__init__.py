@@ -1,0 +1,76 @@
+"""The offline brain: a tutor that answers without any LLM, as one package.
+
+``make_offline_brain(embedder, lessons)`` builds it from what it knows, passed in:
+
+- ``Lessons``: the lessons' text (sections, sentences, flashcards, glossary) and their
+  teaching models, read from the configured index (``Lessons.from_index``) so that a
+  lesson added with ``tutor index`` is one the brain can answer about;
+- the embedding model, which every part uses to read learners' words.
+
+Inside: ``intents`` (what the learner wants, from embedded examples), ``understand`` (a
+question's type and concepts), ``planner`` (a table from intent to tool calls),
+``replies`` with ``explain`` and ``compose`` (the reply from the tools' results), and
+``lesson_terms`` (the lesson vocabulary that citations and definitions use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.offline.brain import OfflineBrain
+
+__all__ = ["Lessons", "OfflineBrain", "make_offline_brain"]
+
+
+@dataclass(frozen=True)
+class Lessons:
+    """The lessons the offline brain teaches: their Markdown and their teaching models."""
+
+    markdown: str
+    models: tuple[Any, ...]  # knowledge.teaching.TeachingModel
+    flashcards: tuple[Any, ...] = ()
+    glossary: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def bundled(cls) -> Lessons:
+        """The lessons shipped in ``knowledge/lessons``."""
+        from knowledge.ingest import bundled_lesson_paths
+        from knowledge.lessons import load_flashcards, load_glossary
+        from knowledge.teaching import load_teaching_models
+
+        paths = bundled_lesson_paths()
+        return cls(
+            markdown="\n\n".join(p.read_text(encoding="utf-8") for p in paths),
+            models=tuple(load_teaching_models(paths)),
+            flashcards=tuple(load_flashcards()),
+            glossary=dict(load_glossary()),
+        )
+
+    @classmethod
+    def from_index(cls, notes: Any) -> Lessons:
+        """The lessons in the configured index: the teaching models of every indexed lesson
+        (``notes``, a ``knowledge.notes.NoteIndex``), with the bundled lessons' text."""
+        bundled = cls.bundled()
+        models = tuple(notes.teaching_models()) if notes is not None and notes.count() else ()
+        if not models:
+            return bundled
+        return cls(bundled.markdown, models, bundled.flashcards, bundled.glossary)
+
+
+def make_offline_brain(embedder: Any, lessons: Lessons, composer: Any = None) -> OfflineBrain:
+    """The offline brain for ``lessons``, reading with ``embedder``. Pass ``composer`` to
+    share one sentence-vector cache between brains over the same embedder."""
+    from assistant.offline.compose import Composer
+    from assistant.offline.intents import IntentRecognizer, lesson_anchors
+    from assistant.offline.lesson_terms import lesson_terms
+    from assistant.offline.understand import QuestionReader, english_words
+
+    terms = lesson_terms()  # parse the lesson's terms, cards and sections now, not in a turn
+    anchors = lesson_anchors(lessons.markdown, list(lessons.flashcards), lessons.glossary)
+    english = english_words(getattr(embedder, "model_path", ""))
+    return OfflineBrain(
+        recognizer=IntentRecognizer(embedder, anchors),
+        composer=composer if composer is not None else Composer(embedder, lessons.markdown),
+        reader=QuestionReader(embedder, list(lessons.models), terms.vocabulary, english),
+    )

@@ -1,0 +1,175 @@
+"""What the offline brain does for each intent: a table from intent name to plan.
+
+A plan turns one learner message (an ``Ask``) into the tool calls that answer it; an empty
+list means the brain answers straight away (greetings, thanks, capabilities). Before the
+table is consulted, ``reroute`` lets a message that names a lesson concept count as a
+concept question whatever the intent examples said ("whats a binary digit").
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.compute import clip_request, parameter_request, power_request
+from assistant.offline.explain import simpler_topic, wants_simpler
+from assistant.offline.intents import what_if_changes
+from assistant.parsing import trace_request, wants_harder
+from assistant.quiz_tools import DEFAULT_LEVEL
+
+# question types answered from the teaching notes (the rest: lesson passages, the lab)
+NOTE_TYPES = frozenset(
+    {"definition", "why", "how", "example", "simpler", "compare", "recommendation", "context",
+     "not_covered", "what-if"}
+)  # fmt: skip
+# "show me the lstm equations": the lesson's Going-deeper passages answer (prefer_core)
+MATH_REQUEST = re.compile(
+    r"(?<!no )(?<!without )(?<!without the )\b(?:math|maths|formulas?|equations?|derivations?|"
+    r"derive|in symbols|notation)\b",
+    re.I,
+)
+WHY_FORGET_QUERY = "why memory fades over long sequences: vanishing gradients"
+PARAMETER_ARGS = ("cell", "input_size", "hidden_size", "num_layers", "bidirectional", "one_bias")
+_ids = itertools.count(1)
+
+Call = dict[str, Any]
+
+
+@dataclass
+class Ask:
+    """One learner message as the planner sees it."""
+
+    intent: str
+    text: str
+    state: dict[str, Any] = field(default_factory=dict)
+    rating: str | None = None  # a flashcard rating ("easy", "again") when intent is "rate"
+    reader: Any = None  # assistant.offline.understand.QuestionReader (None: passages only)
+
+
+def call(name: str, **args: Any) -> Call:
+    return {"name": name, "args": args, "id": f"offline-{next(_ids)}", "type": "tool_call"}
+
+
+def _exact(ask: Ask) -> list[Call] | None:
+    """A computation the lab does exactly (a clipping sum), whatever the intent said."""
+    clip = clip_request(ask.text)
+    return [call("clip_gradient", **clip)] if clip is not None else None
+
+
+def _from_notes(ask: Ask) -> list[Call] | None:
+    """A question the teaching model answers: its type and concepts choose the notes."""
+    if ask.reader is None or MATH_REQUEST.search(ask.text):
+        return None
+    understood = ask.reader.read(ask.text)
+    if understood.type == "what-if" and what_if_changes(ask.text):  # the lab can run it
+        return [call("rnn_trace", **trace_request(ask.text, ask.state.get("trace")).args)]
+    if understood.type in NOTE_TYPES and (understood.concepts or understood.type == "not_covered"):
+        return [
+            call("teaching_notes", question=ask.text, kind=understood.type,
+                 concepts=list(understood.concepts[:2])),
+            call("search_lesson", query=ask.text, k=6),
+        ]  # fmt: skip
+    return None
+
+
+def _simpler(ask: Ask) -> list[Call] | None:
+    """'explain that more simply': the message's own subject, else the last topic."""
+    if not wants_simpler(ask.text):
+        return None
+    topic = simpler_topic(ask.text, ask.state)
+    return [call("search_lesson", query=topic, k=6)] if topic else []
+
+
+def concept(ask: Ask) -> list[Call]:
+    for step in (_exact, _from_notes, _simpler):
+        calls = step(ask)
+        if calls is not None:
+            return calls
+    return [call("search_lesson", query=ask.text, k=6)]
+
+
+def more(ask: Ask) -> list[Call]:
+    simpler = _simpler(ask)
+    if simpler is not None:
+        return simpler
+    topic = ask.state.get("topic")
+    return [call("search_lesson", query=topic, k=8)] if topic else []
+
+
+def why_forget(ask: Ask) -> list[Call]:
+    return [
+        call("search_lesson", query=f"{ask.text} {WHY_FORGET_QUERY}", k=3),
+        call("memory_fade"),
+    ]
+
+
+def compute(ask: Ask) -> list[Call]:
+    exact = _exact(ask)
+    if exact is not None:
+        return exact
+    power = power_request(ask.text)
+    if power and parameter_request(ask.text) is None:
+        return [call("repeated_factor", **power)]
+    args = parameter_request(ask.text) or {}
+    return [call("parameter_count", **{k: args[k] for k in PARAMETER_ARGS if k in args})]
+
+
+def trace(ask: Ask) -> list[Call]:
+    # a follow-up ("now an lstm", "same with 0.9") keeps the last trace's settings
+    return [call("rnn_trace", **trace_request(ask.text, ask.state.get("trace")).args)]
+
+
+def exercise(ask: Ask) -> list[Call]:
+    # the level asked for, else the current exercise's, else the course's practice
+    current = (ask.state.get("exercise") or {}).get("level")
+    level = wants_harder(ask.text, current) or current or DEFAULT_LEVEL
+    return [call("new_exercise", level=level)]
+
+
+def _tool(name: str, **args: Any) -> Callable[[Ask], list[Call]]:
+    return lambda ask: [call(name, **args)]
+
+
+PLANS: dict[str, Callable[[Ask], list[Call]]] = {
+    "concept": concept,
+    "more": more,
+    "why_forget": why_forget,
+    "compute": compute,
+    "trace": trace,
+    "quiz": exercise,
+    "next": exercise,
+    "answer": lambda ask: [call("check_exercise_answer", answer=ask.text)],
+    "hint": _tool("exercise_hint"),
+    "give_up": _tool("give_up_exercise"),
+    "flashcards": _tool("review_flashcards", action="start"),
+    "flip": _tool("review_flashcards", action="flip"),
+    "rate": lambda ask: [call("review_flashcards", action=ask.rating or "good")],
+    "progress": _tool("learner_progress"),
+}
+
+
+def reroute(ask: Ask) -> str:
+    """The intent to plan for: a message the examples took for small talk but that names a
+    concept of an indexed lesson, or a topic next to one ("what is teacher forcing?"), is a
+    real question about the subject."""
+    small_talk = ask.intent in ("capabilities", "off_topic", "empty") and ask.reader is not None
+    if small_talk and (ask.reader.named_beyond(ask.text) or ask.reader.named_concepts(ask.text)):
+        return "concept"
+    return ask.intent
+
+
+def plan(
+    intent: str,
+    text: str,
+    state: dict[str, Any],
+    rating: str | None = None,
+    reader: Any = None,
+) -> list[Call]:
+    """The tool calls that serve ``intent`` (empty: answer directly)."""
+    ask = Ask(intent, text, state, rating, reader)
+    ask.intent = reroute(ask)
+    planner = PLANS.get(ask.intent)
+    return planner(ask) if planner is not None else []
