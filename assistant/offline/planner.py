@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.compute import clip_request, parameter_request, power_request
+from assistant.guards import looks_like_injection
 from assistant.offline.explain import simpler_topic, wants_simpler
-from assistant.offline.intents import what_if_changes
+from assistant.offline.intents import ASKS_ABOUT, LAB_WORDS, QUESTION_START, what_if_changes
 from assistant.parsing import trace_request, wants_harder
 from assistant.quiz_tools import DEFAULT_LEVEL
 
@@ -151,14 +152,53 @@ PLANS: dict[str, Callable[[Ask], list[Call]]] = {
 }
 
 
+# intents the examples pick for a message that may really be a question about a concept
+# the message names ("i have 10k token documents, should i do full bptt on them" is no
+# thanks; "writing a report, which param count do i quote" is no progress request)
+SMALL_TALK = frozenset({"capabilities", "off_topic", "empty", "greeting", "thanks"})
+_MINE = re.compile(r"\b(?:my|me|am i|i'?ve|i have (?:done|solved))\b", re.I)
+_FORGETTING = frozenset({"memory_decay", "vanishing_gradient", "long_range_dependency"})
+_GENERIC = frozenset({"simple_rnn", "hidden_state", "time_step", "sequence", "this_lesson"})
+
+
+def _names_concept(ask: Ask) -> bool:
+    return bool(ask.reader.named_beyond(ask.text) or ask.reader.named_concepts(ask.text))
+
+
+def _asks_about_concept(ask: Ask) -> bool:
+    """A question (not a request for an action) that names a lesson concept."""
+    question = QUESTION_START.search(ask.text) or ASKS_ABOUT.search(ask.text) or "?" in ask.text
+    return bool(question) and bool(ask.reader.named_concepts(ask.text))
+
+
 def reroute(ask: Ask) -> str:
-    """The intent to plan for: a message the examples took for small talk but that names a
+    """The intent to plan for. The intent examples judge a message by its likeness to short
+    requests; the question reader sees which concepts it names. A message that names a
     concept of an indexed lesson, or a topic next to one ("what is teacher forcing?"), is a
-    real question about the subject."""
-    small_talk = ask.intent in ("capabilities", "off_topic", "empty") and ask.reader is not None
-    if small_talk and (ask.reader.named_beyond(ask.text) or ask.reader.named_concepts(ask.text)):
+    question about the subject unless its words ask for the action itself."""
+    intent, text = ask.intent, ask.text
+    if ask.reader is None:
+        return intent
+    if intent in SMALL_TALK and _names_concept(ask):
         return "concept"
-    return ask.intent
+    if intent == "injection" and not looks_like_injection(text) and _names_concept(ask):
+        return "concept"  # the examples' guess, not the guard's pattern
+    if intent == "progress" and not _MINE.search(text) and _names_concept(ask):
+        return "concept"
+    cards = ask.state.get("flashcard") or re.search(r"flash|cards?\b", text, re.I)
+    if intent == "flashcards" and not cards and _asks_about_concept(ask):
+        return "concept"  # "what if i read the review right after the first word"
+    action = re.search(r"\b(?:quiz|test me|exercises?|give me|another)\b", text, re.I)
+    if intent == "quiz" and ASKS_ABOUT.search(text) and not action and _asks_about_concept(ask):
+        return "concept"  # "do i need a calculator for the practice?"
+    if intent == "trace" and re.match(r"\s*why\b", text, re.I) and not LAB_WORDS.search(text):
+        return "concept"  # "why h0 is zeros usually": about the start, not a run
+    if intent == "why_forget":
+        named = set(ask.reader.named_concepts(text)) - _FORGETTING - _GENERIC
+        comparison = re.search(r"\bthan\b|\bvs\.?\b|\bversus\b", text, re.I)
+        if named or comparison or ask.reader.read(text).type == "context":
+            return "concept"  # "why are transformers better far back", "in the old experiments"
+    return intent
 
 
 def plan(
