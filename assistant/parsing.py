@@ -106,8 +106,19 @@ def looks_like_sign_answer(text: str) -> bool:
 _CONNECT = r"(?:=|:|of|is|at|were|was|be|to|equals?|becomes?|of about|(?:goes|went|set|changed|raised|dropped)\s+(?:up\s+|down\s+)?to)?"
 
 
+# words learners put between a setting and its value: "was huge like 10", "is exactly 1"
+_FILLER = (
+    r"(?:(?:huge|big|large|small|tiny|like|about|around|roughly|say|exactly|just|still|only|"
+    r"now|really|very|set\s+to|equal\s+to|something\s+like)\s*,?\s+){0,3}"
+)
+
+
 def _after(label: str, text: str) -> float | None:
-    m = re.search(rf"(?:{label})\s*{_CONNECT}\s*({NUMBER})", text, re.IGNORECASE)
+    m = re.search(
+        rf"(?:{label})\s*{_CONNECT}\s*{_FILLER}({NUMBER})(?![\d.]*\s*(?:steps?|times|x\b|%))",
+        text,
+        re.IGNORECASE,
+    )
     return float(m.group(1)) if m else None
 
 
@@ -126,9 +137,89 @@ _SAME_GATES = re.compile(
     re.IGNORECASE,
 )
 _TEACHING_GATES = re.compile(r"\b(?:teaching|default)\s+gates?\b", re.IGNORECASE)
+# "relu instead of tanh", "remove the tanh", "a linear update": the RNN's squashing function
+_RELU = re.compile(r"\brelu\b(?!\s+(?:is|was)\s+(?:bad|worse))", re.I)
+_LINEAR = re.compile(
+    r"\b(?:no|without(?: the)?|remove[ds]?(?: the)?|drop(?:ped)?(?: the)?|get rid of(?: the)?|"
+    r"skip(?: the)?)\s+(?:\w+\s+)?(?:tanh|squash\w*|nonlinearity|activation)\b"
+    r"|\b(?:purely\s+)?linear\s+(?:update|rnn|recurrence|activation)\b|\bidentity activation\b",
+    re.I,
+)
+
+
+def _nonlinearity(low: str) -> str | None:
+    if _LINEAR.search(low):
+        return "linear"
+    if _RELU.search(low):
+        return "relu"
+    return None
+
+
 _INPUT_LABEL = (
     r"inputs?|sequence|series|xs|(?<![A-Za-z_])x\s*=|(?<![A-Za-z_])x_t\s*=|feed(?:ing)?|fed"
 )
+
+
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "a couple of": 2, "a few": 3}  # fmt: skip
+_COUNT = r"\d+|" + "|".join(_COUNTS)
+_ZERO_WORD = r"zeros?|zeroes|0s|0's"
+# one item of a spoken input sequence: "1", "seven 0s", "3 zeros", "zeros", "1 again"
+_ITEM = re.compile(
+    rf"\s*(?:(?P<count>{_COUNT})\s+(?:more\s+)?(?P<what>{_ZERO_WORD}|{NUMBER}s?|ones|1s)\b"
+    rf"|(?P<only>(?:only|just|all)\s+)?(?P<zeros>{_ZERO_WORD})\b"
+    rf"|(?P<again>again|twice)\b|(?P<value>{NUMBER})(?![\w.])(?:\s+(?P<times>again|twice)\b)?)",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(
+    r"\s*(?:,|;|\band\s+then\b|\bthen\b|\bfollowed\s+by\b|\band\b|\s)\s*"
+    r"(?:(?:after|afterwards|after that|the rest|and|then|with)\s+)*",
+    re.IGNORECASE,
+)
+_SPOKEN_START = re.compile(
+    r"\b(?:inputs?|feed(?:ing)?|fed|sequence|series)\b\s*(?:=|:|of|are|is|was|were|be|it)?\s*",
+    re.IGNORECASE,
+)
+PAD_STEPS = 4  # "1 then zeros": zeros up to this many steps in all
+
+
+def spoken_inputs(text: str) -> list[float] | None:
+    """An input sequence said in words: "input 1 then seven 0s" -> [1, 0 x 7], "i feed 1 and
+    then 1 again" -> [1, 1], "a 1 then only zeros" -> [1, 0, 0, 0]; None when none is said."""
+    for start in _SPOKEN_START.finditer(text or ""):
+        pos, values, padded = start.end(), [], False
+        pos += len(re.match(r"\s*(?:(?:a|an|the|with|in)\s+)*", text[pos:]).group(0))
+        while True:
+            item = _ITEM.match(text, pos)
+            if item is None:
+                break
+            if item.group("count"):
+                n = _COUNTS.get(item.group("count").lower()) or int(item.group("count"))
+                what = item.group("what").lower()
+                value = 1.0 if what in ("ones", "1s") else 0.0
+                if not re.fullmatch(_ZERO_WORD, what) and value == 0.0:
+                    value = float(re.sub(r"s$", "", what))
+                values += [value] * min(n, 50)
+            elif item.group("zeros"):
+                if not values:
+                    break
+                values += [0.0] * max(PAD_STEPS - len(values), 1)
+                padded = True
+            elif item.group("again"):
+                if not values:
+                    break
+                values.append(values[-1])
+            else:
+                value = float(item.group("value"))
+                values += [value] * (2 if (item.group("times") or "").lower() == "twice" else 1)
+            pos = item.end()
+            sep = _SEPARATOR.match(text, pos)
+            if sep is None or padded:
+                break
+            pos = sep.end()
+        if len(values) >= 2 or padded:
+            return values
+    return None
 
 
 def trace_args(text: str) -> dict[str, Any]:
@@ -150,8 +241,14 @@ def trace_args(text: str) -> dict[str, Any]:
     )
     if m:
         args["inputs"] = numbers_in(m.group(1))
-        if len(args["inputs"]) == 1:  # one input is an impulse: show what the memory does after
-            args["inputs"] += [0.0, 0.0, 0.0]
+    spoken = spoken_inputs(rest)
+    if spoken and len(spoken) > len(args.get("inputs") or []):
+        args["inputs"] = spoken  # "1 then seven 0s", "1 and then 1 again"
+    if args.get("inputs") and len(args["inputs"]) == 1:
+        args["inputs"] += [0.0, 0.0, 0.0]  # one input is an impulse: show what follows
+    nonlinearity = _nonlinearity(low)
+    if nonlinearity:
+        args["nonlinearity"] = nonlinearity
     h0 = re.search(
         r"\bh_?\{?0\}?\s*(?:=|:|of|is|was|starts?\s+(?:at|as|from)|begins?\s+at)\s*(-?\d*\.?\d+)",
         low,
@@ -159,7 +256,10 @@ def trace_args(text: str) -> dict[str, Any]:
     if h0:
         args["h0"] = float(h0.group(1))
     wx = _after(r"input[- ]weights?|w_?\{?xh?\}?|weight_ih", rest)
-    wh = _after(r"recurrent[- ]weights?|hidden[- ]weights?|w_?\{?hh?\}?|weight_hh", rest)
+    wh = _after(
+        r"recurrent[- ]weights?|hidden[- ]weights?|w_?\{?hh?\}?|weight_hh|\bw(?=\s*(?:=|is\b))",
+        rest,
+    )
     if wx is not None:
         args["input_weight"] = wx
     if wh is not None:
@@ -195,6 +295,7 @@ DEFAULT_INPUT_WEIGHT = 0.5
 DEFAULT_RECURRENT_WEIGHT = 0.8
 TRACE_FIELDS = (
     "cell",
+    "nonlinearity",
     "inputs",
     "input_weight",
     "recurrent_weight",
@@ -267,6 +368,7 @@ def resolved_trace_args(args: dict[str, Any]) -> dict[str, Any]:
         "gates": args.get("gates") or "teaching",
         "gate_bias": dict(args.get("gate_bias") or {}),
         "h0": float(args.get("h0") or 0.0),
+        "nonlinearity": args.get("nonlinearity") or "tanh",
     }
     return out
 

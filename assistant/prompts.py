@@ -209,6 +209,9 @@ TRACE_SETTINGS = {
     "gate_bias": "{v} bias {b}",
     "gates_same": "the same weights for every gate",
     "gates_teaching": "teaching gate values",
+    "nonlinearity_tanh": "tanh",
+    "nonlinearity_relu": "relu instead of tanh",
+    "nonlinearity_linear": "no tanh (a linear update)",
 }
 TRACE_CANDIDATE_WEIGHTS = {
     "lstm": "{weights} in the candidate g",
@@ -265,8 +268,9 @@ TRACE_TREND = {
     ),
     "steady": "{when}, h stays about the same ({path}){near}{reason}.",
     "erased": (
-        "{when}, h is back to 0 at once: with $W_{{hh}} = 0$ nothing of the old memory is "
-        "carried to the next step, so the network remembers nothing beyond the current input."
+        "{when}, h is back to 0 at once: with $W_{{hh}} = 0$ there is no memory, since nothing "
+        "of the old state is carried to the next step, so the network forgets everything but "
+        "the current input."
     ),
     "single": (
         "With a single input there is no later step to show the memory on its own: give a "
@@ -280,7 +284,7 @@ TRACE_TREND = {
     "silent": "h stays at 0 throughout: with no non-zero input and no bias there is nothing to remember.",
 }
 TRACE_FADE_REASONS = {
-    "rnn": "each step multiplies it by $W_{{hh}} = {w:g}$ and tanh trims a little more, so the memory fades",
+    "rnn": "each step multiplies it by $W_{{hh}} = {w:g}$ and tanh trims a little more, so the memory shrinks and fades",
     "rnn_one": "$W_{{hh}} = {w:g}$ alone would keep it, but tanh's slope below 1 trims it at every step, so the memory fades slowly",
     "keep": "the {gate_name} {gate} ≈ {g:.2f} keeps most of the old memory at each step, so the memory fades slowly",
     "leak": "the {gate_name} sits near {g:.2f}, so each step copies only about {gpct} % of the old memory forward directly, and the memory fades",
@@ -288,9 +292,13 @@ TRACE_FADE_REASONS = {
 }
 TRACE_GROW_CAP = " and levels off near {level}"
 TRACE_GROW_CAP_LATER = " and would level off near {level} if the zeros went on"
-TRACE_GROW_UNBOUNDED = ", with nothing to cap it"
+TRACE_GROW_UNBOUNDED = ", without bound"
 TRACE_GROW_REASON = ": a recurrent weight above 1 amplifies the memory until tanh caps it"
 TRACE_GROW_REASON_RELU = ": a recurrent weight above 1 amplifies the memory, and relu never caps it"
+TRACE_GROW_REASON_LINEAR = (
+    ": with no tanh, each step multiplies the memory by the recurrent weight, so above 1 it "
+    "explodes"
+)
 TRACE_FLIP_SIZE = {
     "fades": " and keeps about {pct} % of its size per step",
     "grows": " and grows by about {pct} % of its size per step",

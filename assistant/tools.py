@@ -143,6 +143,8 @@ def trace_body(args: dict[str, Any]) -> dict[str, Any]:
     cell = args.get("cell") or "rnn"
     hidden = int(args.get("hidden_size") or 1)
     body: dict[str, Any] = {"cell": cell, "inputs": list(args["inputs"])}
+    if cell == "rnn" and args.get("nonlinearity", "tanh") != "tanh":
+        body["nonlinearity"] = args["nonlinearity"]
     if args.get("h0"):
         body["h0"] = [float(args["h0"])] * hidden
     wx, wh = args.get("input_weight"), args.get("recurrent_weight")
@@ -280,6 +282,10 @@ def repeated_factor_tool(
     below: Annotated[
         float | None, Field(gt=0, lt=1, description="Or: steps until the signal is under this.")
     ] = None,
+    compare: Annotated[
+        float | None,
+        Field(gt=0, le=10, description="A second factor over the same steps, to compare."),
+    ] = None,
 ) -> tuple[str, dict[str, Any]]:
     from assistant.compute import render_power
 
@@ -287,8 +293,123 @@ def repeated_factor_tool(
         raise InvalidInput("give either steps (factor^steps) or below (steps until under it).")
     if below is not None and not factor < 1:
         raise InvalidInput("only a factor below 1 ever falls under a threshold.")
-    text = render_power(factor, steps, below)
-    return text, {"kind": "power", "factor": factor, "steps": steps, "below": below, "text": text}
+    if compare is not None and steps is None:
+        raise InvalidInput("comparing two factors needs steps.")
+    text = render_power(factor, steps, below, compare)
+    return text, {"kind": "power", "factor": factor, "steps": steps, "below": below,
+                  "compare": compare, "text": text}  # fmt: skip
+
+
+# The calculators below answer with kind "power" like clip_gradient and repeated_factor (the
+# offline composer shows its ``text``); ``calculator`` names the tool, and ``section`` the
+# lesson section that teaches it (for a citation).
+GRADIENT_SECTION = "Vanishing and exploding gradients"
+COUNTS_SECTION = "PyTorch shapes and parameter counts"
+RecurrentW = Annotated[
+    float, Field(ge=-100, le=100, description="The recurrent weight w (W_hh in one dimension).")
+]
+TanhOutput = Annotated[
+    float, Field(ge=-1, le=1, description="The step's tanh output h_j (between -1 and 1).")
+]
+Size = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+def local_derivative_tool(w: RecurrentW, h: TanhOutput) -> tuple[str, dict[str, Any]]:
+    from assistant.compute import local_derivative, render_derivative
+
+    text = render_derivative(w, h)
+    return text, {"kind": "power", "calculator": "local_derivative", "section": GRADIENT_SECTION,
+                  "w": w, "h": h, "value": local_derivative(w, h), "text": text}  # fmt: skip
+
+
+def gradient_product_tool(
+    w: RecurrentW,
+    steps: Annotated[int, Field(ge=2, le=100_000, description="How many steps back.")],
+    h: Annotated[
+        float | None,
+        Field(ge=-1, le=1, description="h_j at every step; omit for the largest possible size."),
+    ] = None,
+) -> tuple[str, dict[str, Any]]:
+    from assistant.compute import local_derivative, render_chain
+
+    text = render_chain(w, steps, h)
+    value = abs(w) ** steps if h is None else local_derivative(w, h) ** steps
+    return text, {"kind": "power", "calculator": "gradient_product", "section": GRADIENT_SECTION,
+                  "w": w, "h": h, "steps": steps, "value": value, "bound": h is None,
+                  "text": text}  # fmt: skip
+
+
+def parameter_difference_tool(
+    first: Annotated[Literal["rnn", "lstm", "gru"], Field(description="The cell counted from.")],
+    second: Annotated[Literal["rnn", "lstm", "gru"], Field(description="The cell compared to.")],
+    input_size: Annotated[Size, Field(description="Input size d.")] = 50,
+    hidden_size: Annotated[Size, Field(description="Hidden size H.")] = 128,
+    num_layers: Annotated[int, Field(ge=1, le=64, description="Stacked layers.")] = 1,
+    bidirectional: bool = False,
+    one_bias: Annotated[bool, Field(description="Lead with the one-bias counts.")] = False,
+    ratio: Annotated[bool, Field(description="How many times as many, not how many more.")] = False,
+) -> tuple[str, dict[str, Any]]:
+    from assistant.compute import render_difference
+    from tools.params import parameter_count
+
+    if first == second:
+        raise InvalidInput("compare two different cells (rnn, lstm, gru).")
+    a = parameter_count(first, input_size, hidden_size, num_layers, bidirectional)
+    b = parameter_count(second, input_size, hidden_size, num_layers, bidirectional)
+    text = render_difference(a, b, one_bias, ratio)
+    return text, {"kind": "power", "calculator": "parameter_difference", "section": COUNTS_SECTION,
+                  "first": a.to_dict(), "second": b.to_dict(),
+                  "difference": a.pytorch - b.pytorch,
+                  "one_bias_difference": a.one_bias - b.one_bias, "text": text}  # fmt: skip
+
+
+def mlp_parameters_tool(
+    window: Annotated[Size, Field(description="Words in the window.")],
+    embedding_size: Annotated[Size, Field(description="Numbers per word vector.")],
+    units: Annotated[Size, Field(description="Units in the MLP's first layer.")],
+    rnn_cell: Annotated[
+        Literal["rnn", "lstm", "gru"] | None,
+        Field(description="Also count this recurrent layer over the same word vectors."),
+    ] = None,
+    rnn_hidden: Annotated[
+        int | None, Field(ge=1, le=1_000_000, description="Its hidden size (default: units).")
+    ] = None,
+    one_bias: Annotated[
+        bool, Field(description="The recurrent layer with one bias (False: PyTorch's two).")
+    ] = True,
+) -> tuple[str, dict[str, Any]]:
+    from assistant.compute import render_mlp
+    from tools.params import mlp_first_layer, parameter_count
+
+    dense = mlp_first_layer(window, embedding_size, units)
+    rnn = None
+    if rnn_cell is not None:
+        rnn = parameter_count(rnn_cell, embedding_size, rnn_hidden or units)
+    text = render_mlp(dense, rnn, one_bias)
+    return text, {"kind": "power", "calculator": "mlp_parameters", "section": COUNTS_SECTION,
+                  "mlp": dense.to_dict(), "rnn": rnn.to_dict() if rnn else None,
+                  "text": text}  # fmt: skip
+
+
+def bias_count_tool(
+    cell: Cell = "rnn",
+    hidden_size: Annotated[Size, Field(description="Hidden size H.")] = 128,
+    num_layers: Annotated[int, Field(ge=1, le=64, description="Stacked layers.")] = 1,
+    bidirectional: bool = False,
+    extra: Annotated[
+        bool, Field(description="Only what PyTorch's second bias vector (bias_hh) adds.")
+    ] = False,
+    one_bias: Annotated[bool, Field(description="Count one bias vector per gate block.")] = False,
+) -> tuple[str, dict[str, Any]]:
+    from assistant.compute import render_bias
+    from tools.params import parameter_count
+
+    count = parameter_count(cell, 1, hidden_size, num_layers, bidirectional)  # d: no bias
+    text = render_bias(count, extra, one_bias)
+    return text, {"kind": "power", "calculator": "bias_count", "section": COUNTS_SECTION,
+                  "cell": cell, "hidden_size": hidden_size, "extra": extra,
+                  "pytorch": count.pytorch - count.no_bias,
+                  "one_bias": count.one_bias - count.no_bias, "text": text}  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1)
@@ -415,6 +536,10 @@ def make_tools(retriever: Any) -> list[BaseTool]:
         h0: Annotated[
             float | None, Field(description="Initial hidden state, every unit (default 0).")
         ] = None,
+        nonlinearity: Annotated[
+            Literal["tanh", "relu", "linear"],
+            Field(description="The plain RNN's squashing function ('linear': none at all)."),
+        ] = "tanh",
     ) -> tuple[str, dict[str, Any]]:
         from assistant.parsing import resolved_trace_args
 
@@ -430,6 +555,7 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "gates": gates,
                 "gate_bias": gate_bias,
                 "h0": h0,
+                "nonlinearity": nonlinearity,
             }
         )
         body = trace_body(args)
@@ -523,6 +649,56 @@ def make_tools(retriever: Any) -> list[BaseTool]:
                 "What a factor applied at every step does: factor^steps exactly, or how many "
                 "steps until the signal falls below a threshold (fading memory, vanishing or "
                 "exploding gradients). Use it instead of doing the arithmetic yourself."
+            ),
+            response_format="content_and_artifact",
+        ),
+        StructuredTool.from_function(
+            friendly_errors(local_derivative_tool),
+            name="local_derivative",
+            description=(
+                "One step's local derivative in a 1-D tanh RNN, dh_j/dh_{j-1} = w(1 - h_j^2), "
+                "worked out exactly from w and h_j. Use it instead of doing the arithmetic "
+                "yourself."
+            ),
+            response_format="content_and_artifact",
+        ),
+        StructuredTool.from_function(
+            friendly_errors(gradient_product_tool),
+            name="gradient_product",
+            description=(
+                "The product of the local derivatives w(1 - h^2) over several steps of a 1-D "
+                "tanh RNN (the same h at every step), or without h its largest possible size "
+                "|w|^steps, and whether the gradient vanishes or explodes. Use it instead of "
+                "doing the arithmetic yourself."
+            ),
+            response_format="content_and_artifact",
+        ),
+        StructuredTool.from_function(
+            friendly_errors(parameter_difference_tool),
+            name="parameter_difference",
+            description=(
+                "How many more parameters (or how many times as many) one of RNN, LSTM and GRU "
+                "has than another of the same sizes, in PyTorch's layout and with one bias per "
+                "gate block. Use it for every comparison of two counts."
+            ),
+            response_format="content_and_artifact",
+        ),
+        StructuredTool.from_function(
+            friendly_errors(mlp_parameters_tool),
+            name="mlp_parameters",
+            description=(
+                "The parameter count of an MLP's first layer over a window of word vectors "
+                "(weights plus one bias per unit), optionally next to a recurrent layer reading "
+                "the same vectors one at a time."
+            ),
+            response_format="content_and_artifact",
+        ),
+        StructuredTool.from_function(
+            friendly_errors(bias_count_tool),
+            name="bias_count",
+            description=(
+                "How many bias parameters an RNN, LSTM or GRU layer has (PyTorch's two vectors "
+                "per gate block, or one), or only what PyTorch's second bias vector adds."
             ),
             response_format="content_and_artifact",
         ),

@@ -31,9 +31,15 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
+NONLINEARITIES = ("tanh", "relu", "linear")
+
+
 def phi(a: np.ndarray, nonlinearity: str = "tanh") -> np.ndarray:
-    """The Elman RNN's squashing function: tanh (default) or relu."""
-    return np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
+    """The Elman RNN's squashing function: tanh (default), relu, or none at all ("linear",
+    to show what the squashing does by taking it away)."""
+    if nonlinearity == "tanh":
+        return np.tanh(a)
+    return np.maximum(a, 0.0) if nonlinearity == "relu" else np.asarray(a, dtype=float)
 
 
 def project(p: Params, x: np.ndarray) -> np.ndarray:

@@ -99,3 +99,41 @@ def parameter_count(
         fan_in = d if layer == 0 else directions * H
         layers.append(LayerCount(layer, fan_in, G * H * fan_in, G * H * H, G * H))
     return ParamCount(cell, d, H, L, bool(bidirectional), tuple(layers))
+
+
+@dataclass(frozen=True)
+class DenseCount:
+    """The first fully connected layer of an MLP over a window of word vectors: the
+    ``window`` vectors of ``embedding_size`` numbers laid end to end, each number wired
+    to every one of ``units`` units, plus one bias per unit."""
+
+    window: int
+    embedding_size: int
+    units: int
+
+    @property
+    def inputs(self) -> int:
+        return self.window * self.embedding_size
+
+    @property
+    def weights(self) -> int:
+        return self.inputs * self.units
+
+    @property
+    def biases(self) -> int:
+        return self.units
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.biases
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "inputs": self.inputs, "weights": self.weights,
+                "biases": self.biases, "total": self.total}  # fmt: skip
+
+
+def mlp_first_layer(window: int, embedding_size: int, units: int) -> DenseCount:
+    """The exact parameter count of an MLP's first layer over a window of word vectors."""
+    return DenseCount(
+        _size(window, "window"), _size(embedding_size, "embedding_size"), _size(units, "units")
+    )

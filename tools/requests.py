@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import InvalidInput, LimitExceeded
-from tools.cells import GATES
+from tools.cells import GATES, NONLINEARITIES
 from tools.trace import Trace, forward, init_weights
 
 MAX_STEPS = 2000
@@ -190,8 +190,10 @@ def parse_trace_request(body: Any) -> TraceRequest:
     if cell not in CELLS:
         raise InvalidInput(f"'cell' must be one of {', '.join(CELLS)}, got {cell!r:.40}")
     nonlinearity = body.get("nonlinearity") or "tanh"
-    if nonlinearity not in ("tanh", "relu"):
-        raise InvalidInput(f"'nonlinearity' must be 'tanh' or 'relu', got {nonlinearity!r:.40}")
+    if nonlinearity not in NONLINEARITIES:
+        raise InvalidInput(
+            f"'nonlinearity' must be 'tanh', 'relu' or 'linear', got {nonlinearity!r:.40}"
+        )
     if cell != "rnn" and nonlinearity != "tanh":
         raise InvalidInput(f"'nonlinearity' applies to the rnn cell only, not to {cell}")
     if "inputs" not in body:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.compute import parameter_request, power_request
+from assistant.compute import calculator_call
 from assistant.guards import looks_like_injection, wants_solution
 from assistant.offline.intent_examples import INTENT_EXAMPLES
 from assistant.parsing import (
@@ -37,7 +37,11 @@ from assistant.parsing import (
 )
 
 WHAT_IF = re.compile(
-    r"\b(?:what\s+if|what\s+happens|what\s+would\s+happen|suppose|imagine)\b", re.I
+    r"^\s*(?:and|so|but|ok|okay|hmm)?\s*,?\s*if\b"
+    r"|\b(?:what\s+if|what\s+happen(?:s|ed)?|what\s+would\s+happen|suppose|imagine"
+    r"|if\s+(?:i|we|you)\s+(?:am\s+|were\s+)?(?:chang|set|put|mak|made|use|remov|drop|doubl"
+    r"|increas|decreas|replac|swap|feed|fed)\w*)\b",
+    re.I,
 )
 MIN_CONFIDENCE = 0.30  # below this, a message without lesson words is a nudge, not a guess
 LESSON_CONFIDENCE = 0.35  # similarity to the lesson itself that makes a message a concept question
@@ -216,7 +220,7 @@ class IntentRecognizer:
         rating = flashcard_rating(clean)
         if card and card.get("flipped") and rating:
             return Intent("rate", 1.0, rating=rating)
-        if parameter_request(clean) is not None or power_request(clean) is not None:
+        if calculator_call(clean) is not None:
             return Intent("compute", 1.0)  # "how many params does an lstm ...", "0.9^50"
         if not live and looks_like_trace_followup(clean, state.get("trace")):
             return Intent("trace", 1.0)  # "now an lstm", "same with 0.9" after a trace

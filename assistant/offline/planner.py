@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.compute import clip_request, parameter_request, power_request
+from assistant.compute import calculator_call, clip_request
 from assistant.guards import looks_like_injection
 from assistant.offline.explain import simpler_topic, wants_simpler
 from assistant.offline.intents import ASKS_ABOUT, LAB_WORDS, QUESTION_START, what_if_changes
@@ -33,7 +33,6 @@ MATH_REQUEST = re.compile(
     re.I,
 )
 WHY_FORGET_QUERY = "why memory fades over long sequences: vanishing gradients"
-PARAMETER_ARGS = ("cell", "input_size", "hidden_size", "num_layers", "bidirectional", "one_bias")
 _ids = itertools.count(1)
 
 Call = dict[str, Any]
@@ -108,14 +107,11 @@ def why_forget(ask: Ask) -> list[Call]:
 
 
 def compute(ask: Ask) -> list[Call]:
-    exact = _exact(ask)
-    if exact is not None:
-        return exact
-    power = power_request(ask.text)
-    if power and parameter_request(ask.text) is None:
-        return [call("repeated_factor", **power)]
-    args = parameter_request(ask.text) or {}
-    return [call("parameter_count", **{k: args[k] for k in PARAMETER_ARGS if k in args})]
+    """The lab's calculator for the sum asked (a derivative, a difference of two counts, an
+    MLP layer, ...); a bare "how many params" counts the lesson's layer."""
+    found = calculator_call(ask.text)
+    name, args = found if found is not None else ("parameter_count", {})
+    return [call(name, **args)]
 
 
 def trace(ask: Ask) -> list[Call]:

@@ -289,11 +289,12 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
         asked = prompts.render(
             prompts.TRACE_ASKED, values=f"h_{len(steps)} = **{num(steps[-1]['h'][0])}**"
         )
-    if asked and not WHAT_IF.search(text or ""):  # "whats h3?": the number asked for first
+    behaviour = WHAT_IF.search(text or "") or _ASKS_BEHAVIOUR.search(text or "")
+    if asked and not behaviour:  # "whats h3?": the number asked for first
         parts.insert(0, asked)
     if art.get("trend"):
         trend = trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh")
-        if WHAT_IF.search(text or ""):  # a what-if is answered first, then shown
+        if behaviour:  # "what if ...", "does it stay negative?": answered first, then shown
             parts.insert(0, trend)
         else:
             parts.append(trend)
@@ -301,6 +302,12 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
     return parts
 
 
+# a question about what the memory does, not about one value: the trend answers it
+_ASKS_BEHAVIOUR = re.compile(
+    r"\b(?:does|do|will|would)\s+(?:the\s+)?(?:memory|it|h|state|hidden state)\b"
+    r"|\b(?:grow|shrink|fade|explod|blow|vanish|forever|stay|flip|saturat)\w*",
+    re.I,
+)
 _ASKED_H = re.compile(r"\bh_?\{?(\d+)\}?(?!\s*(?:=|is|was)\s*[-+]?\d)", re.I)
 _ASKED_STEP = re.compile(r"\b(?:value|h|memory|state)\s+(?:at|after|for)\s+step\s+(\d+)", re.I)
 
@@ -332,8 +339,8 @@ def _setting(key: str, args: dict[str, Any]) -> str:
         return prompts.TRACE_CELL_NAMES[value]
     if key == "inputs":
         return prompts.render(names["inputs"], v=", ".join(f"{x:g}" for x in value))
-    if key == "gates":
-        return names[f"gates_{value}"]
+    if key in ("gates", "nonlinearity"):
+        return names[f"{key}_{value}"]
     if key == "gate_bias":
         return _join(
             [
@@ -485,8 +492,10 @@ def trend_sentence(trend: dict[str, Any], nonlinearity: str = "tanh") -> str:
             cap = prompts.TRACE_GROW_CAP if trend["level_reached"] else prompts.TRACE_GROW_CAP_LATER
             values["cap"] = prompts.render(cap, level=values["level"])
         if rnn and w is not None and w > 1:
-            relu = nonlinearity == "relu"
-            values["reason"] = prompts.TRACE_GROW_REASON_RELU if relu else prompts.TRACE_GROW_REASON
+            values["reason"] = {
+                "relu": prompts.TRACE_GROW_REASON_RELU,
+                "linear": prompts.TRACE_GROW_REASON_LINEAR,
+            }.get(nonlinearity, prompts.TRACE_GROW_REASON)
     elif kind == "flips":
         size = trend["size"]
         amount = round(100 * (keep - 1)) if size == "grows" else values["pct"]

@@ -39,7 +39,7 @@ _SCHEMA = {
         "weights": {"anyOf": [{"type": "object"}, {"type": "null"}]},
         "hidden_size": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
         "seed": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "nonlinearity": {"type": "string", "enum": ["tanh", "relu"], "default": "tanh"},
+        "nonlinearity": {"type": "string", "enum": ["tanh", "relu", "linear"], "default": "tanh"},
         "h0": {"anyOf": [{"type": "array", "items": {"type": "number"}}, {"type": "null"}]},
         "c0": {"anyOf": [{"type": "array", "items": {"type": "number"}}, {"type": "null"}]},
     },

@@ -29,6 +29,8 @@ def torch_count(cell, d, H, layers=1, bidirectional=False):
         ("how many parameters in a 2 layer bidirectional lstm, input size 300, hidden 512", "lstm", 300, 512, 2, True),
         ("whats the param count of a vanilla rnn w/ 1,000 inputs and 2,048 hidden units", "rnn", 1000, 2048, 1, False),
         ("no. of params for a gru, d=100 H=200 ?", "gru", 100, 200, 1, False),
+        ("im using nn.RNN(50, 128) and want to swap to nn.LSTM, how many params will it have then", "lstm", 50, 128, 1, False),
+        ("how many params in nn.LSTM(50,128)", "lstm", 50, 128, 1, False),
     ],
 )  # fmt: skip
 def test_counts_lead_the_answer_in_the_learners_sizes(
@@ -103,6 +105,8 @@ def test_the_llm_brain_has_the_same_tool():
         ("1.1^30 how big does the gradient get", "1.1^30 = **17.45**"),
         ("keep dial 0.95 held for 100 steps, how much of the signal is left", "0.95^100 = **0.005921**"),
         ("just the 0.8 factor per step, ignoring tanh: how many steps until under 1%?", "**21 steps**"),
+        ("if the forget gate is like 0.5 every step how much is left after 10 steps", "0.5^10 = **0.0009766**"),
+        ("if the keep dial was 0.99 instead of 0.9 for 50 steps?", "0.99^50 = **0.605** vs 0.9^50 = **0.005154**"),
     ],
 )  # fmt: skip
 def test_a_factor_per_step_is_computed_not_guessed(tutor, question, lead):

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from assistant.types import ChatTurn
-from tests.assistant.test_offline_golden import answers_of, assert_withheld
+from tests.assistant.offline.test_offline_golden import answers_of, assert_withheld
 from tools.exercises import exercise_from_id
 
 

@@ -147,3 +147,17 @@ def test_bad_bodies_raise_clear_errors(body, error, words):
 def test_limits_are_inclusive():
     trace = run_trace_request({"inputs": [0.1] * 2000, "hidden_size": 8})
     assert trace.steps == 2000
+
+
+def test_a_linear_rnn_has_no_squashing_so_a_weight_above_1_grows_without_bound():
+    body = {
+        "inputs": [1.0, 0.0, 0.0, 0.0, 0.0],
+        "weights": {"weight_ih": [[0.5]], "weight_hh": [[1.5]]},
+        "nonlinearity": "linear",
+    }
+    trace = run_trace_request(body)
+    assert trace.hs[:, 0] == pytest.approx([0.5 * 1.5**k for k in range(5)], abs=1e-12)
+    with pytest.raises(InvalidInput, match="'tanh', 'relu' or 'linear'"):
+        run_trace_request({**body, "nonlinearity": "sigmoid"})
+    with pytest.raises(InvalidInput, match="rnn cell only"):
+        run_trace_request({"inputs": [1.0], "cell": "gru", "nonlinearity": "linear"})

@@ -20,7 +20,7 @@ from assistant.types import ChatTurn
 from knowledge.chunking import slugify
 from knowledge.lessons import load_flashcards
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DEEPER = "Why sequences need memory > Going deeper (optional)"
 
 

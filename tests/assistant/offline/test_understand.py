@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 from knowledge.ingest import bundled_lesson_paths
 from knowledge.teaching import load_teaching_model, load_teaching_models
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
