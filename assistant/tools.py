@@ -413,60 +413,73 @@ def bias_count_tool(
 
 
 @functools.lru_cache(maxsize=1)
-def _teaching_concepts() -> tuple[Any, ...]:
+def _bundled_concepts() -> tuple[Any, ...]:
     from knowledge.ingest import bundled_lesson_paths
     from knowledge.teaching import load_teaching_models
 
     return tuple(c for m in load_teaching_models(bundled_lesson_paths()) for c in m.concepts)
 
 
-def find_concept(name: str) -> Any | None:
-    """The teaching-model concept called ``name`` (its id, name or an alias; typos within
-    difflib's 0.8), or None."""
-    import difflib
+def indexed_concepts(notes: Any = None) -> tuple[Any, ...]:
+    """The concepts of every lesson in the index (``notes``, a ``knowledge.notes.NoteIndex``),
+    else of the bundled lessons (a test's retriever without notes)."""
+    if notes is not None and notes.count():
+        return tuple(c for m in notes.teaching_models() for c in m.concepts)
+    return _bundled_concepts()
+
+
+FUZZY_NAME = 85  # rapidfuzz ratio at which a misspelt name ("forgett gate") is the concept
+
+
+def find_concept(name: str, concepts: tuple[Any, ...] | None = None) -> Any | None:
+    """The concept called ``name`` (its id, name or an alias, typos forgiven), or None."""
+    from rapidfuzz import fuzz, process
 
     key = " ".join(name.lower().replace("_", " ").split())
-    names = {}
-    for c in _teaching_concepts():
+    names: dict[str, Any] = {}
+    for c in concepts if concepts is not None else _bundled_concepts():
         for n in (c.id.replace("_", " "), *c.names):
             names.setdefault(" ".join(n.lower().split()), c)
     if key in names:
         return names[key]
-    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8)
-    return names[close[0]] if close else None
+    best = process.extractOne(key, list(names), scorer=fuzz.ratio, score_cutoff=FUZZY_NAME)
+    return names[best[0]] if best else None
+
+
+def concept_facets(c: Any) -> dict[str, str]:
+    """Every facet a concept has, by name (the optional how, use and context included)."""
+    names = ("definition", "why", "how", "example", "simpler", "use", "context")
+    return {f: getattr(c, f) for f in names if getattr(c, f, None)}
 
 
 def lookup_concept_tool(
     concept: Annotated[str, Field(description="The concept's name, e.g. 'forget gate'.")],
+    retriever: Any = None,
 ) -> tuple[str, dict[str, Any]]:
     from assistant import prompts
 
-    found = find_concept(concept)
-    if found is None:
-        names = ", ".join(sorted(c.name for c in _teaching_concepts()))
+    concepts = indexed_concepts(getattr(retriever, "notes", None))
+    c = find_concept(concept, concepts)
+    if c is None:
+        names = ", ".join(sorted(x.name for x in concepts))
         raise InvalidInput(
-            f"no concept called {concept!r} in the lesson; the concepts are: {names}."
+            f"no concept called {concept!r} in the lessons; the concepts are: {names}."
         )
-    c = found
+    facets = concept_facets(c)
     lines = [
         prompts.render(prompts.CONCEPT_FACETS, name=c.name, definition=c.definition, why=c.why,
                        example=c.example, simpler=c.simpler, sections="; ".join(c.sections)),
+        *(f"{f.capitalize()}: {facets[f]}" for f in ("how", "use", "context") if f in facets),
         *(f"- contrast with {x.other}: {x.difference}" for x in c.contrasts),
         *(f"- misconception \"{m.belief}\": {m.correction}" for m in c.misconceptions),
     ]  # fmt: skip
-    from assistant.offline.lesson_terms import lesson_terms
-
-    terms = lesson_terms()  # the sections that teach it: what the reply should cite
-    citations = [x for x in (terms.opening_citation("> " + t) for t in c.sections[:2]) if x]
+    cites = (section_citation(retriever, t) for t in c.sections[:2]) if retriever else ()
     artifact = {
         "kind": "concept",
-        "citations": citations,
+        "citations": [x for x in cites if x],
         "id": c.id,
         "name": c.name,
-        "definition": c.definition,
-        "why": c.why,
-        "example": c.example,
-        "simpler": c.simpler,
+        **facets,
         "sections": list(c.sections),
         "contrasts": [{"with": x.other, "difference": x.difference} for x in c.contrasts],
         "misconceptions": [
@@ -570,6 +583,11 @@ def make_tools(retriever: Any) -> list[BaseTool]:
             artifact["baseline"] = copy.deepcopy(_lab_trend(plain))
             artifact["gate_settings"] = {k: list(v) for k, v in gate_settings(args).items()}
         return f"{artifact['worked_md']}\n\n{artifact['table_md']}", artifact
+
+    def lookup_concept(
+        concept: Annotated[str, Field(description="The concept's name, e.g. 'forget gate'.")],
+    ) -> tuple[str, dict[str, Any]]:
+        return lookup_concept_tool(concept, retriever)
 
     def teaching_notes(
         question: Query, kind: QuestionKind = "definition", concepts: ConceptIds | None = None
@@ -703,7 +721,7 @@ def make_tools(retriever: Any) -> list[BaseTool]:
             response_format="content_and_artifact",
         ),
         StructuredTool.from_function(
-            friendly_errors(lookup_concept_tool),
+            friendly_errors(lookup_concept),
             name="lookup_concept",
             description=(
                 "The lesson's teaching notes on one concept: a definition, the mechanism "

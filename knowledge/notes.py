@@ -27,7 +27,14 @@ from typing import Any
 import numpy as np
 
 from core.errors import IndexNotReady
-from knowledge.teaching import OPTIONAL_FACETS, Beyond, Concept, Contrast, TeachingModel
+from knowledge.teaching import (
+    OPTIONAL_FACETS,
+    Beyond,
+    Concept,
+    Contrast,
+    Misconception,
+    TeachingModel,
+)
 
 NOTES_SUFFIX = "-notes"
 STALE_CHECK_SECONDS = 5.0
@@ -206,8 +213,9 @@ class NoteIndex:
 
     def teaching_models(self) -> list[TeachingModel]:
         """The concepts of every lesson in the index, rebuilt from their notes (facets,
-        aliases, sections and contrasts; misconceptions and questions stay notes)."""
+        aliases, sections, contrasts and misconceptions; deep questions stay notes)."""
         by_lesson: dict[str, dict[str, dict[str, Any]]] = {}
+        beliefs: dict[tuple[str, str, int], dict[int, Note]] = {}
         beyond: dict[str, list[Beyond]] = {}
         for note in sorted(self.snapshot()[0], key=lambda n: n.note_id):
             if note.facet == "beyond":  # keyed by the topic's name, named by the nearest
@@ -226,6 +234,15 @@ class NoteIndex:
                     concept["aliases"] = note.aliases
             elif note.facet == "compare" and note.other:  # not a deep "compare" question
                 concept["contrasts"].append(Contrast(note.other, note.text))
+            elif note.facet == "misconception":  # n = i * 100 + j; j = 0 is the belief
+                n = int(note.note_id.rsplit(":", 1)[1])
+                beliefs.setdefault((note.lesson, note.concept, n // 100), {})[n % 100] = note
+        for (lesson, cid, i), said in sorted(beliefs.items()):
+            if 0 in said:
+                by_lesson[lesson][cid].setdefault("misconceptions", []).append(
+                    Misconception(f"{cid}_{i}", said[0].key,
+                                  tuple(said[j].key for j in sorted(said) if j), said[0].text)
+                )  # fmt: skip
         models = []
         for lesson, concepts in sorted(by_lesson.items()):
             built = [
@@ -236,6 +253,7 @@ class NoteIndex:
                     sections=raw["sections"],
                     **{f: raw.get(f, "") for f in FACET_ORDER},
                     contrasts=tuple(raw["contrasts"]),
+                    misconceptions=tuple(raw.get("misconceptions", ())),
                 )  # fmt: skip
                 for raw in concepts.values()
                 if raw.get("definition")

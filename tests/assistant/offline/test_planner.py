@@ -93,12 +93,12 @@ def test_the_reply_to_a_what_if_leads_with_what_the_numbers_do(tutor):
 
     text = "if i remove the tanh completely and w is 1.5, what happens to h? w_x .5, input 1 then zeros"
     reply = tutor.respond(ChatTurn(tutor.new_session("api"), text, "api"))
-    first = reply.content.split("\n\n")[0]
+    first = reply.reply.split("\n\n")[0]
     assert "grows" in first and "without bound" in first and "no tanh" in first
     assert [round(s["h"][0], 4) for s in reply.trace["steps"]] == [0.5, 0.75, 1.125, 1.6875]
     reply = tutor.respond(ChatTurn(tutor.new_session("api"), "recurrent weight -0.5, i feed a 1 then only "
                                    "zeros. does the memory stay negative forever?", "api"))  # fmt: skip
-    first = reply.content.split("\n\n")[0]
+    first = reply.reply.split("\n\n")[0]
     assert "flips sign" in first
     signs = [s["h"][0] > 0 for s in reply.trace["steps"]]
     assert signs == [True, False, True, False]
