@@ -209,7 +209,11 @@ def test_learners_gate_weights_that_forget_faster_are_explained(tutor):
     [
         (1.5, ["h grows at each step", "tanh caps it"], ["fades", "flips"]),
         (-0.8, ["h flips sign at every step", "keeps about 78 % of its size"], ["grows"]),
-        (0.8, ["h keeps about 78 % of itself per step", "the memory shrinks and fades"], ["grows", "flips"]),
+        (
+            0.8,
+            ["h keeps about 78 % of itself per step", "the memory shrinks and fades"],
+            ["grows", "flips"],
+        ),
     ],
 )
 def test_the_outro_is_computed_from_the_numbers(wh, words, not_words):
