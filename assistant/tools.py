@@ -498,7 +498,7 @@ ConceptIds = Annotated[
     list[str],
     Field(max_length=3, description="The concepts the question names (ids or names), if any."),
 ]
-NOTES_SHOWN = 6
+NOTES_SHOWN = 8
 
 
 def section_citation(retriever: Any, title: str) -> dict[str, Any] | None:

@@ -347,7 +347,7 @@ def rank_notes(
         return []
     q = np.asarray(vector, dtype=np.float32)
     sims = vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
-    wanted = set(concepts[:2])
+    wanted = set(concepts[:3])  # a third named concept is ranked, without a bonus
     pool = set(np.argsort(-sims)[:POOL].tolist())
     pool |= {i for i, n in enumerate(notes) if n.concept in wanted}
     hits = [(notes[i], float(sims[i])) for i in sorted(pool)]

@@ -55,12 +55,20 @@ def lead_of(reply: str, sentences: int = 2) -> str:
     return " ".join(parts[:sentences])
 
 
+def says(phrase: str, text: str) -> bool:
+    """Whether ``text`` contains ``phrase``; a short word or number ("no", "1") counts only
+    as a whole word, so "no" is not found in "not" nor "1" in "128"."""
+    if len(phrase) <= 3 and re.fullmatch(r"[\w.]+", phrase):
+        return re.search(rf"(?<![\w.]){re.escape(phrase)}(?![\w]|\.\d)", text) is not None
+    return phrase in text
+
+
 def check(row: dict[str, Any], reply: str) -> list[str]:
     """Why the reply fails the question (empty when it passes)."""
     failures = []
     lead, whole = lead_of(reply), plain(reply)
     leads = [plain(x) for x in row.get("lead") or []]
-    if leads and not any(x in lead for x in leads):
+    if leads and not any(says(x, lead) for x in leads):
         failures.append(f"the first two sentences lack all of {row['lead']}")
     failures += [f"lacks {x!r}" for x in row.get("must") or [] if plain(x) not in whole]
     failures += [f"says {x!r}" for x in row.get("must_not") or [] if plain(x) in whole]

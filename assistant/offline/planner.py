@@ -59,6 +59,15 @@ def _exact(ask: Ask) -> list[Call] | None:
     return [call("clip_gradient", **clip)] if clip is not None else None
 
 
+def _concepts(understood: Any) -> list[str]:
+    """The concepts the notes are ranked for: those the message names (a guess from its
+    meaning alone would outvote the note closest to the question), or the nearest one to a
+    topic the lessons do not cover."""
+    if understood.named or understood.type == "not_covered":
+        return list(understood.concepts[:3])
+    return []
+
+
 def _from_notes(ask: Ask) -> list[Call] | None:
     """A question the teaching model answers: its type and concepts choose the notes."""
     if ask.reader is None or MATH_REQUEST.search(ask.text):
@@ -69,7 +78,7 @@ def _from_notes(ask: Ask) -> list[Call] | None:
     if understood.type in NOTE_TYPES and (understood.concepts or understood.type == "not_covered"):
         return [
             call("teaching_notes", question=ask.text, kind=understood.type,
-                 concepts=list(understood.concepts[:2])),
+                 concepts=_concepts(understood)),
             call("search_lesson", query=ask.text, k=6),
         ]  # fmt: skip
     return None

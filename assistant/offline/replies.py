@@ -32,6 +32,7 @@ from assistant.offline.lesson_terms import definition_question, lesson_terms
 from assistant.parsing import trace_request
 from assistant.sentences import split_sentences
 from assistant.tools import CANDIDATE
+from knowledge.notes import TYPE_FACETS
 from tools.memory_trend import TOL
 from tools.text import num
 
@@ -136,6 +137,13 @@ def _named(note: dict[str, Any], kind: str) -> str:
     return text
 
 
+def _repeats(text: str, lead: str, overlap: float = 0.6) -> bool:
+    """Whether ``text`` mostly says again what ``lead`` said (share of its content words)."""
+    words = {w for w in re.findall(r"[a-z]{4,}", text.lower())}
+    said = {w for w in re.findall(r"[a-z]{4,}", lead.lower())}
+    return bool(words) and len(words & said) / len(words) >= overlap
+
+
 def _notes(
     art: dict[str, Any], passages: list[dict[str, Any]], text: str, turn: Any
 ) -> tuple[list[str], list[dict]]:
@@ -166,12 +174,25 @@ def _notes(
         )
     parts = [_named(lead, kind)]
     order = SECOND_FACETS.get(kind, ())
+    if lead["facet"] not in TYPE_FACETS.get(kind, (lead["facet"],)):
+        order = (*TYPE_FACETS[kind], *order)  # the lead answered another way: add the type's
+    named = art.get("concepts") or [lead["concept"]]
+    # the question's own subject, or the first concept it names that the lead left out
+    # ("lstm and gru same param count?": the contrast, then the parameter count)
+    uncovered = [c for c in named if c not in (lead["concept"], lead.get("other"))]
+    asked = uncovered[0] if uncovered and kind == "compare" else named[0]
     rest = [
         n for n in notes
-        if n["text"] != lead["text"] and n["concept"] == lead["concept"]
+        if n["text"] != lead["text"] and not _repeats(n["text"], lead["text"])
+        and n["concept"] in (asked, lead["concept"])
         and n["facet"] != lead["facet"] and n["facet"] != "misconception"
     ]  # fmt: skip
-    rest.sort(key=lambda n: order.index(n["facet"]) if n["facet"] in order else len(order))
+    rest.sort(
+        key=lambda n: (
+            n["concept"] != asked,
+            order.index(n["facet"]) if n["facet"] in order else len(order),
+        )
+    )
     if rest and len((lead["text"] + " " + rest[0]["text"]).split()) <= NOTE_WORDS:
         parts.append(rest[0]["text"])
         used = [lead, rest[0]]
@@ -296,10 +317,30 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
         trend = trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh")
         if behaviour:  # "what if ...", "does it stay negative?": answered first, then shown
             parts.insert(0, trend)
+            saturated = _saturated_step(trace)
+            if saturated:
+                parts.insert(0, saturated)
         else:
             parts.append(trend)
         parts.append(_faster_note(art))
     return parts
+
+
+SATURATED = 0.995  # |h| from which tanh is flat: the input step can push it no further
+
+
+def _saturated_step(trace: dict[str, Any]) -> str:
+    """A sentence for a tanh RNN whose first input step saturates (|h| near 1), else ""."""
+    steps = trace.get("steps") or []
+    if trace.get("cell") != "rnn" or (trace.get("nonlinearity") or "tanh") != "tanh":
+        return ""
+    for t, step in enumerate(steps, 1):
+        if len(step["h"]) == 1 and step["x"] and step["x"][0] != 0:
+            h, a = step["h"][0], (step.get("pre") or step.get("a") or [None])[0]
+            if abs(h) < SATURATED or a is None:
+                return ""
+            return prompts.render(prompts.TRACE_SATURATED_INPUT, step=t, a=num(a), h=num(h))
+    return ""
 
 
 # a question about what the memory does, not about one value: the trend answers it

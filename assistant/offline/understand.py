@@ -306,6 +306,7 @@ class Understanding:
     concepts: tuple[str, ...]  # concept ids, best first
     scores: dict[str, float] = field(default_factory=dict)  # type -> similarity
     parameters: dict[str, Any] = field(default_factory=dict)
+    named: bool = False  # the concepts are named in the message, not guessed from its meaning
 
 
 def _words(text: str) -> list[str]:
@@ -399,16 +400,16 @@ class QuestionReader:
     def named_concepts(self, text: str) -> list[str]:
         """Concepts whose name or alias appears in the message; a longer name wins the
         words it covers ("forget gate" over "gate"). Typos are forgiven (rapidfuzz's
-        ratio) for names of five letters or more."""
-        out: list[str] = []
+        ratio) for names of five letters or more. The first named comes first."""
+        found: dict[str, int] = {}
         taken: set[int] = set()
         for neg_n, pos, cid in self._concept_names.hits(_words(text)):
             span = set(range(pos, pos - neg_n))
-            if cid in out or span & taken:
+            if cid in found or span & taken:
                 continue
-            out.append(cid)
+            found[cid] = pos
             taken |= span
-        return out
+        return sorted(found, key=found.__getitem__)  # in the order the message names them
 
     def named_beyond(self, text: str) -> str | None:
         """The nearest concept of a topic the lessons do not teach that the message names
@@ -465,4 +466,4 @@ class QuestionReader:
             or (not named and best_sim < CONCEPT_BELOW and kind != "context")
         ):
             kind, concepts = "not_covered", []
-        return Understanding(kind, tuple(concepts[:3]), scores, params or {})
+        return Understanding(kind, tuple(concepts[:3]), scores, params or {}, bool(named))
