@@ -96,12 +96,30 @@ def _int(text: str) -> int:
     return int(text.replace(",", "").replace("_", ""))
 
 
-def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> int | None:
+def _first(
+    patterns: tuple[re.Pattern[str], ...], text: str, taken: tuple[int, int] | None = None
+) -> int | None:
+    """The number the first matching pattern labels, skipping the number at ``taken`` (the
+    span another size already claimed: in "input 32 hidden 64", 32 is not the hidden size)."""
+    span = _first_span(patterns, text, taken)
+    return _int(text[span[0] : span[1]]) if span else None
+
+
+def _first_span(
+    patterns: tuple[re.Pattern[str], ...], text: str, taken: tuple[int, int] | None = None
+) -> tuple[int, int] | None:
     for pattern in patterns:
-        m = pattern.search(text)
-        if m:
-            return _int(m.group(1))
+        for m in pattern.finditer(text):
+            if m.span(1) != taken:
+                return m.span(1)
     return None
+
+
+def _sizes(text: str) -> dict[str, int | None]:
+    """Input and hidden size as labelled in ``text`` (a number labels one of them only)."""
+    span = _first_span(_INPUT, text)
+    hidden = _first(_HIDDEN, text, taken=span)
+    return {"input_size": _int(text[span[0] : span[1]]) if span else None, "hidden_size": hidden}
 
 
 def swap_target(text: str) -> str | None:
@@ -129,7 +147,7 @@ def parameter_request(text: str) -> dict[str, Any] | None:
     if torch:
         sizes = {"input_size": _int(torch.group(2)), "hidden_size": _int(torch.group(3))}
     else:
-        found = {"input_size": _first(_INPUT, text), "hidden_size": _first(_HIDDEN, text)}
+        found = _sizes(text)
         sizes = {k: v for k, v in found.items() if v is not None}
     layers = _LAYERS.search(text)
     num_layers = 1
@@ -221,6 +239,12 @@ _INSTEAD = re.compile(
     r"compared\s+(?:to|with)|and\s+not)\s+(?:the\s+|a\s+)?(\d*\.\d+)(?![\w.])",
     re.I,
 )
+# "every step multiplies the gradient by 0.9", "each step scales it by 0.8"
+_BY_FACTOR = re.compile(
+    r"\b(?:multipl\w*|scal\w*|shrinks?|times)\s+(?:\w+\s+){0,3}?by\s+(\d*\.\d+|\d+(?:\.\d+)?\s*%)"
+    r"(?![\w.])",
+    re.I,
+)
 _STEP_COUNT = re.compile(r"(?<![\w.])(\d+)\s+(?:time[-\s]?)?steps?\b", re.I)
 
 
@@ -290,6 +314,10 @@ def _one_factor(text: str) -> tuple[list[float], int] | None:
     m = next((m for m in _EVERY.finditer(text) if m.start(1) not in symbols), None)
     steps = _steps_in(text[m.end() :] + " " + text[: m.start()]) if m else None
     if m and steps is not None:
+        return [_factor(m.group(1))], steps
+    m = _BY_FACTOR.search(text)
+    steps = _steps_in(text[m.end() :] + " " + text[: m.start()]) if m else None
+    if m and steps is not None and re.search(r"\b(?:every|each|per)\b", text, re.I):
         return [_factor(m.group(1))], steps
     return None
 
@@ -578,7 +606,7 @@ def _layer_sizes(text: str) -> dict[str, Any]:
     if built:
         sizes = {"input_size": _int(built.group(2)), "hidden_size": _int(built.group(3))}
     else:
-        found = {"input_size": _first(_INPUT, text), "hidden_size": _first(_HIDDEN, text)}
+        found = _sizes(text)
         sizes = {k: v for k, v in found.items() if v is not None}
     layers = _LAYERS.search(text)
     num_layers = 1

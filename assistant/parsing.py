@@ -109,7 +109,9 @@ _CONNECT = r"(?:=|:|of|is|at|were|was|be|to|equals?|becomes?|of about|(?:goes|we
 # words learners put between a setting and its value: "was huge like 10", "is exactly 1"
 _FILLER = (
     r"(?:(?:huge|big|large|small|tiny|like|about|around|roughly|say|exactly|just|still|only|"
-    r"now|really|very|set\s+to|equal\s+to|something\s+like)\s*,?\s+){0,3}"
+    r"now|really|very|set\s+to|equal\s+to|something\s+like|"
+    r"(?:bigger|larger|greater|smaller|less|more|above|below)\s+(?:than\s+)?[-+]?\d*\.?\d+\s*,?\s*"
+    r"(?:say|like|e\.?g\.?|for example|for instance))\s*,?\s+){0,3}"
 )
 
 
@@ -235,7 +237,7 @@ def trace_args(text: str) -> dict[str, Any]:
     }
     rest = _GATE_BIAS.sub(" ", text or "")  # the plain bias is what no gate claims
     m = re.search(
-        rf"(?:{_INPUT_LABEL})\s*(?:=|:|of|are|is|be)?\s*\[?\s*({_LIST})",
+        rf"(?:{_INPUT_LABEL})\s*(?:=|:|of|are|is|be|was|were)?\s*\[?\s*({_LIST})",
         rest,
         re.IGNORECASE,
     )

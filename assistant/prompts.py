@@ -290,6 +290,10 @@ TRACE_FADE_REASONS = {
     "leak": "the {gate_name} sits near {g:.2f}, so each step copies only about {gpct} % of the old memory forward directly, and the memory fades",
     "plain": "the memory fades",
 }
+TRACE_MIRROR = (
+    "Every h is negative, the mirror image of the same trace with the input's sign flipped: "
+    "with no bias, tanh keeps the sign, so flipping the input flips every h."
+)
 TRACE_SATURATED_INPUT = (
     "At step {step} the total inside tanh is {a}, so h saturates at {h}, as close to 1 in size "
     "as tanh allows: a bigger input weight could not push it further."

@@ -320,6 +320,8 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
             saturated = _saturated_step(trace)
             if saturated:
                 parts.insert(0, saturated)
+            if _mirrored(trace, args):
+                parts.insert(1, prompts.TRACE_MIRROR)
         else:
             parts.append(trend)
         parts.append(_faster_note(art))
@@ -327,6 +329,17 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
 
 
 SATURATED = 0.995  # |h| from which tanh is flat: the input step can push it no further
+
+
+def _mirrored(trace: dict[str, Any], args: dict[str, Any]) -> bool:
+    """A plain tanh RNN without bias fed only negative inputs: every h is negative."""
+    steps = trace.get("steps") or []
+    xs = [x for s in steps for x in s["x"] if x != 0]
+    if trace.get("cell") != "rnn" or args.get("bias") or not xs or max(xs) >= 0:
+        return False
+    return (trace.get("nonlinearity") or "tanh") == "tanh" and all(
+        v < 0 for s in steps for v in s["h"]
+    )
 
 
 def _saturated_step(trace: dict[str, Any]) -> str:

@@ -110,7 +110,8 @@ def test_every_number_is_one_the_lesson_states(model, lesson):
 def test_the_answer_eval_names_only_modelled_concepts(model):
     ids = {c["id"] for c in model["concepts"]}
     rows = [json.loads(x) for path in ANSWERS for x in path.read_text().splitlines() if x.strip()]
-    assert len(rows) >= 300 and {r["by"] for r in rows} == {"helper", "team"}
+    authors = {r["by"] for r in rows}  # half by a helper who never saw the code
+    assert len(rows) >= 300 and {"helper", "team"} <= authors <= {"helper", "team", "outside"}
     unknown = {c for r in rows for c in r["concepts"] if c not in ids}
     assert unknown == set()
     assert len({c for r in rows for c in r["concepts"]}) >= 25
