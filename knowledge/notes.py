@@ -317,7 +317,7 @@ def index_notes(models: list[TeachingModel], index: NoteIndex, embedder: Any,
 # which note facets answer which question type (a small bonus, not a filter)
 TYPE_FACETS = {
     "definition": ("definition",),
-    "why": ("why", "misconception"),
+    "why": ("why",),
     "how": ("how", "why"),
     "example": ("example",),
     "simpler": ("simpler",),

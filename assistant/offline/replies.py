@@ -166,10 +166,19 @@ def _notes(
             prompts.NOT_COVERED_SUGGEST,
         ], [citation] if citation else []
     lead = notes[0]
-    if kind == "compare" and len(art.get("concepts") or []) >= 2:
+    stated = lead["facet"] == "misconception"  # ranked first only when said almost so
+    if stated:
+        pass  # a misconception the learner voices is corrected first, whatever the type
+    elif kind == "compare" and len(art.get("concepts") or []) >= 2:
         pair = set(art["concepts"][:2])
         lead = next(
             (n for n in notes if n["facet"] == "compare" and {n["concept"], n["other"]} == pair),
+            lead,
+        )
+    elif kind == "compare" and art.get("concepts"):  # "aligned vs not aligned?": its contrast
+        one = art["concepts"][0]
+        lead = next(
+            (n for n in notes if n["facet"] == "compare" and one in (n["concept"], n["other"])),
             lead,
         )
     parts = [_named(lead, kind)]
@@ -187,8 +196,9 @@ def _notes(
         and n["concept"] in (asked, lead["concept"])
         and n["facet"] != lead["facet"] and n["facet"] != "misconception"
     ]  # fmt: skip
-    rest.sort(
+    rest.sort(  # a facet that fits the question first, from its own subject if it can
         key=lambda n: (
+            n["facet"] not in order,
             n["concept"] != asked,
             order.index(n["facet"]) if n["facet"] in order else len(order),
         )
