@@ -18,6 +18,7 @@ from assistant.compute import calculator_call, clip_request
 from assistant.guards import looks_like_injection
 from assistant.offline.explain import simpler_topic, wants_simpler
 from assistant.offline.intents import ASKS_ABOUT, LAB_WORDS, QUESTION_START, what_if_changes
+from assistant.offline.understand import split_questions
 from assistant.parsing import trace_request, wants_harder
 from assistant.quiz_tools import DEFAULT_LEVEL
 
@@ -69,19 +70,46 @@ def _concepts(understood: Any) -> list[str]:
 
 
 def _from_notes(ask: Ask) -> list[Call] | None:
-    """A question the teaching model answers: its type and concepts choose the notes."""
+    """A question the teaching model answers: its type and concepts choose the notes. Two
+    questions in one message ("vanishing vs exploding, and which one does clipping fix?")
+    get a second set of notes for the second."""
     if ask.reader is None or MATH_REQUEST.search(ask.text):
         return None
     understood = ask.reader.read(ask.text)
     if understood.type == "what-if" and what_if_changes(ask.text):  # the lab can run it
         return [call("rnn_trace", **trace_request(ask.text, ask.state.get("trace")).args)]
-    if understood.type in NOTE_TYPES and (understood.concepts or understood.type == "not_covered"):
-        return [
-            call("teaching_notes", question=ask.text, kind=understood.type,
-                 concepts=_concepts(understood)),
-            call("search_lesson", query=ask.text, k=6),
-        ]  # fmt: skip
-    return None
+    if understood.type not in NOTE_TYPES or not (
+        understood.concepts or understood.type == "not_covered"
+    ):
+        return None
+    calls = [
+        call("teaching_notes", question=ask.text, kind=understood.type,
+             concepts=_concepts(understood)),
+    ]  # fmt: skip
+    parts = split_questions(ask.text)
+    if len(parts) == 2 and understood.type != "not_covered":
+        # a second question about another concept than the first ("..., and which one does
+        # clipping fix?") gets its own notes
+        first = set(ask.reader.named_concepts(parts[0]))
+        if set(ask.reader.named_concepts(parts[1])) - first:
+            second = _second_question(ask, parts[1], understood)
+            if second is not None:
+                calls.append(second)
+    return [*calls, call("search_lesson", query=ask.text, k=6)]
+
+
+def _second_question(ask: Ask, text: str, first: Any) -> Call | None:
+    """The notes call for the second question of a message; "is it a switch?" is read with
+    the concepts the first question named."""
+    understood = ask.reader.read(text)
+    if understood.type not in NOTE_TYPES - {"not_covered"}:
+        return None
+    own = _concepts(understood)
+    concepts = [*own, *(c for c in _concepts(first) if c not in own)][:3]
+    if not understood.named and concepts:
+        names = {c.id: c.name for c in ask.reader.concepts}
+        text = f"{text} ({', '.join(names.get(c, c) for c in concepts[:2])})"
+    return call("teaching_notes", question=text, kind=understood.type, concepts=concepts)
 
 
 def _simpler(ask: Ask) -> list[Call] | None:

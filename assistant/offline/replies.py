@@ -45,6 +45,8 @@ def _artifacts(results: list[ToolMessage]) -> dict[str, dict[str, Any]]:
         art = m.artifact if isinstance(m.artifact, dict) else None
         if art is None:
             out.setdefault("error", {"kind": "error", "message": str(m.content)})
+        elif art.get("kind") in out and art.get("kind") == "notes":
+            out["notes"].setdefault("then", []).append(art)  # a second question's notes
         else:
             out.setdefault(art.get("kind", "error"), art)
     return out
@@ -196,6 +198,14 @@ def _notes(
         and n["concept"] in (asked, lead["concept"])
         and n["facet"] != lead["facet"] and n["facet"] != "misconception"
     ]  # fmt: skip
+    then = [  # the second question of the message, answered by its own best note
+        n for extra in art.get("then", []) for n in (extra.get("notes") or [])[:3]
+        if n["text"] != lead["text"] and not _repeats(n["text"], lead["text"])
+    ][:1]  # fmt: skip
+    if then:
+        rest = then
+        cite = {**art.get("cite", {}), **{k: v for x in art["then"] for k, v in x["cite"].items()}}
+        art = {**art, "cite": cite}
     rest.sort(  # a facet that fits the question first, from its own subject if it can
         key=lambda n: (
             n["facet"] not in order,
@@ -203,7 +213,7 @@ def _notes(
             order.index(n["facet"]) if n["facet"] in order else len(order),
         )
     )
-    if rest and len((lead["text"] + " " + rest[0]["text"]).split()) <= NOTE_WORDS:
+    if rest and (then or len((lead["text"] + " " + rest[0]["text"]).split()) <= NOTE_WORDS):
         parts.append(rest[0]["text"])
         used = [lead, rest[0]]
     else:

@@ -309,6 +309,23 @@ class Understanding:
     named: bool = False  # the concepts are named in the message, not guessed from its meaning
 
 
+# where a second question starts: "vanishing vs exploding, and which one does clipping fix?"
+_SECOND_QUESTION = re.compile(
+    r"\?+\s+(?=\S)|[,;]?\s+(?:and|also|plus|&)\s+(?=(?:which|what|whats|how|why|when|where|"
+    r"does|do|is|are|can|should|would|will|so)\b)",
+    re.I,
+)
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions in one message, at most two ("what is X? and why does Y"); a part of
+    fewer than three words ("why?") stays with the rest."""
+    parts = [p.strip(" ,;") for p in _SECOND_QUESTION.split(text or "", maxsplit=1)]
+    if len(parts) == 2 and all(len(_words(p)) >= 3 for p in parts):
+        return parts
+    return [(text or "").strip()]
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9_]+", text.lower())
 

@@ -102,3 +102,31 @@ def test_the_reply_to_a_what_if_leads_with_what_the_numbers_do(tutor):
     assert "flips sign" in first
     signs = [s["h"][0] > 0 for s in reply.trace["steps"]]
     assert signs == [True, False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("vanishing vs exploding, and which one does clipping fix?", 2),
+        ("what is an lstm? and how is it different from a gru", 2),
+        ("how many params does an lstm have and why", 1),  # "and why" is too short
+        ("tanh vs relu in rnn, relu fixes the forgetting right", 1),
+    ],
+)
+def test_two_questions_in_one_message_are_split(text, parts):
+    from assistant.offline.understand import split_questions
+
+    assert len(split_questions(text)) == parts
+
+
+def test_a_second_question_about_another_concept_gets_its_own_notes(reader):
+    text = "vanishing vs exploding gradients whats the difference, and which one does clipping fix?"
+    calls = plan("concept", text, {}, reader=reader)
+    notes = [c for c in calls if c["name"] == "teaching_notes"]
+    assert len(notes) == 2
+    assert notes[0]["args"]["kind"] == "compare"
+    assert notes[0]["args"]["concepts"][:2] == ["vanishing_gradient", "exploding_gradient"]
+    assert notes[1]["args"]["concepts"][0] == "gradient_clipping"
+    # one question about one subject: one set of notes
+    calls = plan("concept", "what is an lstm? and how does an lstm work", {}, reader=reader)
+    assert len([c for c in calls if c["name"] == "teaching_notes"]) == 1
