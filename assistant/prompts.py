@@ -290,6 +290,9 @@ TRACE_FADE_REASONS = {
     "leak": "the {gate_name} sits near {g:.2f}, so each step copies only about {gpct} % of the old memory forward directly, and the memory fades",
     "plain": "the memory fades",
 }
+VERDICT_RIGHT = "Right: "
+VERDICT_NO = "No: "
+VERDICT_NOT_QUITE = "Not quite: "
 TRACE_MIRROR = (
     "Every h is negative, the mirror image of the same trace with the input's sign flipped: "
     "with no bias, tanh keeps the sign, so flipping the input flips every h."

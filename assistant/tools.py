@@ -598,7 +598,7 @@ def make_tools(retriever: Any) -> list[BaseTool]:
         ranked = rank_notes(notes_index, retriever.embedder.embed_one(question), kind, ids)
         shown = ranked[:NOTES_SHOWN]
         notes = [
-            {"concept": n.concept, "name": n.name, "facet": n.facet, "text": n.text,
+            {"concept": n.concept, "name": n.name, "facet": n.facet, "text": n.text, "key": n.key,
              "sections": list(n.sections), "other": n.other, "score": round(score, 4)}
             for n, score in shown
         ]  # fmt: skip

@@ -139,6 +139,45 @@ def _named(note: dict[str, Any], kind: str) -> str:
     return text
 
 
+_NEGATION = re.compile(r"\b(?:no|not|never|without|none|nothing|cannot|nor)\b|n'?t\b", re.I)
+_YES_NO = re.compile(
+    r"^\W*(?:is|are|does|do|did|can|could|was|were|will|would|has|have|should|isnt|doesnt|"
+    r"dont|cant)\b",
+    re.I,
+)
+_STATEMENT = re.compile(
+    r"\b(?:right|correct|true|yeah|yes)\W*$|^\W*(?:so|ok|okay|i think|i thought|basically|"
+    r"wait|hmm|then|oh)\b",
+    re.I,
+)
+_NOT_A_CLAIM = re.compile(  # a choice or a request is no claim to confirm or deny
+    r"\bvs\.?\b|\bversus\b|\bor\b|\bexamples?\b|^\W*(?:why|what|whats|how|when|where|"
+    r"which|who|give|show|tell|explain|dumb|eli5|describe|list|walk)\b",
+    re.I,
+)
+
+
+def _is_claim(text: str) -> bool:
+    """A statement or yes/no question the learner puts forward, not a request or a choice."""
+    return not _NOT_A_CLAIM.search(text) and bool(_YES_NO.search(text) or _STATEMENT.search(text))
+
+
+def _verdict(text: str, note: dict[str, Any]) -> str:
+    """For a claim the learner makes ("so the gru has no cell state right", "does a gru
+    have a cell state?") that matched a misconception: "Right: " when the claim is its
+    opposite, else "No: " to a question or "Not quite: " to a statement, unless the
+    correction already says so. Questions that ask for an explanation, a choice or an
+    example get the correction as the answer, with no verdict."""
+    if note.get("facet") != "misconception" or not note.get("key") or not _is_claim(text):
+        return ""
+    said = re.sub(r"\b(?:right|correct|true)\s*\??\s*$", "", text.strip(), flags=re.I)
+    if bool(_NEGATION.search(said)) != bool(_NEGATION.search(note["key"])):
+        return prompts.VERDICT_RIGHT
+    if re.match(r"\W*(?:no\b|not\b|nope)", note["text"], re.I):
+        return ""
+    return prompts.VERDICT_NO if _YES_NO.search(text) else prompts.VERDICT_NOT_QUITE
+
+
 def _repeats(text: str, lead: str, overlap: float = 0.6) -> bool:
     """Whether ``text`` mostly says again what ``lead`` said (share of its content words)."""
     words = {w for w in re.findall(r"[a-z]{4,}", text.lower())}
@@ -168,6 +207,10 @@ def _notes(
             prompts.NOT_COVERED_SUGGEST,
         ], [citation] if citation else []
     lead = notes[0]
+    # "dumb it down: weight sharing" asks for a facet, not the correction of a claim
+    facet_wanted = kind in ("definition", "simpler", "compare", "recommendation", "context")
+    if lead["facet"] == "misconception" and facet_wanted and not _is_claim(text):
+        lead = next((n for n in notes if n["facet"] != "misconception"), lead)
     stated = lead["facet"] == "misconception"  # ranked first only when said almost so
     if stated:
         pass  # a misconception the learner voices is corrected first, whatever the type
@@ -183,7 +226,7 @@ def _notes(
             (n for n in notes if n["facet"] == "compare" and one in (n["concept"], n["other"])),
             lead,
         )
-    parts = [_named(lead, kind)]
+    parts = [_verdict(text, lead) + _named(lead, kind)]
     order = SECOND_FACETS.get(kind, ())
     if lead["facet"] not in TYPE_FACETS.get(kind, (lead["facet"],)):
         order = (*TYPE_FACETS[kind], *order)  # the lead answered another way: add the type's

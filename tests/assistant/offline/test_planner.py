@@ -130,3 +130,28 @@ def test_a_second_question_about_another_concept_gets_its_own_notes(reader):
     # one question about one subject: one set of notes
     calls = plan("concept", "what is an lstm? and how does an lstm work", {}, reader=reader)
     assert len([c for c in calls if c["name"] == "teaching_notes"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "opening"),
+    [
+        ("so the gru has no cell state right", "Right: "),  # the opposite of the misconception
+        ("the hidden state doesnt grow with the sentence length right?", "Right: "),
+        ("does a gru have a cell state?", "No: "),
+        ("ok so the hidden state gets bigger the longer the sentence is", "Not quite: "),
+    ],
+)
+def test_a_claim_is_confirmed_or_corrected_first(tutor, text, opening):
+    from assistant.types import ChatTurn
+
+    reply = tutor.respond(ChatTurn(tutor.new_session("api"), text, "api"))
+    assert reply.reply.startswith(opening)
+
+
+def test_a_request_gets_no_verdict(tutor):
+    from assistant.types import ChatTurn
+
+    for text in ("why does an RNN reuse the same weights at every step?",
+                 "example where word order changes the meaning"):  # fmt: skip
+        reply = tutor.respond(ChatTurn(tutor.new_session("api"), text, "api"))
+        assert not reply.reply.startswith(("Right:", "No:", "Not quite:"))
