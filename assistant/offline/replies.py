@@ -13,6 +13,7 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 from langchain_core.messages import ToolMessage
 
 from assistant import prompts
@@ -157,6 +158,29 @@ _NOT_A_CLAIM = re.compile(  # a choice or a request is no claim to confirm or de
 )
 
 
+PROMOTE_MARGIN = 0.05  # a later sentence must be this much closer to the question to lead
+_LEANS_BACK = re.compile(  # "It ...", "Transformers then ...": it needs what came before
+    r"^\W*(?:it|its|this|that|these|those|they|them|so|but|and|then|also)\b"
+    r"|^\W*\w+\s+(?:then|later|also|too|again|instead)\b",
+    re.I,
+)
+
+
+def _answer_first(composer: Composer, question: str, text: str) -> str:
+    """``text`` with the sentence that answers ``question`` first, when a later one does so
+    clearly better than the opening and stands on its own ("Starting its bias at about 1
+    makes a fresh cell begin by remembering." for "why set the forget-gate bias to 1?")."""
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return text
+    q = np.asarray(composer.embedder.embed_one(question), dtype=np.float32)
+    sims = composer.vectors(sentences) @ q
+    best = int(np.argmax(sims))
+    if best == 0 or sims[best] < sims[0] + PROMOTE_MARGIN or _LEANS_BACK.match(sentences[best]):
+        return text
+    return " ".join([sentences[best], *sentences[:best], *sentences[best + 1 :]])
+
+
 def _is_claim(text: str) -> bool:
     """A statement or yes/no question the learner puts forward, not a request or a choice."""
     return not _NOT_A_CLAIM.search(text) and bool(_YES_NO.search(text) or _STATEMENT.search(text))
@@ -186,7 +210,11 @@ def _repeats(text: str, lead: str, overlap: float = 0.6) -> bool:
 
 
 def _notes(
-    art: dict[str, Any], passages: list[dict[str, Any]], text: str, turn: Any
+    art: dict[str, Any],
+    passages: list[dict[str, Any]],
+    text: str,
+    turn: Any,
+    composer: Composer | None = None,
 ) -> tuple[list[str], list[dict]]:
     """An answer led by the teaching note that answers the question, then one note of a
     facet that fits the question type, citing the sections they come from."""
@@ -226,6 +254,8 @@ def _notes(
             (n for n in notes if n["facet"] == "compare" and one in (n["concept"], n["other"])),
             lead,
         )
+    if composer is not None and lead["facet"] not in ("misconception", "compare"):
+        lead = {**lead, "text": _answer_first(composer, text, lead["text"])}
     parts = [_verdict(text, lead) + _named(lead, kind)]
     order = SECOND_FACETS.get(kind, ())
     if lead["facet"] not in TYPE_FACETS.get(kind, (lead["facet"],)):
@@ -706,7 +736,7 @@ def compose_reply(
         )
     elif "notes" in arts:
         passages = arts["passages"]["passages"] if "passages" in arts else []
-        concept, citations = _notes(arts["notes"], passages, text, turn)
+        concept, citations = _notes(arts["notes"], passages, text, turn, composer)
         parts.extend(concept)
     elif "passages" in arts:
         concept, citations = _concept(

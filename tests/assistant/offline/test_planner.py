@@ -155,3 +155,23 @@ def test_a_request_gets_no_verdict(tutor):
                  "example where word order changes the meaning"):  # fmt: skip
         reply = tutor.respond(ChatTurn(tutor.new_session("api"), text, "api"))
         assert not reply.reply.startswith(("Right:", "No:", "Not quite:"))
+
+
+def test_the_sentence_that_answers_leads(tutor, tutor_embedder):
+    from assistant.factory import shared_composer
+    from assistant.offline.replies import _answer_first
+    from assistant.types import ChatTurn
+
+    note = (
+        "Multiplying the old cell state by a value near 1 carries it forward almost unchanged. "
+        "The name describes what happens when the gate closes. "
+        "Starting its bias at about 1 makes a fresh cell begin by remembering."
+    )
+    composer = shared_composer(tutor_embedder)
+    question = "why would anyone set the forget gate bias to like 1 at the start"
+    assert _answer_first(composer, question, note).startswith("Starting its bias at about 1")
+    # a sentence that leans on the one before it ("It ...") never moves to the front
+    leaning = note.replace("Starting its bias", "It is why starting the bias")
+    assert _answer_first(composer, question, leaning) == leaning
+    reply = tutor.respond(ChatTurn(tutor.new_session("api"), question, "api"))
+    assert reply.reply.startswith("Starting its bias at about 1")
