@@ -17,7 +17,13 @@ from typing import Any
 from assistant.compute import calculator_call, clip_request
 from assistant.guards import looks_like_injection
 from assistant.offline.explain import simpler_topic, wants_simpler
-from assistant.offline.intents import ASKS_ABOUT, LAB_WORDS, QUESTION_START, what_if_changes
+from assistant.offline.intents import (
+    ASKS_ABOUT,
+    LAB_WORDS,
+    QUESTION_START,
+    WHAT_IF,
+    what_if_changes,
+)
 from assistant.offline.understand import split_questions
 from assistant.parsing import trace_request, wants_harder
 from assistant.quiz_tools import DEFAULT_LEVEL
@@ -219,7 +225,8 @@ def reroute(ask: Ask) -> str:
     if intent == "progress" and not _MINE.search(text) and _names_concept(ask):
         return "concept"
     cards = ask.state.get("flashcard") or re.search(r"flash|cards?\b", text, re.I)
-    if intent == "flashcards" and not cards and _asks_about_concept(ask):
+    asks = _asks_about_concept(ask) or WHAT_IF.search(text)
+    if intent == "flashcards" and not cards and asks:
         return "concept"  # "what if i read the review right after the first word"
     action = re.search(r"\b(?:quiz|test me|exercises?|give me|another)\b", text, re.I)
     if intent == "quiz" and ASKS_ABOUT.search(text) and not action and _asks_about_concept(ask):

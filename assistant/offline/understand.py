@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from assistant.compute import parameter_request
+from assistant.compute import calculator_call, parameter_request
 from assistant.offline.intents import WHAT_IF
 from assistant.offline.lesson_terms import DEFINE
 from knowledge.teaching import Concept, TeachingModel
@@ -460,7 +460,8 @@ class QuestionReader:
         best_sim = float(concept_sims.max()) if concept_sims.size else 0.0
         concepts = named + [c for c in order[:2] if c not in named and not named]
         params = parameter_request(text)
-        if params is not None:
+        computable = params is not None or calculator_call(text) is not None
+        if computable:
             kind = "compute"
         elif _WHAT_IF.search(text):
             kind = "what-if"
@@ -470,8 +471,9 @@ class QuestionReader:
             kind = "compare"
         elif named and DEFINE.match(text) and len(_words(text)) <= 8:
             kind = "definition"  # "whats the forgett gate", "define bptt"
-        else:
-            kind = max(TYPE_EXAMPLES, key=scores.__getitem__)
+        else:  # by likeness; "compute" only for a sum a calculator can do
+            kinds = [k for k in TYPE_EXAMPLES if k != "compute" or computable]
+            kind = max(kinds, key=scores.__getitem__)
         beyond = self.named_beyond(text)
         if beyond and kind not in ("compute", "what-if"):
             return Understanding("not_covered", (beyond,), scores, params or {})
