@@ -46,7 +46,7 @@ KEY_TEMPLATES = {
     "simpler": "explain {name} simply",
     "how": "how does {name} work",
     "use": "should i use {name}",
-    "context": "history of {name}",
+    "context": "where does {name} fit, its history, what comes before and after",
 }
 FACET_ORDER = ("definition", "why", "example", "simpler", *OPTIONAL_FACETS)
 _SEP = "\n"

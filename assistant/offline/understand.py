@@ -102,7 +102,8 @@ TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                     r"\bwhen (?:was|were|did)\b|\bwhat year\b|\bhistory\b|\binvent|"
                     r"\bstill (?:a thing|used|relevant)\b|\bnowadays\b|\bold news\b|"
                     r"\bthis (?:lesson|course|track)\b|\bprerequisite|\bbefore (?:this|transformers)\b|"
-                    r"\bwhat comes (?:next|after)\b|\bbased on\b"),
+                    r"\bwhat comes (?:next|after)\b|\bbased on\b|\bneed to know before\b|"
+                    r"\bbefore (?:starting|i start|we start)\b|\bwhere does (?:this|it) (?:sit|fit)\b"),
         ("compare", r"\bvs\.?\b|\bversus\b|\bdifferen(?:ce|t)\b|\bcompared?\b|"
                     r"\bsame (?:thing|as|job|idea|role)\b|\bjust a\b|\bbetter than\b"),
         ("why", _WHY.pattern),
