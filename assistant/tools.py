@@ -595,11 +595,14 @@ def make_tools(retriever: Any) -> list[BaseTool]:
         from knowledge.notes import rank_notes
 
         ids = [c.strip().lower().replace(" ", "_").replace("-", "_") for c in concepts or []]
-        ranked = rank_notes(notes_index, retriever.embedder.embed_one(question), kind, ids)
+        similarity: dict[str, float] = {}
+        vector = retriever.embedder.embed_one(question)
+        ranked = rank_notes(notes_index, vector, kind, ids, similarity)
         shown = ranked[:NOTES_SHOWN]
         notes = [
             {"concept": n.concept, "name": n.name, "facet": n.facet, "text": n.text, "key": n.key,
-             "sections": list(n.sections), "other": n.other, "score": round(score, 4)}
+             "sections": list(n.sections), "other": n.other, "score": round(score, 4),
+             "similarity": round(similarity.get(n.note_id, 0.0), 4)}
             for n, score in shown
         ]  # fmt: skip
         titles = list(dict.fromkeys(t for n, _ in shown[:3] for t in n.sections[:1]))

@@ -337,11 +337,16 @@ POOL = 40
 
 
 def rank_notes(
-    index: NoteIndex, vector: np.ndarray, kind: str, concepts: tuple[str, ...] | list[str]
+    index: NoteIndex,
+    vector: np.ndarray,
+    kind: str,
+    concepts: tuple[str, ...] | list[str],
+    similarity_of: dict[str, float] | None = None,
 ) -> list[tuple[Note, float]]:
     """Notes that answer a question, best first: cosine similarity of the question to each
     note's key, plus a bonus for the concepts the question names and for facets that answer
-    its type. One note per answer text (its best key)."""
+    its type. One note per answer text (its best key). ``similarity_of``, when given, is
+    filled with each ranked note's plain similarity by note id."""
     notes, vectors = index.snapshot()
     if not notes:
         return []
@@ -365,4 +370,6 @@ def rank_notes(
             score += CONCEPT_BONUS / 2
         if score > best.get(note.text, (None, -9.0))[1]:
             best[note.text] = (note, score)
+            if similarity_of is not None:
+                similarity_of[note.note_id] = similarity
     return sorted(best.values(), key=lambda x: (-x[1], x[0].note_id))

@@ -158,6 +158,7 @@ _NOT_A_CLAIM = re.compile(  # a choice or a request is no claim to confirm or de
 )
 
 
+SAID_NEARLY = 0.8  # similarity at which a question all but states a misconception
 PROMOTE_MARGIN = 0.05  # a later sentence must be this much closer to the question to lead
 _LEANS_BACK = re.compile(  # "It ...", "Transformers then ...": it needs what came before
     r"^\W*(?:it|its|this|that|these|those|they|them|so|but|and|then|also)\b"
@@ -237,8 +238,12 @@ def _notes(
     lead = notes[0]
     # "dumb it down: weight sharing" asks for a facet, not the correction of a claim
     facet_wanted = kind in ("definition", "simpler", "compare", "recommendation", "context")
-    if lead["facet"] == "misconception" and facet_wanted and not _is_claim(text):
-        lead = next((n for n in notes if n["facet"] != "misconception"), lead)
+    if lead["facet"] == "misconception" and not _is_claim(text):
+        # a question, not a claim: a correction leads an example (it usually is one), or
+        # an explanation when the learner all but said the misconception
+        nearly = lead.get("similarity", 1.0) >= SAID_NEARLY
+        if facet_wanted or (kind != "example" and not nearly):
+            lead = next((n for n in notes if n["facet"] != "misconception"), lead)
     stated = lead["facet"] == "misconception"  # ranked first only when said almost so
     if stated:
         pass  # a misconception the learner voices is corrected first, whatever the type
