@@ -290,6 +290,7 @@ TRACE_FADE_REASONS = {
     "leak": "the {gate_name} sits near {g:.2f}, so each step copies only about {gpct} % of the old memory forward directly, and the memory fades",
     "plain": "the memory fades",
 }
+COMPARE_TABLE_HEAD = "| | what it is | when to pick it |"
 VERDICT_RIGHT = "Right: "
 VERDICT_NO = "No: "
 VERDICT_NOT_QUITE = "Not quite: "

@@ -501,6 +501,26 @@ ConceptIds = Annotated[
 NOTES_SHOWN = 8
 
 
+def _first_sentence(text: str) -> str:
+    from assistant.sentences import split_sentences
+
+    return (split_sentences(text) or [text])[0]
+
+
+def comparison_rows(notes: Any, concepts: list[str]) -> list[dict[str, str]]:
+    """One row per concept for a comparison of three or more ("simple rnn, lstm and gru"):
+    what it is and when to pick it, the first sentence of each facet."""
+    if notes is None or len(concepts) < 3:
+        return []
+    rows = []
+    for cid in concepts[:4]:
+        what, use = notes.facet(cid, "definition"), notes.facet(cid, "use")
+        if what is not None:
+            rows.append({"name": what.name, "what": _first_sentence(what.text),
+                         "use": _first_sentence(use.text) if use else ""})  # fmt: skip
+    return rows if len(rows) >= 3 else []
+
+
 def section_citation(retriever: Any, title: str) -> dict[str, Any] | None:
     """A citation of the lesson section called ``title``: its first sentence."""
     from assistant.offline.lesson_terms import lesson_terms
@@ -609,8 +629,9 @@ def make_tools(retriever: Any) -> list[BaseTool]:
         cite = {t: c for t in titles if (c := section_citation(retriever, t)) is not None}
         lines = [f"- {n['name']} ({n['facet']}): {n['text']}" for n in notes]
         text = "\n".join(lines) or "No teaching note matches that question."
+        table = comparison_rows(notes_index, ids) if kind == "compare" else []
         return text, {"kind": "notes", "question": question, "type": kind, "concepts": ids,
-                      "notes": notes, "cite": cite}  # fmt: skip
+                      "notes": notes, "cite": cite, "table": table}  # fmt: skip
 
     def memory_fade(steps: Steps = 30) -> tuple[str, dict[str, Any]]:
         artifact = copy.deepcopy(_lab_fade(steps))

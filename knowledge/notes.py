@@ -181,6 +181,14 @@ class NoteIndex:
                 self._checked = now
         return self._snapshot
 
+    def facet(self, concept: str, facet: str) -> Note | None:
+        """The note holding one facet of one concept (its facet-question key), or None."""
+        return next(
+            (n for n in self.snapshot()[0]
+             if n.concept == concept and n.facet == facet and n.note_id.endswith(":0")),
+            None,
+        )  # fmt: skip
+
     def count(self) -> int:
         return int(self.collection.count())
 

@@ -182,6 +182,15 @@ def _answer_first(composer: Composer, question: str, text: str) -> str:
     return " ".join([sentences[best], *sentences[:best], *sentences[best + 1 :]])
 
 
+def _comparison_table(rows: list[dict[str, str]]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "/").strip()
+
+    lines = [prompts.COMPARE_TABLE_HEAD, "|---|---|---|"]
+    lines += [f"| **{cell(r['name'])}** | {cell(r['what'])} | {cell(r['use'])} |" for r in rows]
+    return "\n".join(lines)
+
+
 def _is_claim(text: str) -> bool:
     """A statement or yes/no question the learner puts forward, not a request or a choice."""
     return not _NOT_A_CLAIM.search(text) and bool(_YES_NO.search(text) or _STATEMENT.search(text))
@@ -262,6 +271,8 @@ def _notes(
     if composer is not None and lead["facet"] not in ("misconception", "compare"):
         lead = {**lead, "text": _answer_first(composer, text, lead["text"])}
     parts = [_verdict(text, lead) + _named(lead, kind)]
+    if art.get("table"):  # three or more concepts side by side
+        parts.append(_comparison_table(art["table"]))
     order = SECOND_FACETS.get(kind, ())
     if lead["facet"] not in TYPE_FACETS.get(kind, (lead["facet"],)):
         order = (*TYPE_FACETS[kind], *order)  # the lead answered another way: add the type's
@@ -291,6 +302,8 @@ def _notes(
             order.index(n["facet"]) if n["facet"] in order else len(order),
         )
     )
+    if art.get("table"):
+        rest = []  # the table is the rest of the answer
     if rest and (then or len((lead["text"] + " " + rest[0]["text"]).split()) <= NOTE_WORDS):
         parts.append(rest[0]["text"])
         used = [lead, rest[0]]

@@ -429,6 +429,16 @@ class QuestionReader:
             taken |= span
         return sorted(found, key=found.__getitem__)  # in the order the message names them
 
+    def _without_names(self, text: str, named: list[str]) -> str:
+        """``text`` with the names of the ``named`` concepts taken out."""
+        by_id = {c.id: c for c in self.concepts}
+        names = sorted(
+            (n for cid in named if cid in by_id for n in by_id[cid].names), key=len, reverse=True
+        )
+        for name in names:
+            text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text, flags=re.I)
+        return text
+
     def named_beyond(self, text: str) -> str | None:
         """The nearest concept of a topic the lessons do not teach that the message names
         ("whats teacher forcing" -> encoder_decoder), or None."""
@@ -460,13 +470,14 @@ class QuestionReader:
         order = [self.concepts[i].id for i in np.argsort(-concept_sims)]
         best_sim = float(concept_sims.max()) if concept_sims.size else 0.0
         concepts = named + [c for c in order[:2] if c not in named and not named]
+        unnamed = self._without_names(text, named)  # "simple RNN" is no wish for simpler
         params = parameter_request(text)
         computable = params is not None or calculator_call(text) is not None
         if computable:
             kind = "compute"
         elif _WHAT_IF.search(text):
             kind = "what-if"
-        elif cue := next((k for k, pattern in TYPE_CUES if pattern.search(text)), None):
+        elif cue := next((k for k, pattern in TYPE_CUES if pattern.search(unnamed)), None):
             kind = cue
         elif len(named) >= 2 and _COMPARE.search(text):
             kind = "compare"

@@ -175,3 +175,15 @@ def test_the_sentence_that_answers_leads(tutor, tutor_embedder):
     assert _answer_first(composer, question, leaning) == leaning
     reply = tutor.respond(ChatTurn(tutor.new_session("api"), question, "api"))
     assert reply.reply.startswith("Starting its bias at about 1")
+
+
+def test_three_concepts_compared_get_a_table(tutor):
+    from assistant.types import ChatTurn
+
+    reply = tutor.respond(
+        ChatTurn(tutor.new_session("api"), "compare the simple rnn, the lstm and the gru", "api")
+    )
+    lines = [x for x in reply.reply.splitlines() if x.startswith("| **")]
+    assert [x.split("**")[1] for x in lines] == ["simple RNN", "LSTM", "GRU"]
+    assert "three quarters" in lines[2]  # the GRU's row says when to pick it
+    assert not reply.reply.lower().startswith("in plain words")  # "simple rnn" is a name
