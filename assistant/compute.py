@@ -576,7 +576,7 @@ def render_chain(w: float, steps: int, h: float | None = None) -> str:
 # --- comparing two layers' parameter counts ------------------------------------------------
 _COMPARE = re.compile(
     r"\b(?:more|fewer|less|difference|differ\w*|bigger|larger|smaller|times|ratio|vs\.?|"
-    r"versus|compared?|comparison|extra|additional|sav(?:e|es|ing)|gap)\b",
+    r"versus|compared?|comparison|extra|additional|sav(?:e|es|ing)|gap|same)\b",
     re.I,
 )
 _COUNTED = re.compile(r"\bparam(?:eter)?s?\b|\bweights?\b", re.I)
@@ -660,8 +660,10 @@ def _a(cell: str, capital: bool = True) -> str:
 _COUNT_WORDS = {1: "one", 2: "two", 3: "three"}
 DIFFERENCE_LEAD = (
     "{what} with input size {d} and hidden size {H}{stack} has **{diff} {word} parameters** "
-    "than {other} of the same size: {a} − {b} {convention}. {why}"
+    "than {other} of the same size: {a} − {b} {convention}{share}. {why}"
 )
+# every gate block has the same size, so the counts stand in the ratio of the block counts
+SHARES = {(3, 4): "three quarters", (1, 4): "a quarter", (1, 3): "a third"}
 RATIO_LEAD = (
     "{what} with input size {d} and hidden size {H}{stack} has **{ratio} times** as many "
     "parameters as {other} of the same size: {first} / {second} {convention}, {diff} {word}. "
@@ -704,6 +706,10 @@ def render_difference(
         "word": "more" if a >= b else "fewer",
         "convention": ONE_BIAS_CONVENTION if one_bias else PYTORCH_CONVENTION, "why": why,
     }  # fmt: skip
+    share = SHARES.get((min(G1, G2), max(G1, G2)))
+    small = _a(first.cell if a < b else second.cell, capital=False)
+    big = (first.cell if a >= b else second.cell).upper()
+    values["share"] = f", so {small} has {share} of the {big}'s parameters" if share else ""
     if ratio:
         return prompts.render(RATIO_LEAD, ratio=f"{a / b:.4g}", first=_n(a), second=_n(b), **values)
     return prompts.render(DIFFERENCE_LEAD, **values)

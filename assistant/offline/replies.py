@@ -17,7 +17,7 @@ import numpy as np
 from langchain_core.messages import ToolMessage
 
 from assistant import prompts
-from assistant.compute import parameter_request
+from assistant.compute import bias_request, difference_request, parameter_request
 from assistant.offline.compose import Composer, prefer_core, prefer_teaching
 from assistant.offline.explain import (
     definition_for,
@@ -707,6 +707,25 @@ def _faster_note(art: dict[str, Any]) -> str:
     )
 
 
+def _calculated(art: dict[str, Any], text: str) -> list[str]:
+    """A calculator's answer, plus which sizes were the lesson's when the message gave none
+    (a difference of two layers' counts, the biases alone)."""
+    request = {"parameter_difference": difference_request, "bias_count": bias_request}.get(
+        art.get("calculator", "")
+    )
+    defaults = ((request(text) if request else None) or {}).get("defaults") or []
+    if not defaults:
+        return [art["text"]]
+    sizes = art.get("first") or {"hidden_size": art.get("hidden_size")}
+    assumed = " and ".join(
+        f"input size of {sizes['input_size']}" if name == "input_size"
+        else f"hidden size of {sizes['hidden_size']}"
+        for name in defaults
+        if sizes.get(name) is not None
+    )  # fmt: skip
+    return [art["text"], prompts.render(prompts.PARAMS_DEFAULTS, assumed=assumed)]
+
+
 def _params(art: dict[str, Any], text: str) -> list[str]:
     """The count (the tool's text), plus which sizes were the lesson's when none were given."""
     parts = [art["text"]]
@@ -765,10 +784,12 @@ def compose_reply(
         parts.extend(_trace(arts["trace"], text, turn))
         citations = [*citations, *trace_citation()]
     if "power" in arts:
-        parts.append(arts["power"]["text"])
-        if "threshold" in arts["power"]:  # a clipping sum: cite where clipping is taught
-            found = lesson_terms().opening_citation("> Gradient clipping")
-            citations = [*citations, *([found] if found else [])]
+        parts.extend(_calculated(arts["power"], text))
+        section = (
+            "Gradient clipping" if "threshold" in arts["power"] else arts["power"].get("section")
+        )
+        found = lesson_terms().opening_citation("> " + section) if section else None
+        citations = [*citations, *([found] if found else [])]  # where the sum is taught
     if "params" in arts:
         parts.extend(_params(arts["params"], text))
         citations = [*citations, *params_citation()]

@@ -488,3 +488,13 @@ def test_the_tools_answer_the_brief_examples_exactly():
     assert "**17.45**" in lead(bound.content) and bound.artifact["bound"] is True
     with pytest.raises(ValidationError, match="less than or equal to 1"):
         call("gradient_product", w=1.1, steps=30, h=1.5)  # no tanh output is 1.5
+
+
+def test_a_difference_of_lstm_and_gru_says_the_share_and_the_assumed_sizes(tutor):
+    from assistant.types import ChatTurn
+
+    reply = tutor.respond(ChatTurn(tutor.new_session("api"), "lstm and gru same param count if same hidden size?", "api"))  # fmt: skip
+    assert "23,040 more parameters" in reply.reply
+    assert "three quarters of the LSTM's parameters" in reply.reply  # 69,120 / 92,160
+    assert "I assumed the lesson's hidden size of 128 and input size of 50" in reply.reply
+    assert reply.citations and reply.citations[0].section.endswith("parameter counts")
