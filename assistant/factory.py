@@ -46,16 +46,18 @@ def shared_recognizer(embedder: Any) -> Any:
     return IntentRecognizer(embedder, anchors)
 
 
-def offline_brain(embedder: Any, notes: Any = None) -> Any:
+def offline_brain(embedder: Any, notes: Any = None, store: Any = None) -> Any:
     """The offline brain over the lessons in the index (``notes``, a
-    ``knowledge.notes.NoteIndex``), else the bundled lessons."""
+    ``knowledge.notes.NoteIndex``, and the chunks in ``store``), else the bundled lessons."""
     from assistant.offline import Lessons, make_offline_brain
 
-    lessons = Lessons.from_index(notes)
+    lessons = Lessons.from_index(notes, store)
     return make_offline_brain(embedder, lessons, composer=shared_composer(embedder))
 
 
-def make_brain(settings: Settings, embedder: Any = None, notes: Any = None) -> Any:
+def make_brain(
+    settings: Settings, embedder: Any = None, notes: Any = None, store: Any = None
+) -> Any:
     """The chat model for ``settings.model``: 'offline' or an ``init_chat_model`` string.
     The offline brain reads questions against the teaching models in ``notes``."""
     name = (settings.model or OFFLINE).strip()
@@ -64,7 +66,7 @@ def make_brain(settings: Settings, embedder: Any = None, notes: Any = None) -> A
             from knowledge.embeddings import make_embedder
 
             embedder = make_embedder(settings)
-        brain = offline_brain(embedder, notes)
+        brain = offline_brain(embedder, notes, store)
         brain.composer.warm_in_background()
         return brain
     from assistant.brains.llm import make_llm
@@ -101,7 +103,9 @@ def make_tutor(
     if retriever is None:
         retriever = make_retriever_with_index(settings, embedder)
     if brain is None:
-        brain = make_brain(settings, embedder, getattr(retriever, "notes", None))
+        brain = make_brain(
+            settings, embedder, getattr(retriever, "notes", None), getattr(retriever, "store", None)
+        )
     if sessions is None:
         from assistant.store import make_session_store
 

@@ -48,14 +48,33 @@ class Lessons:
         )
 
     @classmethod
-    def from_index(cls, notes: Any) -> Lessons:
+    def from_index(cls, notes: Any, store: Any = None) -> Lessons:
         """The lessons in the configured index: the teaching models of every indexed lesson
-        (``notes``, a ``knowledge.notes.NoteIndex``), with the bundled lessons' text."""
+        (``notes``, a ``knowledge.notes.NoteIndex``) and, beside the bundled lessons' text,
+        the text of every other lesson in ``store`` (a ``knowledge.store.LessonStore``), as
+        sections rebuilt from its chunks, so that the intent recogniser knows its topics."""
         bundled = cls.bundled()
         models = tuple(notes.teaching_models()) if notes is not None and notes.count() else ()
-        if not models:
+        extra = indexed_markdown(store) if store is not None else ""
+        if not models and not extra:
             return bundled
-        return cls(bundled.markdown, models, bundled.flashcards, bundled.glossary)
+        markdown = "\n\n".join(x for x in (bundled.markdown, extra) if x)
+        return cls(markdown, models or bundled.models, bundled.flashcards, bundled.glossary)
+
+
+def indexed_markdown(store: Any) -> str:
+    """Markdown for the lessons in ``store`` that are not bundled: one heading per section
+    (its last part) over the section's chunks in order."""
+    from knowledge.ingest import bundled_lesson_paths
+
+    bundled = {p.name for p in bundled_lesson_paths()}
+    sections: dict[tuple[str, str], list[str]] = {}
+    for chunk in store.all_chunks():  # (source, position) order
+        if chunk.source not in bundled:
+            key = (chunk.source, chunk.section.split(" > ")[-1].strip())
+            sections.setdefault(key, []).append(chunk.text)
+    return "\n\n".join(f"## {title}\n\n" + "\n\n".join(texts)
+                         for (_, title), texts in sections.items())  # fmt: skip
 
 
 def make_offline_brain(embedder: Any, lessons: Lessons, composer: Any = None) -> OfflineBrain:

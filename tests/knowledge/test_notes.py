@@ -91,6 +91,15 @@ def test_a_lesson_added_with_index_brings_its_notes_and_the_tutor_uses_them(
     assert model.lesson == "tiny" and model.concept("bit").aliases == ("binary digit",)
     assert model.beyond[0].name == "floating point" and model.beyond[0].nearest == "bit"
 
+    from assistant.offline import Lessons
+    from assistant.offline.intents import IntentRecognizer, lesson_anchors
+
+    lessons = Lessons.from_index(retriever.notes, store)  # the new lesson's text is known
+    assert "## Bits\n\nA bit holds a 0 or a 1" in lessons.markdown
+    anchors = lesson_anchors(lessons.markdown, [], {})
+    recognizer = IntentRecognizer(embedder, anchors)
+    assert recognizer.classify("tell me about bits").name == "concept"  # bundled alone: "empty"
+
     tutor = make_tutor(settings, embedder=embedder, retriever=retriever)
     try:
         session = tutor.new_session("api")
