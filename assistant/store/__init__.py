@@ -3,7 +3,7 @@
 ``make_session_store(settings)`` returns the one ``SessionStore`` of a process, over
 ``settings.resolved_database_url``: a SQLite file in the data dir by default (WAL), or
 PostgreSQL via ``TUTOR_DATABASE_URL`` for several instances. The schema is created or
-migrated on start-up (and by ``tutor db upgrade``).
+migrated with Alembic on start-up and by ``tutor db upgrade`` (``migrate.py``).
 """
 
 from __future__ import annotations

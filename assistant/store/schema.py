@@ -1,23 +1,14 @@
-"""The session store's tables and the one place schema changes go (``upgrade``).
+"""The session store's tables: the SQLAlchemy models every query module imports.
 
-``upgrade(engine)`` creates missing tables and records ``SCHEMA_VERSION`` in the
-``schema_version`` table; it runs at store start-up and from ``tutor db upgrade``.
-Several instances may start at once against one PostgreSQL database, so on PostgreSQL
-the upgrade runs under a transaction-scoped advisory lock. A future migration adds a
-step to ``MIGRATIONS`` keyed by the version it upgrades from.
+Changing one needs an Alembic revision in ``migrations/versions/`` as well (see
+``migrations/__init__.py``); ``migrate.upgrade`` applies the revisions at store start-up
+and from ``tutor db upgrade``. ``tests/assistant/test_store_migrations.py`` checks that
+the revisions build exactly these tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-
-from core.errors import ConfigError
-
-SCHEMA_VERSION = 1
-_UPGRADE_LOCK_KEY = 0x7475746F72_6462  # "tutordb": any fixed 63-bit number
 
 metadata = sa.MetaData()
 TS = sa.DateTime(timezone=True)
@@ -135,13 +126,6 @@ storage_probe = sa.Table(
     sa.Column("filler", sa.Text, nullable=False),
 )
 
-schema_version = sa.Table(
-    "schema_version",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),  # always 1: a one-row table
-    sa.Column("version", sa.Integer, nullable=False),
-)
-
 sa.Index("ix_sessions_updated_at", sessions.c.updated_at)
 sa.Index("ix_cards_session_due", cards.c.session_id, cards.c.due)
 sa.Index("ix_feedback_created_at", feedback.c.created_at)
@@ -166,40 +150,3 @@ button_tokens = sa.Table(
 )
 sa.Index("ix_button_tokens_session_id", button_tokens.c.session_id)
 sa.Index("ix_button_tokens_expires_at", button_tokens.c.expires_at)
-
-# version it upgrades FROM -> step; each step must leave the schema at version + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
-
-
-def current_version(conn: Connection) -> int | None:
-    """The recorded schema version, or None for a database the tutor never touched."""
-    if not sa.inspect(conn).has_table("schema_version"):
-        return None
-    return conn.execute(
-        sa.select(schema_version.c.version).where(schema_version.c.id == 1)
-    ).scalar()
-
-
-def upgrade(engine: Engine) -> tuple[int | None, int]:
-    """Create or migrate the schema; return ``(version_before, version_after)``."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _UPGRADE_LOCK_KEY})
-        before = current_version(conn)
-        if before is not None and before > SCHEMA_VERSION:
-            raise ConfigError(
-                f"The database schema is version {before}, newer than this tutor understands "
-                f"({SCHEMA_VERSION}). Upgrade the tutor package or point TUTOR_DATABASE_URL elsewhere."
-            )
-        version = before or SCHEMA_VERSION
-        while version < SCHEMA_VERSION:
-            MIGRATIONS[version](conn)
-            version += 1
-        metadata.create_all(conn)
-        if before is None:
-            conn.execute(sa.insert(schema_version).values(id=1, version=SCHEMA_VERSION))
-        elif before != SCHEMA_VERSION:
-            conn.execute(
-                sa.update(schema_version).where(schema_version.c.id == 1).values(version=version)
-            )
-    return before, SCHEMA_VERSION

@@ -23,8 +23,9 @@ from assistant.store.buttons import issue as issue_button
 from assistant.store.buttons import resolve as resolve_button
 from assistant.store.engine import STORAGE, make_engine, write_tx
 from assistant.store.locks import SessionLocks
+from assistant.store.migrate import upgrade
 from assistant.store.records import ButtonOwner, MessageRecord
-from assistant.store.schema import storage_probe, upgrade
+from assistant.store.schema import storage_probe
 from assistant.types import StoredMessage
 from core.errors import StorageUnavailable
 

@@ -1,10 +1,10 @@
 """CLI commands of the session database: ``tutor db upgrade``, ``tutor db status``, ``tutor db export``.
 
 ``upgrade`` creates or migrates the schema of ``TUTOR_DATABASE_URL`` (SQLite file in
-the data dir by default) and is safe to run while instances are up or from several
-instances at once; ``status`` prints which database is used and its schema version;
-``export`` writes every stored message as CSV for the instructor. Errors leave through
-``cli_errors()``.
+the data dir by default) with the Alembic revisions of ``assistant.store.migrations``
+and is safe to run while instances are up or from several instances at once; ``status``
+prints which database is used and its Alembic revision; ``export`` writes every stored
+message as CSV for the instructor. Errors leave through ``cli_errors()``.
 """
 
 from __future__ import annotations
@@ -34,45 +34,50 @@ def _safe_url(url: str) -> str:
 def upgrade_cmd() -> None:
     """Create or migrate the session database schema (idempotent)."""
     from assistant.store.engine import make_engine
-    from assistant.store.schema import upgrade
+    from assistant.store.migrate import upgrade
 
     with cli_errors():
         url = get_settings().resolved_database_url
         engine = make_engine(url)
         try:
-            before, after = upgrade(engine)
+            done = upgrade(engine)
         finally:
             engine.dispose()
-        if before is None:
-            console.print(f"created schema version {after} in {_safe_url(url)}", highlight=False)
-        elif before == after:
-            console.print(
-                f"schema is up to date (version {after}) in {_safe_url(url)}", highlight=False
-            )
+        where = _safe_url(url)
+        if done.adopted:
+            message = f"adopted the pre-Alembic schema at revision {done.after} in {where}"
+        elif done.before is None:
+            message = f"created the schema at revision {done.after} in {where}"
+        elif done.before == done.after:
+            message = f"schema is up to date (revision {done.after}) in {where}"
         else:
-            console.print(
-                f"upgraded schema {before} -> {after} in {_safe_url(url)}", highlight=False
-            )
+            message = f"upgraded schema {done.before} -> {done.after} in {where}"
+        console.print(message, highlight=False)
 
 
 def status_cmd() -> None:
-    """Print the database in use and its schema version."""
-    from assistant.store.engine import make_engine
-    from assistant.store.schema import SCHEMA_VERSION, current_version
+    """Print the database in use and its schema's Alembic revision."""
+    from assistant.store.engine import make_engine, read_tx
+    from assistant.store.migrate import current_revision, head_revision, legacy_version
 
     with cli_errors():
         url = get_settings().resolved_database_url
+        head = head_revision()
         engine = make_engine(url)
         try:
-            with engine.connect() as conn:
-                version = current_version(conn)
+            with read_tx(engine) as conn:
+                revision = current_revision(conn)
+                legacy = legacy_version(conn) if revision is None else None
         finally:
             engine.dispose()
-        state = "not created (run `tutor db upgrade`)" if version is None else f"version {version}"
+        if revision is not None:
+            state = f"revision {revision}" + (" (head)" if revision == head else "")
+        elif legacy is not None:
+            state = f"pre-Alembic version {legacy} (run `tutor db upgrade` to adopt it)"
+        else:
+            state = "not created (run `tutor db upgrade`)"
         console.print(f"database: {_safe_url(url)}", highlight=False)
-        console.print(
-            f"schema: {state}; this tutor expects version {SCHEMA_VERSION}", highlight=False
-        )
+        console.print(f"schema: {state}; this tutor expects revision {head}", highlight=False)
 
 
 def export_cmd(

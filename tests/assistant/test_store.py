@@ -15,11 +15,9 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-import sqlalchemy as sa
 
 from assistant.store import SessionStore, make_session_store, make_session_store_from_url
 from assistant.store.engine import make_engine, normalise_url
-from assistant.store.schema import SCHEMA_VERSION, schema_version, upgrade
 from core.errors import ConfigError, InvalidInput, SessionNotFound
 from core.settings import Settings
 
@@ -167,19 +165,6 @@ def test_session_for_is_get_or_create_and_race_safe(store_url):
     finally:
         for s in stores:
             s.close()
-
-
-def test_schema_version_is_recorded_and_upgrade_is_idempotent(store_url):
-    engine = make_engine(store_url)
-    try:
-        assert upgrade(engine) == (None, SCHEMA_VERSION)
-        assert upgrade(engine) == (SCHEMA_VERSION, SCHEMA_VERSION)
-        with engine.begin() as conn:
-            conn.execute(sa.update(schema_version).values(version=SCHEMA_VERSION + 1))
-        with pytest.raises(ConfigError, match="newer than this tutor"):
-            upgrade(engine)
-    finally:
-        engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):

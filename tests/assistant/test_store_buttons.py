@@ -16,12 +16,14 @@ import sqlalchemy as sa
 
 from assistant.store import make_session_store_from_url
 from assistant.store.buttons import TOKEN_TTL
+from assistant.store.engine import make_engine
 from assistant.store.records import ButtonOwner
 from assistant.store.schema import button_tokens
 from core.errors import InvalidInput, SessionNotFound
 
 # the SQLite/PostgreSQL fixtures are shared with test_store.py (imported, not redefined)
 from tests.assistant.test_store import pg_url, store, store_url  # noqa: F401
+from tests.assistant.test_store_migrations import make_legacy_database
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -86,11 +88,12 @@ def test_tokens_go_with_their_session(store):
 
 
 def test_a_database_from_before_button_tokens_gets_the_table(store_url):
-    store = make_session_store_from_url(store_url)
-    with store.engine.begin() as conn:
-        button_tokens.drop(conn)  # as the database was before this table existed
-    store.close()
-    store = make_session_store_from_url(store_url)  # start-up runs the upgrade
+    engine = make_engine(store_url)
+    try:  # made by the pre-Alembic tutor before this table existed
+        make_legacy_database(engine, skip=("button_tokens",))
+    finally:
+        engine.dispose()
+    store = make_session_store_from_url(store_url)  # start-up adopts and upgrades it
     try:
         sid = store.create_session("discord")
         token = store.issue_button_token("discord", sid, "U7")
