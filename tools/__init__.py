@@ -1,1 +1,1 @@
-"""The NumPy RNN lab: cells, traces, the forgetting analysis, exercises, plots, LangChain tools."""
+"""The NumPy RNN lab: cells, traces, the forgetting analysis, exercise levels, plots, renderings."""

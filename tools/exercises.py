@@ -1,25 +1,27 @@
 """The exercise API the assistant uses: new, rebuild from id, grade, hint.
 
-``new_exercise(seed, level)`` draws a hand-traceable problem (see
-``tools.exercise_gen``); its id ``ex-<level>-<seed>`` is all a session needs to store,
-because ``exercise_from_id`` rebuilds the identical exercise after a restart.
-``Exercise.public_dict(reveal=False)`` is what a client may see before answering;
-``grade_answer`` checks an attempt (``tools.grading``); ``hint(ex, rung)`` climbs the
-hint ladder one rung per request (``tools.exercise_text``). Levels: ``tanh_table``,
-``calculator``, ``lstm_gates`` and ``signs`` (no arithmetic: the sign of each h_t;
-``tools.exercise_signs``, graded by ``tools.grading_signs``).
+``new_exercise(seed, level)`` draws a hand-traceable problem (see ``tools.levels``); its
+id ``ex-<level>-<seed>`` is all a session needs to store, because ``exercise_from_id``
+rebuilds the identical exercise after a restart. ``Exercise.public_dict(reveal=False)``
+is what a client may see before answering; ``grade_answer`` checks an attempt and
+``hint(ex, rung)`` climbs the hint ladder one rung per request, each the way the
+exercise's level does it. Levels: ``tanh_table``, ``calculator``, ``lstm_gates`` and
+``signs`` (no arithmetic: the sign of each h_t).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from core.errors import InvalidInput
-from tools.exercise_gen import LEVELS, Exercise, draw
-from tools.exercise_text import RUNGS, hint_text
-from tools.grading import Grade, grade_answer, parse_answer
+from tools import levels
+from tools.grading import Grade
+from tools.levels.base import RUNGS, Exercise
+from tools.levels.numbers import parse_numbers
 
+LEVELS = levels.NAMES  # in the order that seeds each level's exercises
 __all__ = [
     "LEVELS",
     "RUNGS",
@@ -47,7 +49,7 @@ def new_exercise(seed: int | None = None, level: str = "calculator") -> Exercise
         seed = secrets.randbelow(MAX_SEED)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < MAX_SEED:
         raise InvalidInput(f"'seed' must be an integer from 0 to {MAX_SEED - 1}, got {seed!r:.40}")
-    return draw(level, seed)
+    return levels.draw(level, seed)
 
 
 def exercise_from_id(exercise_id: str) -> Exercise:
@@ -61,8 +63,28 @@ def exercise_from_id(exercise_id: str) -> Exercise:
     return new_exercise(int(match.group(2)), match.group(1))
 
 
+def parse_answer(
+    answer: Any, steps: int, level: str | None = None
+) -> tuple[list[float | None], str | None]:
+    """The values for steps 1..T (None where missing) and any gate the learner named,
+    read the way ``level`` reads answers (numbers when None; for "signs" the signs the
+    learner wrote, +1.0, -1.0 or 0.0)."""
+    if level is None:
+        return parse_numbers(answer, steps)
+    return levels.level(level).parse(answer, steps)
+
+
+def grade_answer(ex: Exercise, answer: Any) -> Grade:
+    """Check every step (within ``ex.tolerance``) and explain the first mistake."""
+    return ex.rules.grade(ex, answer)
+
+
 def hint(ex: Exercise, rung: int, step: int = 1) -> str:
     """Hint rung 1..4 for ``step``: the formula, the numbers substituted, the
     pre-activation's value, the step's answer (for ``signs``: the sign rules, the
     deciding term, the signs of its factors, the step's sign)."""
-    return hint_text(ex, rung, step)
+    if isinstance(rung, bool) or not isinstance(rung, int) or not 1 <= rung <= RUNGS:
+        raise InvalidInput(f"'rung' must be an integer from 1 to {RUNGS}, got {rung!r:.20}")
+    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= ex.steps:
+        raise InvalidInput(f"'step' must be an integer from 1 to {ex.steps}, got {step!r:.20}")
+    return ex.rules.hint(ex, rung, step)

@@ -23,83 +23,19 @@ back a gradient that has already vanished.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from core.errors import InvalidInput, LimitExceeded
 from tools.cells import GATES
+from tools.fade_report import CellFade, FadeReport
 from tools.jacobians import influence
 from tools.trace import forward, init_weights
 
 KEEP_BIAS = 2.0
 EXPLODE_RADIUS = 3.0
 MAX_FADE_STEPS = 2000
-
-
-@dataclass(frozen=True)
-class CellFade:
-    """One cell's forgetting curve and the numbers that explain it."""
-
-    cell: str
-    influence: list[float]  # ||dh_t/dx_1|| / ||dh_1/dx_1||, t = 1..T
-    raw: list[float]  # ||dh_t/dx_1|| itself
-    half_life: int | None  # first t with influence < 0.5 (None: never within T steps)
-    tenth_step: int | None  # first t with influence < 0.1
-    peak: float  # largest influence (> 1 means it grew: exploding)
-    peak_step: int
-    spectral_radius: float  # of W_hh (rnn) or its candidate block W_hg / W_hn (lstm / gru)
-    mean_tanh_slope: float  # mean of tanh'(a) over steps and units (relu: share active)
-    mean_keep_gate: float | None  # mean forget gate f (lstm) or update gate z (gru)
-    clipped: list[float] | None  # min(raw, clip) when clip is set
-
-
-@dataclass(frozen=True)
-class FadeReport:
-    """The result of ``memory_fade``: one ``CellFade`` per cell, same sequence."""
-
-    cells: list[CellFade]
-    inputs: list[list[float]]
-    hidden_size: int
-    seed: int
-    regime: str
-    recurrent_scale: float
-    keep_bias: float
-    clip: float | None
-    nonlinearity: str = "tanh"  # of the rnn cell
-
-    @property
-    def steps(self) -> int:
-        return len(self.inputs)
-
-    def get(self, cell: str) -> CellFade:
-        for c in self.cells:
-            if c.cell == cell:
-                return c
-        raise InvalidInput(
-            f"this report has no {cell!r} cell; it has {[c.cell for c in self.cells]}"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "steps": self.steps,
-            "hidden_size": self.hidden_size,
-            "seed": self.seed,
-            "regime": self.regime,
-            "recurrent_scale": self.recurrent_scale,
-            "keep_bias": self.keep_bias,
-            "clip": self.clip,
-            "nonlinearity": self.nonlinearity,
-            "inputs": self.inputs,
-            "cells": [asdict(c) for c in self.cells],
-        }
-
-    def summary_markdown(self) -> str:
-        """A short paragraph a learner can read, plus a compact table."""
-        from tools.text import fade_summary_markdown  # prose lives with the other renderings
-
-        return fade_summary_markdown(self)
 
 
 def _first_below(curve: np.ndarray, level: float) -> int | None:

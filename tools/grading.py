@@ -1,30 +1,23 @@
-"""Grade a learner's answer to an exercise: per-step checks, a diagnosis, partial credit.
+"""What every level's grader shares: the ``Grade``, step marking and the feedback lines.
 
-Answers arrive as text ("0.46, 0.35, 0.28", "h1=0.46 h2=0.35", "c1=0.9; forget gate")
-or as a list of numbers. Each step is right when it is within the exercise's stated
-tolerance. At the first wrong step we recompute the classic mistakes (forgetting to
-carry h_(t-1), swapping W_xh and W_hh, forgetting tanh or the bias, carrying the
-pre-activation instead of h; for the LSTM dropping f·c_(t-1) or i·g) and name the one
-that reproduces the learner's number. Later steps that follow correctly from the
-learner's own earlier value earn half credit: the method was right. The ``signs`` level
-reads and grades signs instead of numbers (``tools.grading_signs``).
+A level (``tools.levels``) reads an attempt into one value per step and decides which
+steps are right; the helpers here do the rest the same way for every level: find the
+first wrong step, give half credit to later steps that follow correctly from the
+learner's own previous value (the method was right), write the learner-facing lines
+("Your steps: h_1 ✓, h_2 ✗.", "The first wrong step is ...", the half-credit note) and
+build the ``Grade``. This module imports nothing from the levels, so any level can use it.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.errors import InvalidInput
-from tools.exercise_gen import Exercise, fmt
 
-_LABELLED = re.compile(r"\b([hc])\s*_?\s*\{?\s*(\d+)\s*\}?\s*[=:]\s*([-+]?\d*\.?\d+)", re.I)
-_NUMBER = re.compile(r"[-+]?\d*\.\d+|[-+]?\d+")
-_NOISE = re.compile(r"\bstep\s*\d+|\bt\s*=\s*\d+|\b[hc]\s*_?\s*\{?\s*\d+\s*\}?", re.I)
-_GATE = re.compile(r"\b(forget|input|output)\b", re.I)
+ALL_RIGHT = "All steps are right."
 
 
 @dataclass(frozen=True)
@@ -58,112 +51,11 @@ def list_of_numbers(answer: list | tuple) -> list[float]:
     return [float(v) for v in answer]
 
 
-def parse_answer(
-    answer: Any, steps: int, level: str | None = None
-) -> tuple[list[float | None], str | None]:
-    """The numbers for steps 1..T (None where missing) and any gate the learner named.
-
-    For ``level="signs"`` the values are the signs the learner wrote (+1.0, -1.0, 0.0).
-    """
-    if level == "signs":
-        from tools.grading_signs import parse_signs
-
-        return parse_signs(answer, steps), None
-    if isinstance(answer, list | tuple):
-        values, gate = list_of_numbers(answer), None
-    elif isinstance(answer, str):
-        text = answer.replace("−", "-").replace(",", " , ")
-        gate_match = _GATE.search(text)
-        gate = gate_match.group(1).lower() if gate_match else None
-        labelled = _LABELLED.findall(text)
-        if labelled:
-            by_step = {int(t): float(v) for _, t, v in labelled}
-            values = [by_step.get(t) for t in range(1, max(by_step) + 1)]
-        else:
-            values = [float(v) for v in _NUMBER.findall(_NOISE.sub(" ", text))]
-    else:
-        raise InvalidInput(
-            "the answer must be text such as '0.46, 0.35, 0.28' or a list of numbers"
-        )
-    if not any(v is not None for v in values) and gate is None:
-        raise InvalidInput(
-            "no numbers found in the answer; write them in order, e.g. '0.46, 0.35, 0.28' "
-            "or 'h1=0.46 h2=0.35'"
-        )
-    if len(values) > steps:
-        raise InvalidInput(
-            f"the answer has {len(values)} numbers but this exercise has {steps} steps"
-        )
-    return values + [None] * (steps - len(values)), gate
-
-
-def _rnn_mistakes(ex: Exercise, t: int) -> dict[str, float]:
-    hs, pres = ex.run()
-    x, h_prev = ex.xs[t - 1], ex.previous(t)
-    out = {
-        "forgot_tanh": pres[t - 1],
-        "swapped_weights": math.tanh(ex.w_h * x + ex.w_x * h_prev + ex.b),
-        "sign": -hs[t - 1],
-    }
-    if t > 1:
-        out["forgot_carry"] = math.tanh(ex.w_x * x + ex.b)
-        out["carried_pre"] = math.tanh(ex.w_x * x + ex.w_h * pres[t - 2] + ex.b)
-    if ex.b != 0:
-        out["forgot_bias"] = math.tanh(ex.w_x * x + ex.w_h * h_prev)
-    return out
-
-
-def _lstm_mistakes(ex: Exercise, t: int) -> dict[str, float]:
-    g, c_prev = ex.gates[t - 1], ex.previous(t)
-    return {
-        "forgot_old_memory": g["i"] * g["g"],
-        "forgot_new_input": g["f"] * c_prev,
-        "swapped_gates": g["i"] * c_prev + g["f"] * g["g"],
-        "sign": -ex.answers[t - 1],
-    }
-
-
-EXPLAIN = {
-    "forgot_carry": "you left out W_hh·h_{p}: the memory from step {p} has to be carried into step {t}",
-    "carried_pre": "you carried a_{p} (before tanh) into step {t}; carry h_{p} = tanh(a_{p}) instead",
-    "swapped_weights": "you swapped the weights: W_xh multiplies the input x_{t}, W_hh multiplies the memory h_{p}",
-    "forgot_tanh": "that is the pre-activation a_{t}; apply tanh to it to get h_{t}",
-    "forgot_bias": "you left out the bias b",
-    "sign": "the size is right but the sign is flipped; check the signs of the products",
-    "forgot_old_memory": "you dropped f_{t}·c_{p}: the forget gate scales the old memory, it does not erase it",
-    "forgot_new_input": "you left out the new information i_{t}·g_{t}",
-    "swapped_gates": "you swapped the gates: f multiplies the old memory c_{p}, i multiplies the candidate g",
-    "rounding": "very close: keep 4 decimals in the values you carry forward",
-    "follow_on": "",
-}
-
-
-def _diagnose(ex: Exercise, t: int, given: float) -> str | None:
-    tol = ex.tolerance
-    mistakes = _lstm_mistakes(ex, t) if ex.cell == "lstm" else _rnn_mistakes(ex, t)
-    for code, value in mistakes.items():
-        if abs(given - value) <= tol:
-            return code
-    if abs(given - ex.answers[t - 1]) <= 3 * tol:
-        return "rounding"
-    return None
-
-
-def _follows(ex: Exercise, t: int, prev: float | None, given: float | None) -> bool:
-    """Does the learner's step t follow correctly from their own value at step t-1?"""
-    if prev is None or given is None:
-        return False
-    if ex.cell == "lstm":
-        g = ex.gates[t - 1]
-        return abs(g["f"] * prev + g["i"] * g["g"] - given) <= ex.tolerance
-    return abs(math.tanh(ex.w_x * ex.xs[t - 1] + ex.w_h * prev + ex.b) - given) <= ex.tolerance
+Follows = Callable[[int, Any, Any], bool]  # (t, learner's value at t-1, at t) -> method right?
 
 
 def mark_steps(
-    ex: Exercise,
-    correct: list[bool],
-    given: list[Any],
-    follows: Callable[[Exercise, int, Any, Any], bool],
+    correct: list[bool], given: list[Any], follows: Follows
 ) -> tuple[int | None, list[int]]:
     """The first wrong step (1-based; None when all are right) and the later wrong steps
     that ``follows`` from the learner's own previous value: the method was right, so
@@ -173,59 +65,65 @@ def mark_steps(
         return None, []
     follow_on = [
         t
-        for t in range(first_wrong + 1, ex.steps + 1)
-        if not correct[t - 1] and follows(ex, t, given[t - 2], given[t - 1])
+        for t in range(first_wrong + 1, len(correct) + 1)
+        if not correct[t - 1] and follows(t, given[t - 2], given[t - 1])
     ]
     return first_wrong, follow_on
 
 
-def grade_answer(ex: Exercise, answer: Any) -> Grade:
-    """Check every step within ``ex.tolerance`` and explain the first mistake."""
-    if ex.level == "signs":
-        from tools.grading_signs import grade_signs
+def steps_line(symbol: str, marked: list[bool], later: str = "") -> str:
+    """ "Your steps: h_1 ✓, h_2 ✗." for the steps the learner may see marked."""
+    ticks = ", ".join(f"{symbol}_{t} {'✓' if ok else '✗'}" for t, ok in enumerate(marked, 1))
+    return f"Your steps: {ticks}{later}."
 
-        return grade_signs(ex, answer)
-    given, gate = parse_answer(answer, ex.steps)
-    expected, tol, sym = ex.answers, ex.tolerance, ex.symbol
-    correct = [g is not None and abs(g - e) <= tol for g, e in zip(given, expected, strict=True)]
-    first_wrong, follow_on = mark_steps(ex, correct, given, _follows)
-    credit = sum(correct) + 0.5 * len(follow_on)
-    gate_correct = None if ex.cell != "lstm" or gate is None else gate == ex.gate_answer
-    parts = credit / ex.steps
-    score = parts if gate_correct is None else (credit + gate_correct) / (ex.steps + 1)
-    diagnosis = None
-    lines = [f"Each {sym}_t counts as right within ±{tol:g}."]
-    ticks = ", ".join(f"{sym}_{t} {'✓' if ok else '✗'}" for t, ok in enumerate(correct, 1))
-    lines.append(f"Your steps: {ticks}.")
-    if first_wrong is None:
-        lines.append("All steps are right.")
-    else:
-        t, g = first_wrong, given[first_wrong - 1]
-        if g is None:
-            lines.append(f"Step {t} is missing: give a value for {sym}_{t}.")
-        else:
-            diagnosis = _diagnose(ex, t, g)
-            why = EXPLAIN.get(diagnosis or "", "").format(t=t, p=t - 1)
-            lines.append(
-                f"The first wrong step is step {t} ({sym}_{t} = {fmt(g)}){': ' + why if why else ''}."
-            )
-            if diagnosis is None:
-                lines.append(f"Redo step {t} carefully, or ask for a hint for step {t}.")
-        if follow_on:
-            steps = ", ".join(str(s) for s in follow_on)
-            which = f"Steps {steps} follow" if len(follow_on) > 1 else f"Step {steps} follows"
-            lines.append(
-                f"{which} correctly from your own earlier value, so "
-                f"{'they earn' if len(follow_on) > 1 else 'it earns'} half credit."
-            )
-    if gate_correct is not None:
-        lines.append(
-            f"Gate at step {ex.gate_step}: "
-            + ("right." if gate_correct else f"not the {gate} gate; look at which gate is near 1.")
-        )
-    elif ex.cell == "lstm":
-        lines.append(f"Part (b) is still open: which gate acted at step {ex.gate_step}?")
-    lines.append(f"Score: {score:.0%}.")
+
+def first_wrong_lines(
+    t: int,
+    given: Any,
+    *,
+    symbol: str,
+    noun: str,
+    shown: Callable[[Any], str],
+    diagnose: Callable[[Any], str | None],
+    explain: dict[str, str],
+    redo: str,
+) -> tuple[str | None, list[str]]:
+    """The diagnosis code and the feedback on the first wrong step ``t``: what is missing,
+    or which classic mistake reproduces the learner's ``given`` value (``explain[code]``,
+    with ``{t}`` the step and ``{p}`` the step before), or an invitation to redo it."""
+    if given is None:
+        return None, [f"Step {t} is missing: give {noun} for {symbol}_{t}."]
+    diagnosis = diagnose(given)
+    why = explain.get(diagnosis or "", "").format(t=t, p=t - 1)
+    lines = [f"The first wrong step is step {t} ({shown(given)}){': ' + why if why else ''}."]
+    if diagnosis is None:
+        lines.append(f"Redo step {t} {redo}, or ask for a hint for step {t}.")
+    return diagnosis, lines
+
+
+def follow_on_lines(follow_on: list[int]) -> list[str]:
+    """The note on the later steps that earn half credit (none when there are none)."""
+    if not follow_on:
+        return []
+    steps = ", ".join(str(s) for s in follow_on)
+    many = len(follow_on) > 1
+    which = f"Steps {steps} follow" if many else f"Step {steps} follows"
+    earn = "they earn" if many else "it earns"
+    return [f"{which} correctly from your own earlier value, so {earn} half credit."]
+
+
+def make_grade(
+    ex: Any,
+    *,
+    correct: list[bool],
+    given: list[Any],
+    first_wrong: int | None,
+    diagnosis: str | None,
+    lines: list[str],
+    score: float,
+    gate_correct: bool | None = None,
+) -> Grade:
+    """The ``Grade`` of an attempt at exercise ``ex`` (its id, tolerance and answers)."""
     return Grade(
         exercise_id=ex.id,
         correct=correct,
@@ -233,8 +131,8 @@ def grade_answer(ex: Exercise, answer: Any) -> Grade:
         first_wrong=first_wrong,
         diagnosis=diagnosis,
         feedback="\n".join(lines),
-        tolerance=tol,
+        tolerance=ex.tolerance,
         given=given,
-        expected=[round(v, 4) for v in expected],
+        expected=[round(v, 4) for v in ex.answers],
         gate_correct=gate_correct,
     )

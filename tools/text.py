@@ -3,21 +3,16 @@
 ``trace_table_markdown`` turns a ``Trace`` into a Markdown table (4 decimals, long
 traces and wide states shortened with an ellipsis); ``worked_steps_markdown`` writes
 the first steps out the way the lesson does, with the numbers substituted into
-h_t = tanh(W_xh x_t + W_hh h_{t-1} + b); ``fade_summary_markdown`` is the paragraph and
-table behind ``FadeReport.summary_markdown()``.
+h_t = tanh(W_xh x_t + W_hh h_{t-1} + b). (A ``FadeReport``'s prose is in
+``tools.fade_report``.)
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tools.cells import GATE_NAMES
 from tools.trace import Trace
-
-if TYPE_CHECKING:
-    from tools.fade import FadeReport
 
 
 def num(v: float) -> str:
@@ -121,80 +116,3 @@ def worked_steps_markdown(trace: Trace, max_steps: int = 5) -> str:
     if trace.steps > max_steps:
         lines.append(f"- … {trace.steps - max_steps} more steps, same rule.")
     return "\n".join(lines)
-
-
-def _when(step: int | None, total: int, level: str) -> str:
-    if step is None:
-        return f"stays above {level} for all {total} steps"
-    return f"falls below {level} at step {step}"
-
-
-def fade_summary_markdown(report: FadeReport) -> str:
-    """A learner-friendly paragraph and a compact table for a ``FadeReport``."""
-    T = report.steps
-    parts = []
-    for c in report.cells:
-        if c.peak > 1.5:
-            parts.append(
-                f"in the {c.cell.upper()} the first input's influence *grows* to {c.peak:.3g}× "
-                f"its starting size by step {c.peak_step} (exploding gradients)"
-            )
-        else:
-            parts.append(
-                f"the {c.cell.upper()}'s memory of x_1 {_when(c.half_life, T, 'half')} and "
-                f"{_when(c.tenth_step, T, '10 %')}"
-            )
-    para = f"Feeding the same sequence of {T} inputs to each cell: " + "; ".join(parts) + "."
-    rnn = next((c for c in report.cells if c.cell == "rnn"), None)
-    if rnn is not None:
-        factor = rnn.spectral_radius * rnn.mean_tanh_slope
-        slope = (
-            "tanh slope"
-            if report.nonlinearity == "tanh"
-            else "relu slope, the share of active units"
-        )
-        para += (
-            f" At every step the RNN multiplies the signal by W_hh (spectral radius "
-            f"{rnn.spectral_radius:.2f}) and by the {slope} (mean {rnn.mean_tanh_slope:.2f})"
-        )
-        if rnn.peak > 1.5 and report.nonlinearity == "relu":
-            para += ": relu never saturates, so nothing stops the growth."
-        elif rnn.peak > 1.5:
-            para += (
-                ": while h is small the slope is near 1 and a radius above 1 makes the influence "
-                "grow; once tanh saturates the slope collapses and it shrinks again."
-            )
-        else:
-            # The measured average shrink per step, so the sentence agrees with the
-            # half-life and 10 % columns (the radius × slope product is only the long-run rate).
-            n = min(rnn.tenth_step or T, T)
-            kept = rnn.influence[n - 1] ** (1.0 / (n - 1)) if n > 1 else 1.0
-            para += (
-                f". Measured over the first {n} steps, the influence kept on average "
-                f"{kept:.2f} of itself per step, and a product of such factors shrinks "
-                f"geometrically (radius × slope, {factor:.2f}, is the long-run rate)."
-            )
-    if any(c.mean_keep_gate is not None for c in report.cells):
-        para += (
-            " Gated cells keep a share of the old state directly (the LSTM's forget gate f, "
-            "the GRU's update gate z), so little is lost per step when that gate is near 1."
-        )
-    if report.clip is not None:
-        para += (
-            f" With gradient clipping at {report.clip:g}, any gradient larger than that is "
-            "scaled down to it: the direction is kept and training stays stable, but clipping "
-            "cannot bring back a gradient that has already vanished."
-        )
-        for c in report.cells:
-            biggest = max(c.raw)
-            if biggest > report.clip:
-                para += f" The {c.cell.upper()}'s largest gradient, {biggest:.3g}, is cut to {report.clip:g}."
-    rows = ["| cell | half-life | 10 % step | peak | spectral radius | mean slope | keep gate |"]
-    rows.append("|---|---|---|---|---|---|---|")
-    for c in report.cells:
-        keep = f"{c.mean_keep_gate:.2f}" if c.mean_keep_gate is not None else "–"
-        rows.append(
-            f"| {c.cell} | {c.half_life or f'> {T}'} | {c.tenth_step or f'> {T}'} | "
-            f"{c.peak:.3g} | {c.spectral_radius:.2f} | {c.mean_tanh_slope:.2f} | {keep} |"
-        )
-    return para + "\n\n" + "\n".join(rows)

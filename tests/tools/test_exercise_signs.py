@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from core.errors import InvalidInput
-from tools.exercise_signs import combine, sign_sequences, terms
 from tools.exercises import LEVELS, exercise_from_id, grade_answer, hint, new_exercise, parse_answer
-from tools.grading_signs import sign_tokens
+from tools.levels.sign_reading import sign_tokens
+from tools.levels.sign_rules import combine, sign_sequences, terms
 from tools.trace import forward
 
 CHAR = {1.0: "+", -1.0: "-", 0.0: "0"}
