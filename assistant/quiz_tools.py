@@ -22,8 +22,11 @@ from assistant.guards import explicit_give_up, wants_solution
 from assistant.parsing import looks_like_sign_answer, numbers_in
 from assistant.review_tools import learner_progress, review_flashcards
 from assistant.tool_errors import friendly_errors
+from tools.exercises import LEVELS, exercise_from_id, grade_answer, hint
+from tools.exercises import new_exercise as make_exercise
+from tools.levels import LEVELS as LEVEL_RULES
+from tools.levels.sign_reading import sign_tokens
 
-LEVELS = ("tanh_table", "calculator", "lstm_gates", "signs")
 # The course's practice comes first: "quiz me" traces the sign of the memory, no arithmetic;
 # the numeric levels are opened when the learner asks for them.
 DEFAULT_LEVEL = "signs"
@@ -31,7 +34,7 @@ MAX_RUNG_BEFORE_ATTEMPT = 3
 
 
 Level = Annotated[
-    Literal["tanh_table", "calculator", "lstm_gates", "signs"],
+    Literal[LEVELS],  # type: ignore[valid-type]  # the registry's names, so the schema lists them
     Field(
         description="signs (the default and the course's practice: no arithmetic, only the "
         "sign of each h_t); the numeric levels only when the learner asks for numbers: "
@@ -55,6 +58,13 @@ def _artifact(ctx: Any, action: str, ex: Any | None, text: str, **extra: Any) ->
     reveal = bool(state.get("revealed") or state.get("solved"))
     public = ex.public_dict(reveal=reveal) if ex is not None else None
     return {"kind": "exercise", "action": action, "exercise": public, "text": text, **extra}
+
+
+def _answers_with_signs(level: str | None) -> bool:
+    """Whether the learner answers ``level`` with signs: two choices a step, so a mark or a
+    score for any step after the first wrong one would tell its sign."""
+    rules = LEVEL_RULES.get(level or "")
+    return rules is not None and rules.answer_kind == "signs"
 
 
 def _record(ctx: Any, solved: bool) -> None:
@@ -81,44 +91,37 @@ def learners_own(answer: str, message: str, level: str | None = None) -> bool:
     given = numbers_in(message)
     if not all(any(abs(v - g) < 1e-9 for g in given) for v in numbers_in(answer)):
         return False
-    if level != "signs":
+    if not _answers_with_signs(level):
         return True
-    from tools.grading_signs import sign_tokens
-
     signs, written = sign_tokens(answer), sign_tokens(message)
     n = len(signs)
     return any(written[i : i + n] == signs for i in range(len(written) - n + 1))
 
 
 def new_exercise(runtime: ToolRuntime, level: Level = DEFAULT_LEVEL) -> tuple[str, dict]:
-    from tools.exercises import new_exercise as make
-
     ctx = runtime.context
     if ctx.exercise_is_live():
         _record(ctx, solved=False)  # moving on counts as tried, not solved
-    ex = make(secrets.randbelow(1_000_000), level)
+    ex = make_exercise(secrets.randbelow(1_000_000), level)
     ctx.open_exercise(_exercise_id(ex), level)
-    template = prompts.EXERCISE_OPEN_SIGNS if level == "signs" else prompts.EXERCISE_OPEN
+    signs = _answers_with_signs(level)
+    template = prompts.EXERCISE_OPEN_SIGNS if signs else prompts.EXERCISE_OPEN
     text = prompts.render(template, prompt=_exercise_text(ex))
     return text, _artifact(ctx, "opened", ex, text)
 
 
 def _open(ctx: Any) -> Any | None:
-    from tools.exercises import exercise_from_id
-
     state = ctx.exercise
     return exercise_from_id(state["id"]) if state else None
 
 
 def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, dict]:
-    from tools.exercises import grade_answer
-
     ctx = runtime.context
     ex = _open(ctx)
     if ex is None or not ctx.exercise_is_live():
         text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
         return text, _artifact(ctx, "none", ex, text)
-    if ex.level == "signs" and not looks_like_sign_answer(ctx.text):
+    if _answers_with_signs(ex.level) and not looks_like_sign_answer(ctx.text):
         text = prompts.EXERCISE_SIGNS_HOW  # a question or remark: no grade, no attempt
         return text, _artifact(ctx, "none", ex, text)
     if not learners_own(answer, ctx.text, ex.level):
@@ -149,7 +152,7 @@ def _public_grade(grade: Any, level: str) -> dict[str, Any]:
     if grade.all_correct:
         return out
     out.pop("expected", None)
-    if level == "signs":
+    if _answers_with_signs(level):
         out.pop("score", None)
         out["correct"] = grade.correct[: grade.first_wrong]
         out["given"] = grade.given[: grade.first_wrong]
@@ -157,8 +160,6 @@ def _public_grade(grade: Any, level: str) -> dict[str, Any]:
 
 
 def exercise_hint(runtime: ToolRuntime) -> tuple[str, dict]:
-    from tools.exercises import hint
-
     ctx = runtime.context
     ex = _open(ctx)
     if ex is None or not ctx.exercise_is_live():
@@ -183,8 +184,6 @@ def exercise_hint(runtime: ToolRuntime) -> tuple[str, dict]:
 
 
 def give_up_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
-    from tools.exercises import hint
-
     ctx = runtime.context
     ex = _open(ctx)
     if ex is None or not ctx.exercise_is_live():
