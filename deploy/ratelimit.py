@@ -1,32 +1,30 @@
 """Fixed-window rate limits per client IP and per session (``TUTOR_RATE_LIMIT``).
 
-Two backends behind one ``hit(key)`` coroutine: ``MemoryRateLimiter`` (the default,
-one process) and ``RedisRateLimiter`` (``TUTOR_REDIS_URL``), which counts in Redis with
-one atomic Lua script (INCR, then EXPIRE on the first hit of a window) so every
-instance of the tutor shares the same budget. ``check`` raises ``RateLimited`` with the
-seconds until the window resets, which the HTTP edge sends as ``Retry-After``.
+The counting is the ``limits`` library's fixed window: at most ``limit`` hits per key in
+a window of ``window`` seconds that opens at the key's first hit. Counts live in this
+process's memory, or in Redis when ``TUTOR_REDIS_URL`` is set, so every instance of the
+tutor shares one budget (``limits`` increments and sets the expiry in one Lua script).
+``check`` raises ``RateLimited`` with the seconds until the window ends, which the HTTP
+edge sends as ``Retry-After``; a Redis outage lets requests through.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from redis.exceptions import RedisError
+from limits import RateLimitItemPerSecond, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
 
 from core.errors import ConfigError, RateLimited
 from core.settings import Settings
 
 log = logging.getLogger("tutor.ratelimit")
-
-_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-_RATE_RE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -41,87 +39,58 @@ class Rate:
 
 
 def parse_rate(text: str) -> Rate:
-    """Parse ``"30/minute"``, ``"100/hour"``, ``"5/10 seconds"``; raise ConfigError otherwise."""
-    match = _RATE_RE.match(text or "")
-    if not match or int(match.group(1)) < 1:
+    """Parse one rate in ``limits``' notation (``"30/minute"``, ``"100 per hour"``,
+    ``"5/10 seconds"``); raise ConfigError otherwise."""
+    try:
+        items = parse_many(text or "")
+    except ValueError:
+        items = []
+    if len(items) != 1 or items[0].amount < 1:
         raise ConfigError(
             f"TUTOR_RATE_LIMIT={text!r} is not a rate; use COUNT/UNIT such as '30/minute', "
-            "'500/hour' or '5/10 seconds' (units: second, minute, hour, day)."
+            "'500/hour' or '5/10 seconds' (units: second, minute, hour, day, month, year)."
         )
-    count, multiplier, unit = match.groups()
-    return Rate(int(count), int(multiplier or 1) * _UNITS[unit.lower()])
+    return Rate(items[0].amount, items[0].get_expiry())
 
 
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
-    count: int
-    retry_after: int  # seconds until the current window ends
+    retry_after: int = 0  # when refused: seconds until the key's window ends
 
 
-class RateLimiter(Protocol):
-    rate: Rate
+class RateLimiter:
+    """``rate`` per key, counted in a ``limits`` storage (memory, or Redis: shared)."""
 
-    async def hit(self, key: str, cost: int = 1) -> Verdict: ...
-
-    async def close(self) -> None: ...
-
-
-class MemoryRateLimiter:
-    """Counts in this process's memory; fine for one instance, not shared between them."""
-
-    def __init__(self, rate: Rate, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, rate: Rate, storage: Storage, namespace: str = "rl", pool: Any = None
+    ) -> None:
         self.rate = rate
-        self._clock = clock
-        self._counts: dict[str, tuple[int, int]] = {}  # key -> (window index, count)
-        self._lock = asyncio.Lock()
+        self.storage = storage
+        self._item = RateLimitItemPerSecond(rate.limit, rate.window, namespace=namespace)
+        self._windows = FixedWindowRateLimiter(storage)
+        self._pool = pool  # the Redis connections this limiter opened, closed with it
 
     async def hit(self, key: str, cost: int = 1) -> Verdict:
-        now = self._clock()
-        window = int(now // self.rate.window)
-        async with self._lock:
-            if len(self._counts) > 50_000:  # drop finished windows now and then
-                self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
-            start, count = self._counts.get(key, (window, 0))
-            count = count + cost if start == window else cost
-            self._counts[key] = (window, count)
-        retry = max(1, math.ceil((window + 1) * self.rate.window - now))
-        return Verdict(count <= self.rate.limit, count, retry)
-
-    async def close(self) -> None:
-        self._counts.clear()
-
-
-_LUA_HIT = """
-local n = redis.call('INCRBY', KEYS[1], ARGV[2])
-if n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}
-"""
-
-
-class RedisRateLimiter:
-    """Counts in Redis so all instances share one budget; atomic via a Lua script."""
-
-    def __init__(self, rate: Rate, client: Any, prefix: str = "tutor:rl:") -> None:
-        self.rate = rate
-        self._client = client
-        self._prefix = prefix
-        self._script = client.register_script(_LUA_HIT)
-
-    async def hit(self, key: str, cost: int = 1) -> Verdict:
-        window = int(time.time() // self.rate.window)
-        full_key = f"{self._prefix}{self.rate.limit}/{self.rate.window}:{key}:{window}"
+        """Count ``cost`` hits on ``key`` (a negative cost gives hits back)."""
         try:
-            count, ttl = await self._script(keys=[full_key], args=[self.rate.window, cost])
-        except RedisError as exc:  # a limiter outage must not take the tutor down
-            log.warning("rate limiter: Redis unavailable (%s); letting the request through", exc)
-            return Verdict(True, 0, 1)
-        return Verdict(int(count) <= self.rate.limit, int(count), max(1, int(ttl)))
+            if await self._windows.hit(self._item, key, cost=cost):
+                return Verdict(True)
+            reset = await self.storage.get_expiry(self._item.key_for(key))
+        except StorageError as exc:  # a limiter outage must not take the tutor down
+            log.warning("rate limiter: storage unavailable (%s); letting the request through", exc)
+            return Verdict(True)
+        return Verdict(False, max(1, math.ceil(reset - time.time())))
+
+    async def clear(self, key: str) -> None:
+        """Forget ``key``'s count."""
+        await self._windows.clear(self._item, key)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._pool is not None:
+            await self._pool.aclose()
+        else:
+            await self.storage.reset()
 
 
 # Wrong admin tokens allowed per client address (deploy/admin_auth.py): enough for typos,
@@ -129,22 +98,33 @@ class RedisRateLimiter:
 SIGN_IN_FAILURES = Rate(5, 60)
 
 
-def make_rate_limiter(settings: Settings, rate: Rate | None = None) -> RateLimiter:
+def make_rate_limiter(
+    settings: Settings, rate: Rate | None = None, namespace: str = "rl"
+) -> RateLimiter:
     """A limiter of ``rate`` (default ``TUTOR_RATE_LIMIT``): Redis when ``redis_url`` is
-    set, so every instance counts alike, else in-memory."""
+    set, so every instance counts alike, else in-memory; ``namespace`` keeps its keys
+    apart from other limiters' on the same storage."""
     rate = rate or parse_rate(settings.rate_limit)
-    if settings.redis_url:
-        import redis.asyncio as aioredis  # deferred: only the Redis backend needs it
+    if not settings.redis_url:
+        return RateLimiter(rate, MemoryStorage(wrap_exceptions=True), namespace)
+    import redis.asyncio as aioredis  # deferred: only the Redis backend needs it
 
-        try:
-            client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=2)
-        except ValueError as exc:
-            raise ConfigError(
-                f"TUTOR_REDIS_URL={settings.redis_url!r} is not a Redis URL ({exc}); "
-                "use redis://host:6379/0."
-            ) from exc
-        return RedisRateLimiter(rate, client)
-    return MemoryRateLimiter(rate)
+    try:
+        pool = aioredis.ConnectionPool.from_url(settings.redis_url, socket_timeout=2)
+    except ValueError as exc:
+        raise ConfigError(
+            f"TUTOR_REDIS_URL={settings.redis_url!r} is not a Redis URL ({exc}); "
+            "use redis://host:6379/0."
+        ) from exc
+    # The pool carries the address (unix sockets too); the URI only picks redis-py.
+    storage = RedisStorage(
+        "redis://",
+        implementation="redispy",
+        wrap_exceptions=True,
+        key_prefix="tutor",
+        connection_pool=pool,
+    )
+    return RateLimiter(rate, storage, namespace, pool)
 
 
 async def check(limiter: RateLimiter, *keys: str, cost: int = 1) -> None:

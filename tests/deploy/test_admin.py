@@ -14,6 +14,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
+from deploy.ratelimit import SIGN_IN_FAILURES, make_rate_limiter
 from tests.deploy.conftest import real_app
 
 TOKEN = "s3cret-admin-token"
@@ -131,10 +132,14 @@ def test_wrong_tokens_are_throttled_per_address(fake_app_factory):
 @pytest.mark.skipif(not REDIS_URL, reason="set TUTOR_TEST_REDIS_URL to test the shared throttle")
 def test_the_throttle_is_shared_between_instances(tmp_path, fake_app_factory):
     apps = [fake_app_factory(admin_token=TOKEN, redis_url=REDIS_URL) for _ in range(2)]
-    prefix = f"tutor:rl:test:{uuid.uuid4().hex}:"  # a fresh key space for this run
+    namespace = f"test-{uuid.uuid4().hex}"  # a fresh key space for this run
     with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
-        for app in apps:
-            app.state.services.admin_failures._prefix = prefix
+        for app, client in zip(apps, (one, two), strict=True):
+            services = app.state.services
+            client.portal.call(services.admin_failures.close)
+            services.admin_failures = make_rate_limiter(
+                services.settings, SIGN_IN_FAILURES, namespace=namespace
+            )
         guesses = [{"Authorization": f"Bearer guess-{i}"} for i in range(6)]
         codes = [
             (one, two)[i % 2].get("/admin/export.csv", headers=h).status_code
