@@ -12,15 +12,14 @@ conversation another client has moved on from is forked, never merged). The resp
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.types import ChatTurn
@@ -29,7 +28,7 @@ from core.limits import MAX_MESSAGE_CHARS
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
 from deploy.openai_clients import CHANNEL, DialogueSessions, client_scope, user_key
 from deploy.openapi import SSE_EVENT, error_responses
-from deploy.routes.stream import SSE_HEADERS, close_in_thread, reply_record
+from deploy.routes.stream import SEP, close_in_thread, reply_record, sse_event, sse_response
 
 router = APIRouter(tags=["openai"])
 
@@ -116,7 +115,7 @@ def with_sources(reply: dict[str, Any]) -> str:
     return text
 
 
-def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None) -> bytes:
+def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None) -> ServerSentEvent:
     body = {
         "id": cid,
         "object": "chat.completion.chunk",
@@ -124,7 +123,7 @@ def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None) 
         "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
-    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n".encode()
+    return sse_event(None, body)  # OpenAI's chunks are unnamed ``data:`` events
 
 
 async def _stream_chunks(
@@ -133,7 +132,7 @@ async def _stream_chunks(
     model: str,
     services: Any,
     dialogue: DialogueSessions | None = None,
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[ServerSentEvent]:
     created = int(time.time())
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""}, None)
     sent = ""
@@ -156,7 +155,7 @@ async def _stream_chunks(
     finally:
         await close_in_thread(events)
     yield _chunk(cid, created, model, {}, "stop")
-    yield b"data: [DONE]\n\n"
+    yield ServerSentEvent("[DONE]", sep=SEP)
 
 
 @router.post(
@@ -167,7 +166,7 @@ async def _stream_chunks(
 )
 async def completions(
     body: CompletionRequest, request: Request, tutor: TutorDep, services: ServicesDep
-) -> dict[str, Any] | StreamingResponse:
+) -> dict[str, Any] | EventSourceResponse:
     """OpenAI-compatible chat completion (``stream`` true or false) answered by the tutor."""
     scope = client_scope(request, services.settings)
     text = last_user_text(body)
@@ -186,11 +185,7 @@ async def completions(
     model = body.model or MODEL_ID
     if body.stream:
         events = iter(await run_in_threadpool(tutor.stream, turn))  # validates: DB access
-        return StreamingResponse(
-            _stream_chunks(events, cid, model, services, dialogue),
-            media_type="text/event-stream",
-            headers=SSE_HEADERS,
-        )
+        return sse_response(_stream_chunks(events, cid, model, services, dialogue))
     reply = await run_turn(services, tutor.respond, turn)
     services.metrics.count_turn(getattr(reply, "intent", "") or "openai")
     data = reply.to_dict()

@@ -4,7 +4,8 @@ Events: ``delta`` ({"text"}) as the reply is produced, ``citation``, ``trace``,
 ``exercise``, ``error`` and a final ``done`` carrying the whole ``/v1/chat`` body
 (with ``message_index``, the stored reply's seq, as ``/v1/chat`` has it).
 The first event is produced before the response starts, so bad input (an unknown
-session, say) is still an ordinary JSON 4xx rather than an event.
+session, say) is still an ordinary JSON 4xx rather than an event. Framing is
+``sse-starlette``'s, with ``\n`` line ends and a ``: ping`` comment on quiet streams.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.types import ChatTurn
@@ -28,23 +29,38 @@ from deploy.routes.chat import ChatRequest
 router = APIRouter(tags=["chat"])
 log = logging.getLogger("tutor.http")
 
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# Line ends of every frame: the widget (and scripts) split frames on a blank line, "\n\n".
+SEP = "\n"
+# A comment line this often keeps proxies (nginx drops an idle upstream after 60 s) from
+# cutting a slow reply; SSE parsers skip comments.
+PING_SECONDS = 15
+# On SIGTERM a stream may finish its reply for this long before it is ended; below
+# uvicorn's own graceful-shutdown timeout (20 s in deploy/cli/serve_cmds.py).
+SHUTDOWN_GRACE_SECONDS = 15
 SSE_RESPONSE = {
     "description": "Server-Sent Events: delta, citation, trace, exercise, error, then done.",
     "content": {"text/event-stream": {"schema": SSE_EVENT}},
 }
 
 
-def sse_event(event: str, data: Any) -> bytes:
-    """One SSE frame; JSON never contains a raw newline, so one ``data:`` line suffices."""
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+def sse_event(event: str | None, data: Any) -> ServerSentEvent:
+    """One SSE frame of ``data`` as JSON; JSON never contains a raw newline, so one
+    ``data:`` line suffices."""
+    return ServerSentEvent(json.dumps(data, ensure_ascii=False), event=event, sep=SEP)
+
+
+def sse_response(frames: AsyncIterator[ServerSentEvent]) -> EventSourceResponse:
+    """``text/event-stream`` of ``frames``, with pings and a shutdown grace (see above)."""
+    return EventSourceResponse(
+        frames, sep=SEP, ping=PING_SECONDS, shutdown_grace_period=SHUTDOWN_GRACE_SECONDS
+    )
 
 
 async def sse_frames(
     first: tuple[str, Any] | None,
     events: Iterator[tuple[str, Any]],
     on_done: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[ServerSentEvent]:
     """Frame the tutor's events; ``on_done`` may add fields to the final body; a failure
     mid-stream becomes an ``error`` event."""
 
@@ -97,12 +113,12 @@ async def close_in_thread(events: Iterator[Any]) -> None:
 @router.post(
     "/v1/chat/stream",
     dependencies=[RateLimitDep],
-    response_class=StreamingResponse,
+    response_class=EventSourceResponse,
     responses={**error_responses(404), 200: SSE_RESPONSE},
 )
 async def chat_stream(
     body: ChatRequest, tutor: TutorDep, services: ServicesDep
-) -> StreamingResponse:
+) -> EventSourceResponse:
     """One chat turn streamed as Server-Sent Events, ending with ``done``."""
     await limit_session(services, body.session_id)
     turn = ChatTurn(body.session_id, body.message, "web")
@@ -115,6 +131,4 @@ async def chat_stream(
         services.metrics.count_turn(intent)
         return {**data, "message_index": seq}
 
-    return StreamingResponse(
-        sse_frames(first, events, done), media_type="text/event-stream", headers=SSE_HEADERS
-    )
+    return sse_response(sse_frames(first, events, done))
