@@ -15,7 +15,7 @@ from typing import Any
 
 from core.errors import InvalidInput
 from tools.cells import GATE_NAMES
-from tools.grading_signs import parse_signs, sign_tokens
+from tools.levels.sign_reading import parse_signs, sign_tokens
 
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 # a number not glued to a letter or underscore on its left (so "h1", "x_2" are not numbers)

@@ -50,7 +50,7 @@ def answer_strings(answers: list[float]) -> list[str]:
 
 def _fill(text: str, answers: list[float], level: str | None = None) -> str:
     if level == "signs":  # answered with signs, as learners type them ("+ - 0 +")
-        from tools.exercise_signs import CHAR
+        from tools.levels.sign_rules import CHAR
 
         solution = " ".join(CHAR[v] for v in answers)
         wrong = " ".join(CHAR[-v if v else 1.0] for v in answers)  # every step's sign wrong
