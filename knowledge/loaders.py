@@ -1,11 +1,12 @@
 """Read lesson sources (Markdown, plain text, HTML; a file or a folder) into Documents.
 
 Every loader turns its input into one normal form, Markdown with ATX headings, so the
-chunker only has to understand one format. Markdown front matter (YAML) becomes the
-document's metadata; HTML keeps its headings and drops tags, scripts and styles;
-scraped docs pages lose their ``Section titled “…”`` anchor artifacts, and the line
-before each artifact becomes a heading (that is what the artifact marks). Every
-failure raises ``IngestError`` naming the file and saying how to fix it.
+chunker only has to understand one format. Markdown front matter (YAML between ``---``
+fences, read with python-frontmatter) becomes the document's metadata; HTML keeps its
+headings and drops tags, scripts and styles; scraped docs pages lose their ``Section
+titled “…”`` anchor artifacts, and the line before each artifact becomes a heading
+(that is what the artifact marks). Every failure raises ``IngestError`` naming the file
+and saying how to fix it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import frontmatter
 import yaml
 
 from core.errors import IngestError
@@ -25,7 +27,7 @@ TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_YAML = frontmatter.YAMLHandler()  # only YAML between ``---`` fences, never TOML or JSON
 _ARTIFACT = re.compile(r"Section titled\s*[“\"](.*?)[”\"]")
 
 
@@ -129,17 +131,22 @@ def load_document(path: Path) -> Document:
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
-    """Split ``---`` YAML front matter from a Markdown body."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
+    """Split ``---`` YAML front matter from a Markdown body (python-frontmatter's YAML
+    handler). A file without an opening and a closing fence is all body."""
+    if not _YAML.detect(text):
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        raw, body = _YAML.split(text)
+    except ValueError:  # an opening fence and no closing one
+        return {}, text
+    try:
+        meta = _YAML.load(raw) or {}
     except yaml.YAMLError as exc:
         raise IngestError(f"{path}: the YAML front matter is invalid ({exc}); fix it.") from exc
     if not isinstance(meta, dict):
         raise IngestError(f"{path}: the front matter must be a YAML mapping (key: value lines).")
-    return meta, text[match.end() :]
+    # the body starts at its first line of text: blank lines after the fence are not kept
+    return meta, body.lstrip("\n")
 
 
 def clean_scraped(text: str, *, markdown: bool) -> str:

@@ -19,6 +19,35 @@ def test_markdown_front_matter_becomes_metadata():
     assert doc.source == "tiny-lesson.md"
 
 
+@pytest.mark.parametrize(
+    ("text", "meta", "body"),
+    [
+        (
+            "---\nid: tiny\ntitle: Tiny bits\n---\n# Tiny bits\n\nsmall text\n",
+            {"id": "tiny", "title": "Tiny bits"},
+            "# Tiny bits\n\nsmall text\n",
+        ),
+        ("---  \nid: x\n---\n\n\n# X\n\ntext\n", {"id": "x"}, "# X\n\ntext\n"),
+        ("# Rule below\n\n---\n\ntext\n", {}, "# Rule below\n\n---\n\ntext\n"),
+        ("---\ntitle: open\n# No closing fence\n", {}, "---\ntitle: open\n# No closing fence\n"),
+    ],
+    ids=["tiny", "blank-lines-after-the-fence", "horizontal-rule", "no-closing-fence"],
+)
+def test_front_matter_is_split_from_the_body(tmp_path, text, meta, body):
+    path = tmp_path / "lesson.md"
+    path.write_text(text)
+    doc = load_document(path)
+    assert doc.meta == meta and doc.text == body
+
+
+def test_front_matter_that_is_not_a_mapping_is_an_ingest_error(tmp_path):
+    path = tmp_path / "list.md"
+    path.write_text("---\n- id\n- title\n---\n# T\n\ntext\n")
+    with pytest.raises(IngestError, match="must be a YAML mapping") as info:
+        load_document(path)
+    assert "list.md" in info.value.message
+
+
 def test_html_keeps_headings_and_drops_tags_scripts_and_artifacts():
     doc = load_document(FIXTURES / "page.html")
     lines = doc.text.splitlines()
