@@ -2,23 +2,24 @@
 
 ``make_embedder(settings)`` returns an ``Embedder``: ``embed(texts)`` gives an
 ``(n, 384)`` float32 array of L2-normalised rows, computed in batches of 32;
-``embed_one(text)`` embeds a single query through a small LRU cache (learners repeat
-questions, and the tutor asks the same lesson queries often); ``embed_remembered``
-keeps the fixed texts of every start-up in an on-disk cache. The model itself is
-loaded once per process per path and shared by every Embedder. ``chroma_function()``
-adapts the embedder to Chroma 1.x's ``EmbeddingFunction`` protocol so a collection
-never falls back to Chroma's default (downloading) embedder.
+``embed_one(text)`` embeds a single query through a small LRU cache (a cachetools
+``LRUCache`` behind a lock: learners repeat questions, and the tutor asks the same
+lesson queries often); ``embed_remembered`` keeps the fixed texts of every start-up in
+an on-disk cache. The model itself is loaded once per process per path and shared by
+every Embedder. ``chroma_function()`` adapts the embedder to Chroma 1.x's
+``EmbeddingFunction`` protocol so a collection never falls back to Chroma's default
+(downloading) embedder.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from threading import Lock
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 from chromadb.api.types import EmbeddingFunction
 
 from core.errors import InvalidInput
@@ -53,10 +54,9 @@ class Embedder:
         self.computed = 0  # texts the model actually embedded (the rest came from caches)
         self.model_path = model_path
         self.dimensions = DIMENSIONS
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=cache_size)
         self._lock = Lock()
-        self._cache_lock = Lock()
+        self._cache_lock = Lock()  # cachetools caches are not thread-safe; a hit reorders
         self._fast = model.fast
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -126,15 +126,13 @@ class Embedder:
             raise InvalidInput("embed_one() takes a string.")
         with self._cache_lock:
             cached = self._cache.get(text)
-            if cached is not None:
-                self._cache.move_to_end(text)
-                return cached
+        if cached is not None:
+            return cached
         vector = self.embed([text])[0]
         vector.setflags(write=False)
-        with self._cache_lock:
-            self._cache[text] = vector
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        if self._cache.maxsize:  # cache_size=0 turns the cache off (LRUCache would refuse)
+            with self._cache_lock:
+                self._cache[text] = vector
         return vector
 
     def clear_cache(self) -> None:

@@ -40,6 +40,25 @@ def test_embed_one_caches_and_returns_read_only_vectors(embedder):
         first[0] = 1.0
 
 
+def test_the_query_cache_keeps_the_most_recently_used_vectors(embedder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from knowledge.embeddings import Embedder
+
+    small = Embedder(embedder._model, embedder.model_path, cache_size=2)
+    a, b = small.embed_one("alpha"), small.embed_one("beta")
+    assert small.embed_one("alpha") is a  # a hit makes "alpha" the most recent
+    small.embed_one("gamma")  # evicts "beta", the least recently used
+    assert small.embed_one("alpha") is a and small.embed_one("beta") is not b
+    with ThreadPoolExecutor(8) as pool:  # the cache is shared by the server's threads
+        texts = [f"question {i % 5}" for i in range(200)]
+        vectors = list(pool.map(small.embed_one, texts))
+    assert all(float(v @ vectors[i % 5]) > 0.999 for i, v in enumerate(vectors))
+
+    off = Embedder(embedder._model, embedder.model_path, cache_size=0)
+    assert off.embed_one("alpha") is not off.embed_one("alpha")  # cache_size=0: no cache
+
+
 def test_bad_input_is_invalid_input(embedder):
     with pytest.raises(InvalidInput, match="list of texts"):
         embedder.embed("a string, not a list")
