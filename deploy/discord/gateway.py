@@ -19,7 +19,7 @@ from typing import Any
 
 from core.errors import ConfigError, SessionNotFound, TutorError
 from core.settings import Settings
-from deploy.chatkit.buttons import GONE, ButtonStore, issue_token, session_for_click
+from deploy.chat_common.buttons import GONE, ButtonStore, issue_token, session_for_click
 from deploy.discord import turns
 from deploy.discord.interactions import QUIZ
 from deploy.discord.render import render_error, render_reply

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 
 from core.errors import DuplicateInteraction, InvalidInput
 from core.settings import Settings
-from deploy.chatkit.dedupe import Deduper, make_deduper
+from deploy.chat_common.dedupe import Deduper, make_deduper
 from deploy.deps import ServicesDep
 from deploy.discord import turns
 from deploy.discord.interactions import PONG, DiscordTutor, ephemeral

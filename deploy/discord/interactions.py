@@ -22,7 +22,7 @@ import httpx
 
 from core.errors import SessionNotFound, TutorError
 from core.settings import Settings
-from deploy.chatkit.buttons import GONE, ButtonStore, issue_token, session_for_click
+from deploy.chat_common.buttons import GONE, ButtonStore, issue_token, session_for_click
 from deploy.discord import turns
 from deploy.discord.render import render_error, render_reply
 from deploy.discord.webhooks import TIMEOUT, USER_AGENT, send_followup

@@ -8,7 +8,7 @@ embed, plots file attachments (PNG, since Discord does not show SVG inline; SVG 
 a plot that cannot draw a PNG), and an open exercise an action row of Hint / Give up /
 Next buttons (``custom_id`` ``rnn:<action>:<button token>``; never the session id, which
 is the session's credential and these replies are public: see
-``deploy/chatkit/buttons.py``).
+``deploy/chat_common/buttons.py``).
 All embeds of one message share a 6,000-character budget: the reply text gives way
 first and ends with "…" and a note.
 """
@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from assistant.types import Citation, Plot, TutorReply
-from deploy.chatkit.text import (
+from deploy.chat_common.text import (
     ELLIPSIS,
     absolute_url,
     exercise_is_open,

@@ -4,7 +4,7 @@ A slash command (``/ask``, ``/trace``, ``/quiz``, ``/hint``) or a button click b
 the text a learner would have typed; the tutor session is one per channel (a thread is
 its own channel) and user: ``guild:channel:user``. Buttons carry a token in
 ``custom_id`` (``rnn:<hint|giveup|next>:<token>``), which the adapter resolves to a
-session only for the user the exercise was posted for (``deploy/chatkit/buttons.py``).
+session only for the user the exercise was posted for (``deploy/chat_common/buttons.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from assistant.types import ChatTurn
 from core.errors import InvalidInput
 from core.limits import MAX_MESSAGE_CHARS
-from deploy.chatkit import phrases
+from deploy.chat_common import phrases
 
 CHANNEL = "discord"
 MAX_TEXT = MAX_MESSAGE_CHARS  # one limit for every channel (core.limits)

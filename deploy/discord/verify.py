@@ -19,7 +19,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from core.errors import ConfigError, Unauthorized
-from deploy.chatkit.freshness import check_fresh
+from deploy.chat_common.freshness import check_fresh
 
 
 @lru_cache(maxsize=4)

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.errors import ConfigError, InvalidInput, SessionNotFound, TutorError
 from core.settings import Settings
-from deploy.chatkit.buttons import GONE, ButtonStore, issue_token, session_for_click
+from deploy.chat_common.buttons import GONE, ButtonStore, issue_token, session_for_click
 from deploy.slack import turns
 from deploy.slack.dedupe import EventDeduper, make_deduper
 from deploy.slack.mrkdwn import escape

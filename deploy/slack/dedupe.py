@@ -3,16 +3,16 @@
 Slack resends an event (with ``X-Slack-Retry-Num``) when it did not see a 200 within
 three seconds, or after an error; every delivery carries the same ``event_id``. The
 first delivery claims it and later ones are acknowledged and dropped. The claims live
-in the de-duplication store shared with the Discord adapter (``deploy/chatkit/dedupe.py``):
+in the de-duplication store shared with the Discord adapter (``deploy/chat_common/dedupe.py``):
 in memory, or in Redis under ``tutor:slack:event:`` when ``TUTOR_REDIS_URL`` is set.
 """
 
 from __future__ import annotations
 
 from core.settings import Settings
-from deploy.chatkit import dedupe
-from deploy.chatkit.dedupe import DEFAULT_TTL, MemoryDeduper, RedisDeduper
-from deploy.chatkit.dedupe import Deduper as EventDeduper
+from deploy.chat_common import dedupe
+from deploy.chat_common.dedupe import DEFAULT_TTL, MemoryDeduper, RedisDeduper
+from deploy.chat_common.dedupe import Deduper as EventDeduper
 
 PREFIX = "tutor:slack:event:"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from deploy.chatkit.text import absolute_url, fence_tables
+from deploy.chat_common.text import absolute_url, fence_tables
 
 _PROTECTED = re.compile(r"```.*?```|`[^`\n]+`|\$\$.*?\$\$|\$[^$\n]+\$", re.S)
 _LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")

@@ -4,7 +4,7 @@ Layout: the reply as mrkdwn section blocks (split at paragraphs, <= 3,000 charac
 each), a trace as a monospaced table in a code block, citations as a context block of
 links to the lesson, and for an exercise an actions block with Hint / Give up / Next
 buttons whose value is a button token (never the session id, which is the session's
-credential: see ``deploy/chatkit/buttons.py``). Slack allows at most 50 blocks; when a reply
+credential: see ``deploy/chat_common/buttons.py``). Slack allows at most 50 blocks; when a reply
 would need more, the last section ends with "…" and a note. Plots are not blocks:
 the poster uploads them as files.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.types import Citation, TutorReply
-from deploy.chatkit.text import (
+from deploy.chat_common.text import (
     ELLIPSIS,
     absolute_url,
     exercise_is_open,

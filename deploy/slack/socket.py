@@ -14,7 +14,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from core.errors import ConfigError
 from core.settings import Settings
-from deploy.chatkit.buttons import ButtonStore
+from deploy.chat_common.buttons import ButtonStore
 from deploy.slack.bolt_app import build_slack_app
 
 

@@ -6,7 +6,7 @@ command starts its own thread, or, where the bot may not post, keeps one session
 person and channel), who asked (the Slack user an exercise's buttons will belong
 to), and the text the tutor sees (the bot mention stripped, Slack's escaping undone,
 ``/rnn`` sub-commands and buttons phrased the way a learner would type them). A
-button's value is a token, resolved by the adapter (``deploy/chatkit/buttons.py``).
+button's value is a token, resolved by the adapter (``deploy/chat_common/buttons.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from assistant.types import ChatTurn
 from core.errors import InvalidInput
 from core.limits import MAX_MESSAGE_CHARS
-from deploy.chatkit import phrases
+from deploy.chat_common import phrases
 from deploy.slack.mrkdwn import unescape
 from deploy.slack.render import ACTION_GIVEUP, ACTION_HINT, ACTION_NEXT
 

@@ -20,7 +20,7 @@ from slack_bolt.request.internals import parse_body as bolt_parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from core.errors import MalformedBody, Unauthorized
-from deploy.chatkit.freshness import check_fresh
+from deploy.chat_common.freshness import check_fresh
 
 SIGN_HOW = (
     "sign 'v0:<timestamp>:<raw body>' with HMAC-SHA256 under the app's signing secret "

@@ -3,7 +3,7 @@ absolute lesson links, fenced tables and trace tables."""
 
 from __future__ import annotations
 
-from deploy.chatkit.text import (
+from deploy.chat_common.text import (
     absolute_url,
     exercise_is_open,
     fence_tables,
