@@ -74,18 +74,6 @@ def make_brain(
     return make_llm(settings)
 
 
-def make_retriever_with_index(settings: Settings, embedder: Any) -> Any:
-    """The hybrid retriever over the configured store, ingesting the bundled lesson if empty."""
-    from knowledge.ingest import bundled_lesson_paths, ingest
-    from knowledge.retrieval import make_retriever
-    from knowledge.store import make_store
-
-    store = make_store(settings, embedder)
-    if store.count() == 0:
-        ingest(bundled_lesson_paths(), store, embedder)
-    return make_retriever(settings, embedder, store)
-
-
 def make_tutor(
     settings: Settings,
     embedder: Any = None,
@@ -101,7 +89,9 @@ def make_tutor(
 
         embedder = make_embedder(settings)
     if retriever is None:
-        retriever = make_retriever_with_index(settings, embedder)
+        from knowledge.index import open_index
+
+        retriever = open_index(settings, embedder).retriever
     if brain is None:
         brain = make_brain(
             settings, embedder, getattr(retriever, "notes", None), getattr(retriever, "store", None)

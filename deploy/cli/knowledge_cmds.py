@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from core.errors import TutorError
@@ -28,40 +30,46 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _open(settings: Settings):  # -> (Embedder, LessonStore)
-    from knowledge.embeddings import make_embedder
-    from knowledge.store import make_store
-
-    embedder = make_embedder(settings)
-    return embedder, make_store(settings, embedder)
-
-
-def _ingest_with_progress(paths: list[Path], store, embedder, prune: bool):
-    from knowledge.ingest import ingest
-
+@contextmanager
+def _progress_bar(announce: str = "") -> Iterator[Callable[[str, int, int], None]]:
+    """An ``ingest`` progress callback drawing one bar per stage on stderr; the bars (and
+    the ``announce`` line before them) appear only once something is ingested."""
     labels = {"read": "reading lessons", "embed": "embedding chunks", "write": "writing index"}
-    with Progress(
+    bar = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         console=err_console, transient=False,
-    ) as bar:  # fmt: skip
-        tasks: dict[str, int] = {}
+    )  # fmt: skip
+    tasks: dict[str, TaskID] = {}
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+    def progress(stage: str, done: int, total: int) -> None:
+        if not tasks:
+            if announce:
+                err_console.print(announce)
+            bar.start()
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+        bar.update(tasks[stage], completed=done, total=total)
 
-        return ingest(paths, store, embedder, progress, prune=prune)
+    try:
+        yield progress
+    finally:
+        if tasks:
+            bar.stop()
 
 
-def _ensure_index(settings: Settings, store, embedder) -> None:
-    """Build the index from the bundled lessons when it is empty (first run)."""
-    if store.count() == 0:
-        from knowledge.ingest import bundled_lesson_paths
+def _open_retriever(settings: Settings):  # -> HybridRetriever
+    """The retriever over the configured index, built from the bundled lessons (with
+    progress bars) when the index is empty (the first run)."""
+    from knowledge.embeddings import make_embedder
+    from knowledge.index import open_index
 
-        err_console.print("The lesson index is empty; building it from the bundled lessons.")
-        report = _ingest_with_progress(bundled_lesson_paths(), store, embedder, prune=True)
-        typer.echo(str(report), err=True)
+    embedder = make_embedder(settings)
+    announce = "The lesson index is empty; building it from the bundled lessons."
+    with _progress_bar(announce) as progress:
+        opened = open_index(settings, embedder, progress=progress)
+    if opened.report is not None:
+        typer.echo(str(opened.report), err=True)
+    return opened.retriever
 
 
 def index_cmd(
@@ -79,15 +87,19 @@ def index_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Ingest lessons into the vector index; unchanged chunks are skipped."""
-    from knowledge.ingest import bundled_lesson_paths
+    from knowledge.embeddings import make_embedder
+    from knowledge.ingest import bundled_lesson_paths, ingest
+    from knowledge.store import make_store
 
     with cli_errors():
         settings = get_settings()
-        embedder, store = _open(settings)
+        embedder = make_embedder(settings)
+        store = make_store(settings, embedder)
         targets = list(paths) if paths else bundled_lesson_paths()
-        report = _ingest_with_progress(
-            targets, store, embedder, prune=not paths if prune is None else prune
-        )
+        with _progress_bar() as progress:
+            report = ingest(
+                targets, store, embedder, progress, prune=not paths if prune is None else prune
+            )
         if as_json:
             typer.echo(json.dumps(report.to_dict()))
         else:
@@ -128,13 +140,8 @@ def search_cmd(
     mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
 ) -> None:
     """Top lesson passages for a query."""
-    from knowledge.retrieval import make_retriever
-
     with cli_errors():
-        settings = get_settings()
-        embedder, store = _open(settings)
-        _ensure_index(settings, store, embedder)
-        retriever = make_retriever(settings, embedder, store)
+        retriever = _open_retriever(get_settings())
         queries = [q for q in (ln.strip() for ln in sys.stdin) if q] if query == "-" else [query]
         for q in queries:
             try:
@@ -164,13 +171,9 @@ def eval_retrieval_cmd(
 ) -> None:
     """Recall@1/3/5, MRR and latency of hybrid, dense and BM25 retrieval."""
     from knowledge.evaluation import evaluate, load_questions
-    from knowledge.retrieval import make_retriever
 
     with cli_errors():
-        settings = get_settings()
-        embedder, store = _open(settings)
-        _ensure_index(settings, store, embedder)
-        retriever = make_retriever(settings, embedder, store)
+        retriever = _open_retriever(get_settings())
         results = evaluate(retriever, load_questions(questions))
         if as_json:
             typer.echo(json.dumps({"results": [r.to_dict() for r in results]}))
