@@ -31,6 +31,7 @@ index: venv
 	$(BIN)/tutor index
 
 run: venv
+	@echo "Starting the tutor on http://127.0.0.1:8000 (a first start builds the lesson index: about half a minute)"
 	$(BIN)/tutor serve --host 127.0.0.1 --port 8000
 
 test: venv sysdeps

@@ -3,10 +3,11 @@
 ``Services`` holds what routes need: settings, the tutor, the retriever, the session
 store (for the instructor view), the rate limiters (requests per client and session;
 failed admin sign-ins per client) and the metrics. ``build_services`` loads the
-embedding model, opens the Chroma store, ingests the bundled lessons (incremental:
-unchanged chunks are skipped, so this is cheap after the first start), builds the
-hybrid retriever and the tutor. Anything handed to ``create_app`` is used
-as is (tests pass fakes or shared real parts). ``ready`` drives ``/readyz``.
+embedding model, opens the lesson index with ``knowledge.index.open_index`` (an
+incremental ingest of the bundled lessons: cheap after the first start) and builds the
+tutor, saying each step on the ``tutor.startup`` logger and, once ready, the URL to
+open. Anything handed to ``create_app`` is used as is (tests pass fakes or shared real
+parts). ``ready`` drives ``/readyz``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Services:
     tutor: Any = None
     retriever: Any = None
     sessions: Any = None
-    embedder: Any = None  # set when the lifespan loaded the model itself
+    embedder: Any = None  # the model of the tutor the lifespan built, if it built one
     turn_limiter: Any = None  # bounds concurrent tutor work in the thread pool
     ready: bool = False
     started_at: float = field(default_factory=time.time)
@@ -63,58 +64,57 @@ def build_services(
     should_stop: Callable[[], bool] | None = None,
 ) -> None:
     """Fill ``services`` with a tutor, retriever and session store (sync, slow: thread
-    pool); ``should_stop`` ends it early at a safe point (``StartupStopped``)."""
-    started = time.perf_counter()
+    pool); ``should_stop`` ends it early at a safe point (``StartupStopped``). A tutor
+    handed in without a retriever gets one over the configured index (``/v1/search``
+    needs it; a ``Tutor`` does not expose the one inside its tools)."""
     services.sessions = provided.sessions or getattr(provided.tutor, "sessions", None)
-    services.retriever = provided.retriever or getattr(provided.tutor, "retriever", None)
+    services.retriever = provided.retriever
     services.tutor = provided.tutor
-    if services.tutor is not None and services.retriever is not None:
-        if services.sessions is None:
-            services.sessions = _make_sessions(settings)
-        return
-    from knowledge.retrieval import make_retriever
-
-    embedder, store = prepare_data(settings, should_stop)
-    services.embedder = embedder
     if services.retriever is None:
-        services.retriever = make_retriever(settings, embedder, store)
+        services.retriever = prepare_data(settings, should_stop)
     if services.sessions is None:
         services.sessions = _make_sessions(settings)
     if services.tutor is None:
         from assistant.factory import make_tutor
+        from knowledge.embeddings import make_embedder
 
+        # the model the retriever was built with; a retriever handed in may not carry one
+        services.embedder = getattr(services.retriever, "embedder", None) or make_embedder(settings)
+        log.info("building the tutor (%s brain)", settings.model or "offline")
         services.tutor = make_tutor(
-            settings, embedder=embedder, retriever=services.retriever, sessions=services.sessions
+            settings,
+            embedder=services.embedder,
+            retriever=services.retriever,
+            sessions=services.sessions,
         )
-    log.info("tutor ready in %.2f s", time.perf_counter() - started)
 
 
-def prepare_data(
-    settings: Settings, should_stop: Callable[[], bool] | None = None
-) -> tuple[Any, Any]:
-    """The embedder and the lesson store with the bundled lessons indexed (incremental:
-    nothing is embedded when they are unchanged). Every server start does this; ``tutor
-    serve --workers N`` also does it once before the workers start, so they find the
-    embedding graph, the Chroma store and the index in place (two embedded Chroma clients
-    creating one new database race on its schema)."""
+def prepare_data(settings: Settings, should_stop: Callable[[], bool] | None = None) -> Any:
+    """The retriever (a ``HybridRetriever``) over the lesson store, with the bundled
+    lessons indexed (incremental: nothing is embedded when they are unchanged). Every
+    server start does this; ``tutor serve --workers N`` also does it once before the
+    workers start, so they find the embedding graph, the Chroma store and the index in
+    place (two embedded Chroma clients creating one new database race on its schema)."""
     from knowledge.embeddings import make_embedder
-    from knowledge.ingest import bundled_lesson_paths, ingest
-    from knowledge.store import make_store
+    from knowledge.index import open_index
 
     log.info("loading the embedding model")
     embedder = make_embedder(settings)
     checkpoint(should_stop)
-    store = make_store(settings, embedder)
-    checkpoint(should_stop)
 
     def progress(stage: str, done: int, total: int) -> None:
-        if stage != "embed":  # "write" is one step; stopping inside it would fail the build
+        if stage == "write":  # one step, no safe point: stopping inside it would fail the build
+            log.info("indexing the lessons: wrote %d chunks; indexing the teaching notes", done)
             return
-        checkpoint(should_stop)  # between embedding batches: nothing is written yet
-        log.info("indexing the lessons: embedded %d of %d new chunks", done, total)
+        checkpoint(should_stop)  # after a file read or an embedding batch: nothing written yet
+        if stage == "embed":
+            log.info("indexing the lessons: embedded %d of %d new chunks", done, total)
+        elif done == total:
+            log.info("indexing the lessons: read %d lesson file(s)", total)
 
-    log.info("index ready: %s", ingest(bundled_lesson_paths(), store, embedder, progress))
-    return embedder, store
+    opened = open_index(settings, embedder, progress=progress, refresh=True)
+    log.info("index ready: %s", opened.report)
+    return opened.retriever
 
 
 def _finish_background_work(embedder: Any) -> None:
@@ -133,6 +133,15 @@ def _make_sessions(settings: Settings) -> Any:
     return make_session_store(settings)
 
 
+def browser_url(settings: Settings) -> str:
+    """Where a learner on this machine opens the tutor: ``TUTOR_PUBLIC_URL`` when set, else
+    the address served (a server listening on every interface is reached at 127.0.0.1)."""
+    if settings.public_url:
+        return settings.public_url
+    host = settings.host if settings.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
+
+
 def make_lifespan(services: Services, provided: Provided):
     """The lifespan context of one app: build on start-up, release on shutdown."""
 
@@ -142,6 +151,7 @@ def make_lifespan(services: Services, provided: Provided):
         # embedding model's buffers); extra requests wait their turn in order.
         services.turn_limiter = anyio.CapacityLimiter(max(4, 2 * (os.cpu_count() or 1)))
         stop = threading.Event()
+        started = time.perf_counter()
         with stop_on_signals(stop):
             try:
                 await run_in_threadpool(
@@ -152,6 +162,9 @@ def make_lifespan(services: Services, provided: Provided):
         if not stop.is_set():
             services.ready = True
             services.metrics.ready.set(1)
+            seconds = time.perf_counter() - started
+            url = browser_url(services.settings)
+            log.info("tutor ready in %.1f s: open %s in a browser", seconds, url)
         try:
             yield
         finally:

@@ -4,7 +4,9 @@ The app's lifespan builds the index when it is missing (an incremental ingest of
 bundled lessons, which embeds nothing when they are unchanged), so a fresh machine
 goes from ``make run`` to a working tutor in one step. ``--workers N`` starts N
 processes (each loads its own model: ~0.4 GB apiece); with more than one, use
-``TUTOR_REDIS_URL`` so they share one rate-limit budget.
+``TUTOR_REDIS_URL`` so they share one rate-limit budget. The tutor's own log lines
+(the start-up's steps and the URL to open) go through uvicorn's console handler, in
+every process (``_log_config``), so a first start is not silent while it builds.
 
 Behind a reverse proxy, uvicorn's ``FORWARDED_ALLOW_IPS`` names the proxy's address:
 only connections from there may set the client address with X-Forwarded-For (see
@@ -14,8 +16,11 @@ only connections from there may set the client address with X-Forwarded-For (see
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
-from typing import Annotated
+import logging.config
+import os
+from typing import Annotated, Any
 
 import typer
 
@@ -56,8 +61,6 @@ def _forwarded_allow_ips() -> str:
     an SSH tunnel or a plain TCP forwarder on this machine carries outside traffic. "*"
     makes uvicorn believe the left-most entry, which the client writes: warn about it.
     """
-    import os
-
     trusted = os.environ.get("FORWARDED_ALLOW_IPS", TRUST_LOOPBACK)
     if trusted.strip() == "*":
         typer.secho(
@@ -73,16 +76,19 @@ def _forwarded_allow_ips() -> str:
 PREPARE_FAILED = 2  # the child's exit code after it printed its own error
 
 
-def _show_our_log(settings: Settings) -> logging.Logger:
-    """Print the tutor's own log lines (start-up progress: model, index) on stderr, in
-    uvicorn's format, not every library's."""
-    ours = logging.getLogger("tutor")
-    if not ours.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
-        ours.addHandler(handler)
-    ours.setLevel(settings.log_level.upper())
-    return ours
+def _log_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn's logging configuration plus the tutor's own loggers (``tutor.*``: start-up
+    progress, the model's export, the index build), written by uvicorn's console handler
+    in its format. uvicorn applies it in every process it starts, workers included."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["tutor"] = {
+        "handlers": ["default"],
+        "level": settings.log_level.upper(),
+        "propagate": False,  # like uvicorn's: a root handler set up elsewhere never repeats it
+    }
+    return config
 
 
 def _prepare(settings: Settings) -> None:
@@ -92,8 +98,8 @@ def _prepare(settings: Settings) -> None:
 
     from deploy.lifespan import prepare_data
 
-    ours = _show_our_log(settings)
-    ours.info("preparing %s for the workers", settings.data_dir)
+    logging.config.dictConfig(_log_config(settings))
+    logging.getLogger("tutor.startup").info("preparing %s for the workers", settings.data_dir)
     try:
         prepare_data(settings)
     except TutorError as exc:
@@ -141,10 +147,14 @@ def serve(
     _limit_malloc_arenas()
     with cli_errors():
         settings = get_settings()
-        _show_our_log(settings)
-        options = {
-            "host": host or settings.host,
-            "port": port or settings.port,
+        # the address served is the one the start-up log tells the learner to open
+        settings = settings.model_copy(
+            update={"host": host or settings.host, "port": port or settings.port}
+        )
+        options: dict[str, Any] = {
+            "host": settings.host,
+            "port": settings.port,
+            "log_config": _log_config(settings),
             "log_level": settings.log_level.lower(),
             "proxy_headers": True,  # client addresses from a trusted proxy only:
             "forwarded_allow_ips": _forwarded_allow_ips(),  # see that function
@@ -152,6 +162,10 @@ def serve(
         }
         if workers > 1:  # each worker process builds its own app from the environment
             _prepare_in_child(settings)
+            if host:
+                os.environ["TUTOR_HOST"] = host
+            if port:
+                os.environ["TUTOR_PORT"] = str(port)
             uvicorn.run("deploy.app:create_app", factory=True, workers=workers, **options)
         else:
             uvicorn.run(create_app(settings), **options)

@@ -33,6 +33,48 @@ def test_serve_runs_uvicorn_with_host_and_port(monkeypatch, tmp_path):
     assert options["host"] == "127.0.0.1" and options["port"] == 8123
     assert served.title == "RNN Tutor"  # the FastAPI app from create_app
     assert "/v1/chat" in served.openapi()["paths"]
+    assert served.state.services.settings.port == 8123  # the start-up names the URL served
+
+
+def test_serve_shows_the_tutors_log_through_uvicorns_handler(monkeypatch, tmp_path):
+    """The start-up's steps (``tutor.*`` loggers) are written by uvicorn's own console
+    handler, in every process uvicorn configures, not by a second handler of ours."""
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TUTOR_LOG_LEVEL", "info")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 0, result.output
+    config = calls[0][1]["log_config"]
+    assert config["loggers"]["tutor"] == {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    assert config["handlers"]["default"]["stream"] == "ext://sys.stderr"
+    assert {"uvicorn", "uvicorn.access"} <= set(config["loggers"])  # uvicorn's, unchanged
+
+
+def test_a_real_start_prints_its_steps_on_the_terminal(tmp_path):
+    """``make run`` on a fresh clone was silent while the first start built the index.
+    The model path is broken here so the start ends early, after its first step."""
+    env = {
+        **os.environ,
+        "TUTOR_DATA_DIR": str(tmp_path),
+        "TUTOR_EMBEDDING_MODEL_PATH": str(tmp_path / "no-model-here"),
+    }
+    tutor = str(Path(sys.executable).parent / "tutor")
+    done = subprocess.run(
+        [tutor, "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode != 0  # the lifespan failed: uvicorn exits
+    assert "INFO:     loading the embedding model" in done.stderr, done.stderr
 
 
 def test_serve_trusts_forwarded_headers_from_loopback_only_by_default(monkeypatch, tmp_path):
@@ -89,10 +131,13 @@ def test_serve_with_workers_passes_the_factory(monkeypatch, tmp_path):
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
     monkeypatch.setattr(serve_cmds, "_prepare_in_child", lambda s: calls.append(("prep", {})))
     monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
-    result = CliRunner().invoke(app, ["serve", "--workers", "2"])
+    monkeypatch.delenv("TUTOR_PORT", raising=False)  # restored after the test
+    result = CliRunner().invoke(app, ["serve", "--workers", "2", "--port", "8124"])
     assert result.exit_code == 0, result.output
     assert calls == [("prep", {}), ("deploy.app:create_app", calls[1][1])]  # index first
     assert calls[1][1]["factory"] is True and calls[1][1]["workers"] == 2
+    assert calls[1][1]["port"] == 8124
+    assert os.environ["TUTOR_PORT"] == "8124"  # the workers' settings (and start-up URL) agree
 
 
 @pytest.mark.slow
@@ -110,6 +155,7 @@ def test_two_workers_start_together_on_a_fresh_data_dir(tmp_path):
     log = (tmp_path / "server.log").read_text()
     assert log.count("Application startup complete.") == 2, log[-2000:]
     assert "startup failed" not in log
+    assert log.count(f"open {base} in a browser") == 2  # each worker's start-up is shown
 
 
 def test_workers_report_a_preparation_error_without_a_traceback(tmp_path):
