@@ -508,7 +508,7 @@ def wants_numbers(text: str) -> bool:
     return bool(_NUMERIC.search(low)) and not no_math
 
 
-def wants_harder(text: str, current: str | None = None) -> str | None:
+def level_asked_for(text: str, current: str | None = None) -> str | None:
     """An exercise level asked for in ``text``, or None (then the tutor keeps the current
     exercise's level, and a first exercise is ``signs``, the course's practice).
 

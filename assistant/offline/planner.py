@@ -25,7 +25,7 @@ from assistant.offline.intents import (
     what_if_changes,
 )
 from assistant.offline.understand import split_questions
-from assistant.parsing import trace_request, wants_harder
+from assistant.parsing import level_asked_for, trace_request
 from assistant.quiz_tools import DEFAULT_LEVEL
 
 # question types answered from the teaching notes (the rest: lesson passages, the lab)
@@ -165,7 +165,7 @@ def trace(ask: Ask) -> list[Call]:
 def exercise(ask: Ask) -> list[Call]:
     # the level asked for, else the current exercise's, else the course's practice
     current = (ask.state.get("exercise") or {}).get("level")
-    level = wants_harder(ask.text, current) or current or DEFAULT_LEVEL
+    level = level_asked_for(ask.text, current) or current or DEFAULT_LEVEL
     return [call("new_exercise", level=level)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.factory import shared_recognizer
-from assistant.parsing import looks_like_answer, looks_like_sign_answer, wants_harder
+from assistant.parsing import level_asked_for, looks_like_answer, looks_like_sign_answer
 from assistant.quiz_tools import LEVELS, learners_own
 from assistant.types import ChatTurn
 from tools.exercises import LEVELS as TOOL_LEVELS
@@ -58,7 +58,7 @@ def recognizer(embedder):
     ],
 )
 def test_wants_harder_maps_no_math_requests_to_signs(text, level):
-    assert wants_harder(text) == level
+    assert level_asked_for(text) == level
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_wants_harder_maps_no_math_requests_to_signs(text, level):
     ],
 )
 def test_an_easier_wish_never_adds_arithmetic(text, current, level):
-    assert wants_harder(text, current) == level
+    assert level_asked_for(text, current) == level
 
 
 def test_the_quiz_tools_know_every_level():
