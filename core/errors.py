@@ -64,7 +64,16 @@ class IngestError(TutorError):
 
 
 class IndexNotReady(TutorError):
+    """The lesson index is not built yet, or its Chroma server does not answer."""
+
     code = "index_not_ready"
+    http_status = 503
+
+
+class DatabaseUnavailable(TutorError):
+    """The session database does not answer (down, unreachable, wrong URL); nothing is lost."""
+
+    code = "database_unavailable"
     http_status = 503
 
 

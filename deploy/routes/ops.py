@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from core.errors import IndexNotReady, StorageUnavailable
+from core.errors import DatabaseUnavailable, IndexNotReady, StorageUnavailable
 from deploy.deps import ServicesDep
 
 router = APIRouter(tags=["operations"])
@@ -28,7 +28,7 @@ async def readyz(services: ServicesDep) -> dict[str, str]:
         raise IndexNotReady("The tutor is still starting (building the index); retry shortly.")
     ping = getattr(services.sessions, "ping", None)
     if callable(ping) and not await run_in_threadpool(ping):
-        raise IndexNotReady("The session database does not answer; check TUTOR_DATABASE_URL.")
+        raise DatabaseUnavailable("The session database does not answer; check TUTOR_DATABASE_URL.")
     storage_ok = getattr(services.sessions, "storage_ok", None)
     if callable(storage_ok) and not await run_in_threadpool(storage_ok):
         raise StorageUnavailable(

@@ -176,7 +176,7 @@ def test_readyz_is_503_when_the_database_is_down(tmp_path, fake_tutor):
         make_settings(tmp_path), tutor=fake_tutor, retriever=FakeRetriever(), sessions=DownStore()
     )
     with TestClient(app) as client:
-        assert "TUTOR_DATABASE_URL" in _error(client.get("/readyz"), 503, "index_not_ready")
+        assert "TUTOR_DATABASE_URL" in _error(client.get("/readyz"), 503, "database_unavailable")
 
 
 def test_docs_and_admin_keep_their_policies_behind_a_root_path(fake_app_factory):
