@@ -131,7 +131,7 @@ def test_serve_with_workers_passes_the_factory(monkeypatch, tmp_path):
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
     monkeypatch.setattr(serve_cmds, "_prepare_in_child", lambda s: calls.append(("prep", {})))
     monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("TUTOR_PORT", raising=False)  # restored after the test
+    monkeypatch.setenv("TUTOR_PORT", "8000")  # so that monkeypatch restores it after the test
     result = CliRunner().invoke(app, ["serve", "--workers", "2", "--port", "8124"])
     assert result.exit_code == 0, result.output
     assert calls == [("prep", {}), ("deploy.app:create_app", calls[1][1])]  # index first
