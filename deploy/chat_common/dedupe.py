@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from typing import Protocol
 
+from cachetools import TTLCache
 from redis.exceptions import RedisError
 
 from core.settings import Settings
@@ -34,22 +34,18 @@ class Deduper(Protocol):
 
 
 class MemoryDeduper:
-    """Claims in an insertion-ordered dict with a TTL and a size cap (one process only)."""
+    """Claims in a ``cachetools.TTLCache`` (one process only): a key is claimed once per
+    ``ttl`` seconds; past ``max_size`` live keys the oldest go first."""
 
     def __init__(self, ttl: float = DEFAULT_TTL, max_size: int = 10_000) -> None:
         self.ttl = ttl
         self.max_size = max_size
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._seen: TTLCache[str, bool] = TTLCache(maxsize=max_size, ttl=ttl, timer=time.monotonic)
 
     async def claim(self, key: str) -> bool:
-        now = time.monotonic()
-        while self._seen and (
-            next(iter(self._seen.values())) < now or len(self._seen) >= self.max_size
-        ):
-            self._seen.popitem(last=False)
-        if key in self._seen:
+        if key in self._seen:  # expired keys are not "in" a TTLCache
             return False
-        self._seen[key] = now + self.ttl
+        self._seen[key] = True
         return True
 
 
