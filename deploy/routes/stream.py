@@ -51,9 +51,13 @@ def sse_event(event: str | None, data: Any) -> ServerSentEvent:
 
 def sse_response(frames: AsyncIterator[ServerSentEvent]) -> EventSourceResponse:
     """``text/event-stream`` of ``frames``, with pings and a shutdown grace (see above)."""
-    return EventSourceResponse(
+    response = EventSourceResponse(
         frames, sep=SEP, ping=PING_SECONDS, shutdown_grace_period=SHUTDOWN_GRACE_SECONDS
     )
+    # The server owns the connection: a forced "keep-alive" contradicts a client's
+    # "Connection: close" (uvicorn sends both), and HTTP/2 forbids the header.
+    del response.headers["connection"]
+    return response
 
 
 async def sse_frames(

@@ -102,6 +102,7 @@ def test_stream_headers(fake_client):
     assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert r.headers["x-accel-buffering"] == "no"  # nginx passes each event on at once
     assert r.headers["cache-control"] == "no-store"
+    assert "connection" not in r.headers  # left to the server (uvicorn), as before
 
 
 def test_stream_events_and_done_body(fake_client):
