@@ -11,11 +11,11 @@ lesson's worked trace for lab traces.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from assistant import prompts
 from assistant.offline.compose import short_section
@@ -221,7 +221,10 @@ def not_covered(question: str, relevance: float) -> bool:
     vocab = lesson_terms().vocabulary
     words = [w for w in re.findall(r"[a-z]{4,}", question.lower()) if w not in _COMMON]
     unknown = (
-        w for w in words if w not in vocab and not difflib.get_close_matches(w, vocab, 1, 0.8)
+        w
+        for w in words
+        if w not in vocab
+        and process.extractOne(w, vocab, scorer=fuzz.ratio, score_cutoff=80) is None
     )
     if relevance < UNKNOWN_WORD_BELOW and DEFINE.match(question) and any(unknown):
         return True

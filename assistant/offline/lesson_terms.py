@@ -4,21 +4,22 @@
 (as the retrieval index builds it), every defined term (the glossary, plus terms a
 teaching section defines in a list item such as "the **forget gate** ... decides how
 much ..."; the teaching section wins), the flashcards and the everyday analogies.
-``match_term`` finds the term a question is about, typos and all (difflib), and
+``match_term`` finds the term a question is about, typos and all (rapidfuzz), and
 ``definition_question`` tells whether a message asks what a term is or does.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from assistant.sentences import split_sentences
 
-FUZZY = 0.8  # difflib ratio at which a window of the question counts as the term
+FUZZY = 0.8  # similarity ratio (rapidfuzz) at which a window of the question counts as the term
 EXTRA_WORDS = 4  # a definition question says little besides the term ("... in an RNN")
 DEFINE = re.compile(
     r"^\s*(?:(?:so|ok|okay|and|but|hey|hi),?\s+)?(?:(?:can|could) you\s+)?"
@@ -214,10 +215,7 @@ def match_term(text: str, terms: list[Term]) -> tuple[Term, float] | None:
                         continue  # "gru", "lstm", "rnn": exact only
                     if 3 * min(len(window), len(alias)) < 2 * max(len(window), len(alias)):
                         continue  # lengths this far apart cannot reach FUZZY (cheap pre-check)
-                    sm = difflib.SequenceMatcher(None, window, alias)
-                    if sm.real_quick_ratio() < FUZZY or sm.quick_ratio() < FUZZY:
-                        continue
-                    ratio = sm.ratio()
+                    ratio = fuzz.ratio(window, alias, score_cutoff=100 * FUZZY) / 100
                     if ratio >= FUZZY and (best is None or (n, ratio) > best[:2]):
                         best = (n, ratio, term)
     return (best[2], best[1]) if best else None
