@@ -38,7 +38,8 @@ def phi(a: np.ndarray, nonlinearity: str = "tanh") -> np.ndarray:
     """The Elman RNN's squashing function: tanh (default), relu, or none at all ("linear",
     to show what the squashing does by taking it away)."""
     if nonlinearity == "tanh":
-        return np.tanh(a)
+        h: np.ndarray = np.tanh(a)  # NumPy's stubs give a ufunc on an untyped array as Any
+        return h
     return np.maximum(a, 0.0) if nonlinearity == "relu" else np.asarray(a, dtype=float)
 
 

@@ -31,7 +31,7 @@ from core.errors import InvalidInput, LimitExceeded
 from tools.cells import GATES
 from tools.fade_report import CellFade, FadeReport
 from tools.jacobians import influence
-from tools.trace import forward, init_weights
+from tools.trace import Trace, forward, init_weights
 
 KEEP_BIAS = 2.0
 EXPLODE_RADIUS = 3.0
@@ -43,7 +43,9 @@ def _first_below(curve: np.ndarray, level: float) -> int | None:
     return int(below[0]) + 1 if below.size else None
 
 
-def _weights(cell: str, D: int, H: int, seed: int, scale: float, keep_bias: float) -> dict:
+def _weights(
+    cell: str, D: int, H: int, seed: int, scale: float, keep_bias: float
+) -> dict[str, np.ndarray]:
     w = init_weights(cell, D, H, np.random.default_rng(seed))
     w["weight_hh"] = w["weight_hh"] * scale
     if cell in ("lstm", "gru"):
@@ -51,16 +53,18 @@ def _weights(cell: str, D: int, H: int, seed: int, scale: float, keep_bias: floa
     return w
 
 
-def _cell_fade(trace, clip: float | None) -> CellFade:
+def _cell_fade(trace: Trace, clip: float | None) -> CellFade:
     raw = influence(trace)
     curve = raw / raw[0] if raw[0] > 0 else np.zeros_like(raw)
     H, cell = trace.hidden_size, trace.cell
     block = {"rnn": 0, "lstm": 2, "gru": 2}[cell]
     W = trace.weights["weight_hh"][block * H : (block + 1) * H]
     if cell == "rnn" and trace.nonlinearity == "relu":
+        assert trace.pre is not None, "forward() keeps an rnn trace's pre-activations"
         slope = float((trace.pre > 0).mean())
     else:
-        tanh_out = trace.hs if cell == "rnn" else trace.gates[:, 2 * H : 3 * H]
+        # what passed through tanh: h_t (rnn), the candidate g (lstm) or n (gru)
+        tanh_out = trace.hs if cell == "rnn" else trace.gate("g" if cell == "lstm" else "n")
         slope = float((1.0 - tanh_out**2).mean())
     keep = float(trace.gate("f" if cell == "lstm" else "z").mean()) if cell != "rnn" else None
     return CellFade(

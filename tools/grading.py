@@ -43,7 +43,7 @@ class Grade:
         return asdict(self) | {"all_correct": self.all_correct}
 
 
-def list_of_numbers(answer: list | tuple) -> list[float]:
+def list_of_numbers(answer: list[Any] | tuple[Any, ...]) -> list[float]:
     """An answer given as a list: every item a finite number."""
     for i, v in enumerate(answer):
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):

@@ -24,6 +24,7 @@ def _rnn(trace: Trace, t: int) -> tuple[np.ndarray, np.ndarray]:
     if trace.nonlinearity == "tanh":
         slope = 1.0 - trace.hs[t] ** 2  # tanh'(a_t) = 1 - h_t^2
     else:
+        assert trace.pre is not None, "forward() keeps an rnn trace's pre-activations"
         slope = (trace.pre[t] > 0).astype(np.float64)  # relu'(a_t)
     return slope[:, None] * W_hh, slope[:, None] * W_ih
 
@@ -31,9 +32,13 @@ def _rnn(trace: Trace, t: int) -> tuple[np.ndarray, np.ndarray]:
 def _lstm(trace: Trace, t: int) -> tuple[np.ndarray, np.ndarray]:
     """(d(h_t, c_t)/d(h_{t-1}, c_{t-1}), d(h_t, c_t)/dx_t) for the LSTM at 0-based step t."""
     H, W_ih, W_hh = trace.hidden_size, trace.weights["weight_ih"], trace.weights["weight_hh"]
-    i, f, g, o = (trace.gates[t, k * H : (k + 1) * H] for k in range(4))
-    c_prev = trace.cs[t - 1] if t > 0 else trace.c0
-    tc = np.tanh(trace.cs[t])
+    gates, cs, c0 = trace.gates, trace.cs, trace.c0
+    assert gates is not None and cs is not None and c0 is not None, (
+        "forward() keeps an lstm trace's gates, c_t and c_0"
+    )
+    i, f, g, o = (gates[t, k * H : (k + 1) * H] for k in range(4))
+    c_prev = cs[t - 1] if t > 0 else c0
+    tc = np.tanh(cs[t])
     # d(gate)/d(pre-activation) for i, f, g, o, stacked like the weights
     d_gate = np.concatenate([i * (1 - i), f * (1 - f), 1 - g**2, o * (1 - o)])
 
@@ -58,6 +63,7 @@ def _lstm(trace: Trace, t: int) -> tuple[np.ndarray, np.ndarray]:
 def _gru(trace: Trace, t: int) -> tuple[np.ndarray, np.ndarray]:
     """(dh_t/dh_{t-1}, dh_t/dx_t) for the GRU at 0-based step t."""
     H, W_ih, W_hh = trace.hidden_size, trace.weights["weight_ih"], trace.weights["weight_hh"]
+    assert trace.gates is not None, "forward() keeps a gru trace's gates"
     r, z, n = (trace.gates[t, k * H : (k + 1) * H] for k in range(3))
     h_prev = trace.hs[t - 1] if t > 0 else trace.h0
     hn = W_hh[2 * H :] @ h_prev + trace.weights["bias_hh"][2 * H :]  # W_hn h_{t-1} + b_hn
@@ -96,4 +102,5 @@ def jacobian_h_x1(trace: Trace) -> np.ndarray:
 def influence(trace: Trace) -> np.ndarray:
     """||dh_t/dx_1|| (Frobenius norm) for t = 1..T: how much x_1 still moves h_t."""
     J = jacobian_h_x1(trace)
-    return np.sqrt((J**2).sum(axis=(1, 2)))
+    norms: np.ndarray = np.sqrt((J**2).sum(axis=(1, 2)))  # (T,)
+    return norms

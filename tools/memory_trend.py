@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -67,6 +67,23 @@ class MemoryTrend:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class _Shared(TypedDict):
+    """The ``MemoryTrend`` fields measured the same way whatever the kind turns out to be."""
+
+    cell: str
+    quiet_steps: list[int]
+    path: list[float]
+    path_start: int
+    ratios: list[float]
+    recurrent_weight: float | None
+    bias: float | None
+    keep_gate: str | None
+    keep_gate_mean: float | None
+    first: float
+    last: float
+    steps: int
 
 
 def _rms(h: np.ndarray) -> float:
@@ -137,7 +154,7 @@ def memory_trend(trace: Trace) -> MemoryTrend:
     gate_mean = float(np.mean(trace.gate(gate)[quiet])) if gate is not None and quiet else None
     rnn = trace.cell == "rnn"
     bias = trace.weights["bias_ih"] + trace.weights["bias_hh"]
-    common = {
+    common: _Shared = {
         "cell": trace.cell,
         "quiet_steps": [t + 1 for t in quiet],
         "path": path,

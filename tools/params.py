@@ -13,6 +13,7 @@ checks it against ``torch.nn.RNN/LSTM/GRU``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from core.errors import InvalidInput
 
@@ -59,7 +60,7 @@ class ParamCount:
     def no_bias(self) -> int:
         return sum(layer.total(self.directions, 0) for layer in self.layers)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             **asdict(self),
             "gates": GATES[self.cell],
@@ -127,7 +128,7 @@ class DenseCount:
     def total(self) -> int:
         return self.weights + self.biases
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "inputs": self.inputs, "weights": self.weights,
                 "biases": self.biases, "total": self.total}  # fmt: skip
 

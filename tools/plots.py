@@ -24,7 +24,7 @@ from tools.trace import Trace
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from tools.fade import FadeReport
+    from tools.fade_report import FadeReport
 
 PNG_DPI = 110  # a 6.4-inch figure is ~700 px wide: sharp in Slack and Discord, well under 150 KB
 MAX_POINTS = 300  # per line
@@ -76,8 +76,9 @@ def _blocks(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """Average an (R, C) array down to at most (rows, cols) blocks."""
     r_edges = np.linspace(0, a.shape[0], min(rows, a.shape[0]) + 1).astype(int)
     c_edges = np.linspace(0, a.shape[1], min(cols, a.shape[1]) + 1).astype(int)
-    out = np.add.reduceat(np.add.reduceat(a, r_edges[:-1], axis=0), c_edges[:-1], axis=1)
-    return out / np.outer(np.diff(r_edges), np.diff(c_edges))
+    sums = np.add.reduceat(np.add.reduceat(a, r_edges[:-1], axis=0), c_edges[:-1], axis=1)
+    means: np.ndarray = sums / np.outer(np.diff(r_edges), np.diff(c_edges))  # (rows', cols')
+    return means
 
 
 def _hidden_heatmap(trace: Trace) -> Figure:

@@ -67,7 +67,8 @@ def trace_table_markdown(trace: Trace, max_steps: int = 20, max_units: int = 4) 
 
 
 def _rnn_step_text(trace: Trace, t: int) -> str:
-    w, H = trace.weights, trace.hidden_size
+    w, H, pre = trace.weights, trace.hidden_size, trace.pre
+    assert pre is not None, "forward() keeps an rnn trace's pre-activations"
     h_prev = trace.hs[t - 1] if t > 0 else trace.h0
     f = trace.nonlinearity
     if H == 1 and trace.input_size == 1:
@@ -76,11 +77,11 @@ def _rnn_step_text(trace: Trace, t: int) -> str:
         return (
             f"- **t = {t + 1}**: a_{t + 1} = W_xh·x_{t + 1} + W_hh·h_{t} + b = "
             f"{term(wx)}·{term(float(trace.xs[t, 0]))} + {term(wh)}·{term(float(h_prev[0]))} + "
-            f"{term(b)} = **{num(float(trace.pre[t, 0]))}**; "
-            f"h_{t + 1} = {f}({num(float(trace.pre[t, 0]))}) = **{num(float(trace.hs[t, 0]))}**"
+            f"{term(b)} = **{num(float(pre[t, 0]))}**; "
+            f"h_{t + 1} = {f}({num(float(pre[t, 0]))}) = **{num(float(trace.hs[t, 0]))}**"
         )
     return (
-        f"- **t = {t + 1}**: a_{t + 1} = W_xh x_{t + 1} + W_hh h_{t} + b = {vec(trace.pre[t])}; "
+        f"- **t = {t + 1}**: a_{t + 1} = W_xh x_{t + 1} + W_hh h_{t} + b = {vec(pre[t])}; "
         f"h_{t + 1} = {f}(a_{t + 1}) = {vec(trace.hs[t])}"
     )
 
@@ -88,11 +89,13 @@ def _rnn_step_text(trace: Trace, t: int) -> str:
 def _gated_step_text(trace: Trace, t: int) -> str:
     gates = ", ".join(f"{n} = {vec(trace.gate(n)[t])}" for n in GATE_NAMES[trace.cell])
     if trace.cell == "lstm":
-        c_prev = trace.cs[t - 1] if t > 0 else trace.c0
+        cs, c0 = trace.cs, trace.c0
+        assert cs is not None and c0 is not None, "forward() keeps an lstm trace's c_t and c_0"
+        c_prev = cs[t - 1] if t > 0 else c0
         return (
             f"- **t = {t + 1}**: gates {gates}; c_{t + 1} = f·c_{t} + i·g = "
             f"{vec(trace.gate('f')[t])}·{vec(c_prev)} + {vec(trace.gate('i')[t])}·"
-            f"{vec(trace.gate('g')[t])} = **{vec(trace.cs[t])}**; "
+            f"{vec(trace.gate('g')[t])} = **{vec(cs[t])}**; "
             f"h_{t + 1} = o·tanh(c_{t + 1}) = **{vec(trace.hs[t])}**"
         )
     h_prev = trace.hs[t - 1] if t > 0 else trace.h0
