@@ -70,6 +70,14 @@ class IndexNotReady(TutorError):
     http_status = 503
 
 
+class IndexUnavailable(TutorError):
+    """The lesson index's Chroma store cannot be opened (a file where its folder should be,
+    no permission, a corrupt database): no lesson is at fault, so it is no ``IngestError``."""
+
+    code = "index_unavailable"
+    http_status = 503
+
+
 class DatabaseUnavailable(TutorError):
     """The session database does not answer (down, unreachable, wrong URL); nothing is lost."""
 

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from core.errors import ConfigError, IndexNotReady, IngestError
+from core.errors import ConfigError, IndexNotReady, IndexUnavailable
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -177,24 +177,24 @@ def _open_client(settings: Settings) -> tuple[Any, str]:
         return client, settings.chroma_url
     path = settings.chroma_path
     if path.exists() and not path.is_dir():
-        raise IngestError(
+        raise IndexUnavailable(
             f"{path}: the Chroma directory is a file; remove it or set TUTOR_DATA_DIR elsewhere."
         )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise IngestError(
+        raise IndexUnavailable(
             f"{path}: cannot create the Chroma directory ({exc.strerror}); "
             "set TUTOR_DATA_DIR to a writable folder."
         ) from exc
     if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
-        raise IngestError(
+        raise IndexUnavailable(
             f"{path}: the Chroma directory is not readable and writable; fix its permissions."
         )
     try:
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # corrupt sqlite file, incompatible version, ...
-        raise IngestError(
+        raise IndexUnavailable(
             f"{path}: the Chroma directory cannot be opened ({_why(exc)}); delete it and run "
             "`tutor index` to rebuild the index."
         ) from exc
@@ -215,7 +215,7 @@ def make_store(settings: Settings, embedder: Embedder) -> LessonStore:
             configuration={"hnsw": {"space": "cosine"}},
         )
     except Exception as exc:
-        raise IngestError(
+        raise IndexUnavailable(
             f"{location}: cannot open the Chroma collection {settings.collection!r} ({_why(exc)}); "
             "delete the Chroma directory (or collection) and run `tutor index` again."
         ) from exc

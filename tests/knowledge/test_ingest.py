@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from core.errors import IngestError
+from core.errors import IndexUnavailable, IngestError
 from knowledge.ingest import bundled_lesson_paths, ingest
 from knowledge.retrieval import make_retriever
 from knowledge.store import make_store
@@ -105,7 +105,7 @@ def test_nothing_to_index_is_an_error(store, embedder):
 def test_a_file_where_the_chroma_dir_should_be(tmp_path, embedder):
     settings = make_settings(tmp_path)
     settings.chroma_path.write_text("not a directory")
-    with pytest.raises(IngestError, match="Chroma directory is a file") as info:
+    with pytest.raises(IndexUnavailable, match="Chroma directory is a file") as info:
         make_store(settings, embedder)
     assert str(settings.chroma_path) in info.value.message
 
@@ -114,7 +114,7 @@ def test_a_corrupt_chroma_dir(tmp_path, embedder):
     settings = make_settings(tmp_path)
     settings.chroma_path.mkdir(parents=True)
     (settings.chroma_path / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(IngestError) as info:
+    with pytest.raises(IndexUnavailable) as info:
         make_store(settings, embedder)
     assert str(settings.chroma_path) in info.value.message
     assert "tutor index" in info.value.message
