@@ -168,8 +168,8 @@ def trace_body(args: dict[str, Any]) -> dict[str, Any]:
 @functools.lru_cache(maxsize=256)
 def _lab_trend(body_json: str) -> dict[str, Any]:
     """What the trace's memory does once the input is 0 (``tools.memory_trend``); cached."""
+    from tools.lab_requests import run_trace_request
     from tools.memory_trend import memory_trend
-    from tools.requests import run_trace_request
 
     return memory_trend(run_trace_request(json.loads(body_json))).to_dict()
 
@@ -177,8 +177,8 @@ def _lab_trend(body_json: str) -> dict[str, Any]:
 @functools.lru_cache(maxsize=256)
 def _lab_trace(body_json: str) -> dict[str, Any]:
     """Run (and render) one trace request; cached, because the same demos recur a lot."""
+    from tools.lab_requests import run_trace_request
     from tools.plots import hidden_heatmap_svg
-    from tools.requests import run_trace_request
     from tools.text import trace_table_markdown, worked_steps_markdown
 
     body = json.loads(body_json)
@@ -236,7 +236,7 @@ def _plot_png(source_json: str) -> bytes:
 
     source = json.loads(source_json)
     if source["plot"] == "hidden_heatmap":
-        from tools.requests import run_trace_request
+        from tools.lab_requests import run_trace_request
 
         return hidden_heatmap_png(run_trace_request(source["trace_body"]))
     if source["plot"] == "fade_curve":

@@ -176,7 +176,7 @@ async def _level(
 
 def _largest_trace(base: str, repeats: int = 5) -> list[tuple[str, float, str]]:
     """The biggest answer ``/v1/trace`` gives (the response budget): size and time."""
-    from tools.requests import MAX_RESPONSE_NUMBERS, response_numbers
+    from tools.lab_requests import MAX_RESPONSE_NUMBERS, response_numbers
 
     hidden = max(  # the widest lstm over 2,000 steps the budget allows
         h for h in range(1, 257) if response_numbers("lstm", 2000, 1, h) <= MAX_RESPONSE_NUMBERS

@@ -123,7 +123,7 @@ def memory_fade(
             f"'cells' must be a non-empty list from {list(GATES)}, got {bad or cells}"
         )
     if inputs is not None:
-        from tools.requests import parse_inputs
+        from tools.lab_requests import parse_inputs
 
         X = parse_inputs(list(inputs))
     else:

@@ -127,7 +127,7 @@ def forward(
     """Run ``cell`` ("rnn" | "lstm" | "gru") over inputs xs (T, D) and keep every step.
 
     Inputs are trusted here (shapes match, numbers finite); untrusted request bodies
-    go through ``tools.requests.run_trace_request`` first.
+    go through ``tools.lab_requests.run_trace_request`` first.
     """
     X = np.asarray(xs, dtype=np.float64)
     if X.ndim == 1:

@@ -2,7 +2,7 @@
 
 ``trace`` reads a ``POST /v1/trace`` request body (JSON) from a file or stdin and
 prints the ``Trace`` JSON of API.md; ``--markdown`` prints the step table instead.
-Validation is the HTTP endpoint's own (``tools.requests.run_trace_request``), so a
+Validation is the HTTP endpoint's own (``tools.lab_requests.run_trace_request``), so a
 bad body gets the same message, printed on stderr with exit code 2 via ``cli_errors()``.
 """
 
@@ -47,7 +47,7 @@ def trace(
     ] = False,
 ) -> None:
     """Run an RNN, LSTM or GRU on a POST /v1/trace body and print every step."""
-    from tools.requests import run_trace_request
+    from tools.lab_requests import run_trace_request
     from tools.text import trace_table_markdown
 
     with cli_errors():

@@ -49,13 +49,13 @@ _SCHEMA = {
 
 
 def _parse(body: dict[str, Any]) -> Any:
-    from tools.requests import parse_trace_request
+    from tools.lab_requests import parse_trace_request
 
     return parse_trace_request(body)
 
 
 def _run(request: Any) -> dict[str, Any]:
-    from tools.requests import run_trace
+    from tools.lab_requests import run_trace
 
     return run_trace(request).to_dict()
 

@@ -21,8 +21,8 @@ from assistant.parsing import (
 )
 from assistant.tools import trace_body
 from assistant.types import ChatTurn
+from tools.lab_requests import run_trace_request
 from tools.memory_trend import memory_trend
-from tools.requests import run_trace_request
 
 FIRST = "trace inputs 2, 0, 1 with input weight 0.3 and recurrent weight 0.7"
 

@@ -15,7 +15,7 @@ from deploy.ratelimit import Rate, RateLimiter, check, make_rate_limiter
 from deploy.routes.trace import cost
 from tests.deploy.test_http_errors import _error
 from tests.deploy.test_ratelimit import REDIS_URL
-from tools.requests import MAX_RESPONSE_NUMBERS, response_numbers
+from tools.lab_requests import MAX_RESPONSE_NUMBERS, response_numbers
 
 HUGE = int("9" * 400)
 

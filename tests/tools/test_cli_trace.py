@@ -8,7 +8,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from deploy.cli import app
-from tools.requests import run_trace_request
+from tools.lab_requests import run_trace_request
 
 runner = CliRunner()
 

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
+from tools.lab_requests import run_trace_request
 from tools.memory_trend import memory_trend
-from tools.requests import run_trace_request
 from tools.trace import forward
 
 

@@ -88,7 +88,7 @@ def test_the_graph_sees_every_kind_of_import():
     graph = import_graph()
     assert "tools.levels.signs" in graph["tools.levels"]  # module level
     assert "tools.levels.base" in graph["tools.levels.rnn"]
-    assert "tools.requests" in graph["tools.fade"]  # inside memory_fade()
+    assert "tools.lab_requests" in graph["tools.fade"]  # inside memory_fade()
     assert "tools.levels" in graph["tools.exercises"]  # `from tools import levels`
     assert "tools.levels" not in graph["tools.levels.signs"]  # not from inside the package
 

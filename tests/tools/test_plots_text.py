@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import InvalidInput
 from tools.fade import memory_fade
+from tools.lab_requests import run_trace_request
 from tools.plots import (
     fade_curve_png,
     fade_curve_svg,
@@ -17,7 +18,6 @@ from tools.plots import (
     hidden_heatmap_png,
     hidden_heatmap_svg,
 )
-from tools.requests import run_trace_request
 from tools.text import trace_table_markdown, worked_steps_markdown
 from tools.trace import forward, init_weights
 

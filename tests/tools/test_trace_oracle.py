@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from tools.cells import gru_step, lstm_step, rnn_step
-from tools.requests import run_trace_request
+from tools.lab_requests import run_trace_request
 from tools.trace import forward, init_weights
 
 TORCH = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}

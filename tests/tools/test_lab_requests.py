@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.errors import InvalidInput, LimitExceeded
-from tools.requests import run_trace_request
+from tools.lab_requests import run_trace_request
 
 
 def test_defaults_rnn_hidden_4_seed_0_and_reproducible():
