@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 from fastapi import Depends, Request
 
+from assistant.seams import RetrieverSeam, SessionStoreSeam, TutorSeam
 from core.errors import IndexNotReady
 from core.settings import Settings
 from deploy.lifespan import Services
@@ -36,15 +37,16 @@ def get_settings_dep(services: ServicesDep) -> Settings:
     return services.settings
 
 
-def get_tutor(services: Annotated[Services, Depends(_ready)]) -> Any:
+def get_tutor(services: Annotated[Services, Depends(_ready)]) -> TutorSeam:
+    assert services.tutor is not None  # _ready checked it
     return services.tutor
 
 
-def get_retriever(services: Annotated[Services, Depends(_ready)]) -> Any:
+def get_retriever(services: Annotated[Services, Depends(_ready)]) -> RetrieverSeam | None:
     return services.retriever
 
 
-def get_sessions(services: Annotated[Services, Depends(_ready)]) -> Any:
+def get_sessions(services: Annotated[Services, Depends(_ready)]) -> SessionStoreSeam | None:
     return services.sessions
 
 
@@ -80,7 +82,7 @@ async def run_turn(services: Services, fn: Callable[..., T], *args: Any) -> T:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-TutorDep = Annotated[Any, Depends(get_tutor)]
-RetrieverDep = Annotated[Any, Depends(get_retriever)]
-SessionsDep = Annotated[Any, Depends(get_sessions)]
+TutorDep = Annotated[TutorSeam, Depends(get_tutor)]
+RetrieverDep = Annotated[RetrieverSeam | None, Depends(get_retriever)]
+SessionsDep = Annotated[SessionStoreSeam | None, Depends(get_sessions)]
 RateLimitDep = Depends(limit_client)

@@ -25,6 +25,7 @@ import anyio
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from assistant.seams import RetrieverSeam, SessionStoreSeam, TutorSeam
 from core.settings import Settings
 from deploy.metrics import Metrics
 from deploy.ratelimit import SIGN_IN_FAILURES, RateLimiter, make_rate_limiter
@@ -39,9 +40,9 @@ class Services:
     metrics: Metrics
     limiter: RateLimiter
     admin_failures: RateLimiter
-    tutor: Any = None
-    retriever: Any = None
-    sessions: Any = None
+    tutor: TutorSeam | None = None
+    retriever: RetrieverSeam | None = None
+    sessions: SessionStoreSeam | None = None
     embedder: Any = None  # the model of the tutor the lifespan built, if it built one
     turn_limiter: Any = None  # bounds concurrent tutor work in the thread pool
     ready: bool = False
@@ -52,9 +53,9 @@ class Services:
 class Provided:
     """What the caller of ``create_app`` handed in; the rest is built at start-up."""
 
-    tutor: Any = None
-    retriever: Any = None
-    sessions: Any = None
+    tutor: TutorSeam | None = None
+    retriever: RetrieverSeam | None = None
+    sessions: SessionStoreSeam | None = None
 
 
 def build_services(
