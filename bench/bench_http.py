@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+
+from tests.deploy.servers import free_port, tutor_env, tutor_serve, wait_ready
 
 BENCH = "http"
 # (concurrent learners, turns, offered turns/s or None for back to back). Back to back
@@ -46,12 +46,6 @@ MIX = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _proc_kb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -60,44 +54,14 @@ def _proc_kb(pid: int, field: str) -> float:
 
 
 @contextlib.contextmanager
-def _server(data_dir: Path):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TUTOR_DATA_DIR": str(data_dir),
-        "TUTOR_RATE_LIMIT": "1000000/minute",
-        "TUTOR_LOG_LEVEL": "warning",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
-    tutor = str(Path(sys.executable).parent / "tutor")
+def _server(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    port = free_port()
+    env = tutor_env(data_dir, TUTOR_RATE_LIMIT="1000000/minute", TUTOR_LOG_LEVEL="warning")
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [tutor, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"tutor serve exited with {proc.returncode}")
-            if time.perf_counter() - started > 300:
-                raise RuntimeError("tutor serve not ready after 300 s")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.05)
+    with tutor_serve(port, env) as proc:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, proc, timeout=300, interval=0.05)
         yield base, proc, time.perf_counter() - started
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def _learner(

@@ -1,5 +1,8 @@
 """Real servers for tests: uvicorn in a thread (in-process app) or ``tutor serve`` in a
-subprocess, each on a free loopback port, stopped cleanly when the test ends."""
+subprocess, each on a free loopback port, stopped cleanly when the test ends.
+
+``bench/bench_http.py`` starts its server with ``tutor_serve`` too, so the benchmark
+measures the same start-up the tests do."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -44,20 +48,25 @@ def serve_in_thread(app) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-@contextlib.contextmanager
-def serve_subprocess(data_dir: Path, workers: int = 1, **env: str) -> Iterator[str]:
-    """``tutor serve`` as a real process with its own data dir; yield its base URL once ready."""
-    port = free_port()
-    full_env = {
+def tutor_env(data_dir: Path, **env: str) -> dict[str, str]:
+    """The environment of a ``tutor serve`` subprocess: the parent's, offline, with its
+    own data dir, plus ``env``."""
+    return {
         **os.environ,
         "TUTOR_DATA_DIR": str(data_dir),
-        "TUTOR_RATE_LIMIT": "10000/minute",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
         **env,
     }
-    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 (closed below)
+
+
+@contextlib.contextmanager
+def tutor_serve(
+    port: int, env: dict[str, str], workers: int = 1, stdout: Any = subprocess.DEVNULL
+) -> Iterator[subprocess.Popen]:
+    """``tutor serve`` on a loopback ``port`` as a subprocess (stderr into ``stdout``);
+    yield it at once, stop it at exit."""
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "tutor"),
@@ -70,26 +79,44 @@ def serve_subprocess(data_dir: Path, workers: int = 1, **env: str) -> Iterator[s
             str(workers),
         ],
         cwd=ROOT,
-        env=full_env,
-        stdout=log,
+        env=env,
+        stdout=stdout,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
+        yield proc
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL if ``proc`` does not exit within ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def serve_subprocess(data_dir: Path, workers: int = 1, **env: str) -> Iterator[str]:
+    """``tutor serve`` as a real process with its own data dir; yield its base URL once ready."""
+    port = free_port()
+    full_env = tutor_env(data_dir, **{"TUTOR_RATE_LIMIT": "10000/minute", **env})
+    with (
+        open(data_dir / "server.log", "wb") as log,
+        tutor_serve(port, full_env, workers, stdout=log) as proc,
+    ):
+        base = f"http://127.0.0.1:{port}"
         wait_ready(base, proc, timeout=180)
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
-def wait_ready(base: str, proc: subprocess.Popen | None = None, timeout: float = 120) -> float:
-    """Poll ``/readyz`` until 200; return the seconds it took."""
+def wait_ready(
+    base: str, proc: subprocess.Popen | None = None, timeout: float = 120, interval: float = 0.1
+) -> float:
+    """Poll ``/readyz`` every ``interval`` seconds until 200; return the seconds it took."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if proc is not None and proc.poll() is not None:
@@ -97,5 +124,5 @@ def wait_ready(base: str, proc: subprocess.Popen | None = None, timeout: float =
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(base + "/readyz", timeout=2).status_code == 200:
                 return time.monotonic() - started
-        time.sleep(0.1)
+        time.sleep(interval)
     raise RuntimeError("server not ready in time")

@@ -6,13 +6,6 @@ retriever builds BM25 from the server's chunks and returns the same passages.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 
 from core.errors import ConfigError
@@ -20,45 +13,17 @@ from knowledge.ingest import ingest
 from knowledge.retrieval import make_retriever
 from knowledge.store import make_store
 from tests.knowledge.conftest import FIXTURES, make_settings
+from tests.scale.engines import BIN, chroma_server, free_port
 
-CHROMA = Path(sys.executable).parent / "chroma"
+CHROMA = BIN / "chroma"
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
     if not CHROMA.exists():
         pytest.skip(f"the chroma CLI is not installed at {CHROMA}")
-    workdir = tmp_path_factory.mktemp("chroma-server")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = (workdir / "chroma.log").open("wb")
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(workdir / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"chroma run did not start: {(workdir / 'chroma.log').read_text()[-2000:]}"
-                )
-            time.sleep(0.2)
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.mark.slow
@@ -87,10 +52,7 @@ def test_bad_chroma_url_is_a_config_error(tmp_path, embedder):
 def test_unreachable_chroma_server_says_so(tmp_path, embedder):
     from core.errors import IndexNotReady
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again: nothing listens there
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{free_port()}"  # closed again: nothing listens there
     with pytest.raises(IndexNotReady, match="cannot reach the Chroma server") as info:
         make_store(make_settings(tmp_path, chroma_url=url), embedder)
     assert url in info.value.message
