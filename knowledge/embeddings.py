@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from cachetools import LRUCache
-from chromadb.api.types import EmbeddingFunction
+from chromadb.api.types import EmbeddingFunction, Space
 
 from core.errors import InvalidInput
 from core.settings import Settings, get_settings
@@ -128,7 +128,7 @@ class Embedder:
             cached = self._cache.get(text)
         if cached is not None:
             return cached
-        vector = self.embed([text])[0]
+        vector: np.ndarray = self.embed([text])[0]  # (384,); numpy types a row as Any
         vector.setflags(write=False)
         if self._cache.maxsize:  # cache_size=0 turns the cache off (LRUCache would refuse)
             with self._cache_lock:
@@ -176,8 +176,8 @@ class TutorEmbeddingFunction(EmbeddingFunction[list[str]]):
     def build_from_config(config: dict[str, Any]) -> TutorEmbeddingFunction:
         return TutorEmbeddingFunction(model_path=str(config.get("model_path", "")))
 
-    def default_space(self) -> str:
+    def default_space(self) -> Space:
         return "cosine"
 
-    def supported_spaces(self) -> list[str]:
+    def supported_spaces(self) -> list[Space]:
         return ["cosine", "ip", "l2"]

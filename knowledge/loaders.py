@@ -17,8 +17,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from core.errors import IngestError
 
@@ -27,7 +27,7 @@ TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES
 
-_YAML = frontmatter.YAMLHandler()  # only YAML between ``---`` fences, never TOML or JSON
+_YAML = YAMLHandler()  # only YAML between ``---`` fences, never TOML or JSON
 _ARTIFACT = re.compile(r"Section titled\s*[“\"](.*?)[”\"]")
 
 

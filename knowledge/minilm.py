@@ -91,7 +91,8 @@ class SentenceModel:
                     from sentence_transformers import SentenceTransformer
                     from transformers.utils import logging as hf_logging
 
-                    hf_logging.disable_progress_bar()
+                    # transformers leaves this one function unannotated (it returns None)
+                    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
                     self._st = SentenceTransformer(self.path, device="cpu", local_files_only=True)
                 except Exception as exc:
                     raise _unavailable(self.path, exc) from exc

@@ -107,7 +107,8 @@ def export(model_path: str, target: Path) -> None:
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
+    # transformers leaves this one function unannotated (it returns None)
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
     # eager attention: SDPA's tracing branches on the mask's values (a batch without
     # padding would bake "no mask" into the graph)
@@ -120,10 +121,16 @@ def export(model_path: str, target: Path) -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001
-            return self.model(
+        def forward(
+            self,
+            input_ids: torch.Tensor,
+            attention_mask: torch.Tensor,
+            token_type_ids: torch.Tensor,
+        ) -> torch.Tensor:
+            states: torch.Tensor = self.model(  # a Module call is typed Any
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
+            return states
 
     probe = tokenizer(PROBE, padding=True, return_tensors="pt")
     args = tuple(probe[name] for name in INPUTS)
@@ -169,7 +176,8 @@ class OnnxTransformer:
     def states(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """Token states ``(n, T, 384)`` for tokenised inputs ``(n, T)``."""
         feed = {name: np.asarray(features[name], dtype=np.int64) for name in INPUTS}
-        return self._session.run(None, feed)[0]
+        states: np.ndarray = self._session.run(None, feed)[0]  # onnxruntime is untyped
+        return states
 
 
 class OnnxQueryEncoder:
@@ -199,7 +207,8 @@ class OnnxQueryEncoder:
         weights = mask[:, :, None].astype(np.float32)
         pooled = (states * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)  # (n, 384)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        unit: np.ndarray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit
 
 
 def _retire_previous(model_path: str, graph: Path) -> None:

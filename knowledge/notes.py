@@ -126,9 +126,9 @@ def concept_notes(model: TeachingModel) -> list[Note]:
             text = getattr(c, facet)
             if not text:
                 continue
-            extra = {"aliases": c.aliases} if facet == "definition" else {}
-            note(facet, 0, KEY_TEMPLATES[facet].format(name=c.name), text, **extra)
-            note(facet, 1, text, text, **extra)
+            aliases = c.aliases if facet == "definition" else ()  # () is Note's default
+            note(facet, 0, KEY_TEMPLATES[facet].format(name=c.name), text, aliases=aliases)
+            note(facet, 1, text, text, aliases=aliases)
         for i, x in enumerate(c.contrasts):
             other = model.concept(x.other)
             note("compare", i, f"{c.name} vs {other.name if other else x.other}", x.difference,

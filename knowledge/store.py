@@ -206,7 +206,8 @@ def make_store(settings: Settings, embedder: Embedder) -> LessonStore:
     from chromadb.utils.embedding_functions import register_embedding_function
 
     function = embedder.chroma_function()
-    register_embedding_function(type(function))  # lets Chroma rebuild it from config
+    # lets Chroma rebuild it from config; chromadb leaves this function unannotated
+    register_embedding_function(type(function))  # type: ignore[no-untyped-call]
     client, location = _open_client(settings)
     try:
         collection = client.get_or_create_collection(
