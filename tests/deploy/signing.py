@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from nacl.signing import SigningKey
@@ -64,6 +65,21 @@ def slack_signed(
         "Content-Type": "application/x-www-form-urlencoded" if form else "application/json",
         **headers,
     }
+
+
+def slack_command(text: str, channel: str, user: str, **extra: str) -> str:
+    """The form body Slack posts for ``/rnn <text>`` typed by ``user`` in ``channel`` of
+    team T1; ``extra`` adds fields such as ``response_url``."""
+    return urlencode(
+        {
+            "command": "/rnn",
+            "text": text,
+            "team_id": "T1",
+            "channel_id": channel,
+            "user_id": user,
+            **extra,
+        }
+    )
 
 
 def discord_signed(

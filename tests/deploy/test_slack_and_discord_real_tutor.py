@@ -6,18 +6,21 @@ and whose answer is not shown before a give-up, against the local fake platform 
 from __future__ import annotations
 
 import json
-import time
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 from nacl.signing import SigningKey
-from slack_sdk.signature import SignatureVerifier
 
 from assistant.store.records import ButtonOwner
 from core.settings import Settings
-from tests.deploy.fake_platforms import FakePlatform, adapter_app
-from tests.deploy.signing import discord_interaction
+from tests.deploy.fake_platforms import FakePlatform
+from tests.deploy.signing import (
+    discord_interaction,
+    discord_signed,
+    running,
+    slack_command,
+    slack_signed,
+)
 
 pytestmark = pytest.mark.anyio
 SECRET = "real-tutor-signing-secret"
@@ -56,32 +59,16 @@ def tutor(settings, embedder):
 @pytest.fixture
 async def client(settings, tutor, platform):
     platform.calls.clear()
-    app = adapter_app(settings, tutor)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with running(settings, tutor) as c:
+        yield c
 
 
 def slack_headers(body: str) -> dict[str, str]:
-    ts = str(int(time.time()))
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
-        "Content-Type": "application/json"
-        if body.startswith("{")
-        else "application/x-www-form-urlencoded",
-    }
+    return slack_signed(body, secret=SECRET)
 
 
 def discord_headers(body: str) -> dict[str, str]:
-    ts = str(int(time.time()))
-    sig = KEY.sign(ts.encode() + body.encode()).signature.hex()
-    return {
-        "X-Signature-Ed25519": sig,
-        "X-Signature-Timestamp": ts,
-        "Content-Type": "application/json",
-    }
+    return discord_signed(body, key=KEY)
 
 
 async def test_slack_mention_gets_a_cited_answer_and_the_fade_plot(client, platform):
@@ -118,16 +105,7 @@ async def test_slack_mention_gets_a_cited_answer_and_the_fade_plot(client, platf
 
 
 async def test_slack_quiz_then_hint_button_in_the_same_session(client, platform, tutor):
-    form = urlencode(
-        {
-            "command": "/rnn",
-            "text": "quiz",
-            "team_id": "T1",
-            "channel_id": "C2",
-            "user_id": "U2",
-            "response_url": platform.url + "/commands/x",
-        }
-    )
+    form = slack_command("quiz", "C2", "U2", response_url=platform.url + "/commands/x")
     await client.post("/slack/events", content=form, headers=slack_headers(form))
     header, quiz = await platform.wait_for("/chat.postMessage", count=2, timeout=60)
     thread_ts = quiz.body["thread_ts"]
@@ -211,9 +189,7 @@ def slack_click(action_id: str, token: str, user: str, thread_ts: str, response_
 async def test_slack_give_up_by_another_learner_is_refused_and_changes_nothing(
     client, platform, tutor
 ):
-    form = urlencode(
-        {"command": "/rnn", "text": "quiz", "team_id": "T1", "channel_id": "C3", "user_id": "U3"}
-    )
+    form = slack_command("quiz", "C3", "U3")
     await client.post("/slack/events", content=form, headers=slack_headers(form))
     _, quiz = await platform.wait_for("/chat.postMessage", count=2, timeout=60)
     thread_ts = quiz.body["thread_ts"]

@@ -14,7 +14,7 @@ import pytest
 
 from core.settings import Settings
 from tests.deploy.fake_platforms import FAKE_PNG, ScriptedTutor
-from tests.deploy.signing import running
+from tests.deploy.signing import running, slack_command
 from tests.deploy.signing import slack_settings as make_settings
 from tests.deploy.signing import slack_signed as signed
 
@@ -206,16 +206,12 @@ async def test_plots_are_uploaded_into_the_thread_or_skipped_without_scope(tmp_p
 async def test_slash_command_is_acked_before_the_work_and_posts_later(tmp_path, slack_api):
     tutor = ScriptedTutor(gate=threading.Event())
     async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
-        form = urlencode(
-            {
-                "command": "/rnn",
-                "text": "ask what is the hidden state?",
-                "team_id": "T1",
-                "channel_id": "C5",
-                "user_id": "U42",
-                "response_url": slack_api.url + "/commands/T1/1/abc",
-                "trigger_id": "1.2.3",
-            }
+        form = slack_command(
+            "ask what is the hidden state?",
+            "C5",
+            "U42",
+            response_url=slack_api.url + "/commands/T1/1/abc",
+            trigger_id="1.2.3",
         )
         resp = await client.post("/slack/events", content=form, headers=signed(form))
         # acknowledged while the tutor is still blocked: the work is not in the ack path
@@ -245,16 +241,7 @@ async def test_slash_help_and_mistakes_are_answered_in_the_ack(tmp_path, slack_a
     async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
 
         def command(text: str) -> str:
-            return urlencode(
-                {
-                    "command": "/rnn",
-                    "text": text,
-                    "team_id": "T1",
-                    "channel_id": "C5",
-                    "user_id": "U1",
-                    "response_url": slack_api.url + "/commands/x",
-                }
-            )
+            return slack_command(text, "C5", "U1", response_url=slack_api.url + "/commands/x")
 
         helped = await client.post(
             "/slack/events", content=(b := command("help")), headers=signed(b)
@@ -271,16 +258,7 @@ async def test_slash_command_outside_the_bots_channels_uses_response_url(tmp_pat
     tutor = ScriptedTutor()
     slack_api.fail["/chat.postMessage"] = (200, {"ok": False, "error": "not_in_channel"})
     async with running(make_settings(tmp_path, slack_api.url + "/api/"), tutor) as client:
-        form = urlencode(
-            {
-                "command": "/rnn",
-                "text": "quiz",
-                "team_id": "T1",
-                "channel_id": "C8",
-                "user_id": "U1",
-                "response_url": slack_api.url + "/commands/T1/9/xyz",
-            }
-        )
+        form = slack_command("quiz", "C8", "U1", response_url=slack_api.url + "/commands/T1/9/xyz")
         await client.post("/slack/events", content=form, headers=signed(form))
         (responded,) = await slack_api.wait_for("/commands/T1/9/xyz")
     assert tutor.turns[0].text == "quiz me"
