@@ -19,22 +19,7 @@ from deploy.discord.render import (
     render_reply,
     to_discord_markdown,
 )
-
-PUBLIC = "https://tutor.example.edu"
-PARAGRAPH = "An RNN reads one input per step and updates **its hidden state** $h_t$. " * 12
-
-
-def long_trace(steps: int = 2000, hidden: int = 256) -> dict:
-    return {
-        "cell": "gru",
-        "hidden_size": hidden,
-        "input_size": 1,
-        "weights": {},
-        "steps": [
-            {"t": t, "x": [1.0], "h": [0.3] * hidden, "c": None, "gates": None}
-            for t in range(1, steps + 1)
-        ],
-    }
+from tests.deploy.long_replies import PARAGRAPH, PUBLIC, long_trace
 
 
 def cites(n: int) -> list[Citation]:
@@ -52,7 +37,11 @@ def cites(n: int) -> list[Citation]:
 KINDS = {
     "concept": TutorReply("s1", "\n\n".join([PARAGRAPH] * 200), "", cites(30)),
     "trace": TutorReply(
-        "s1", "## Worked steps\n```\n" + "h1 = tanh(0.5)\n" * 900 + "```", "", [], long_trace()
+        "s1",
+        "## Worked steps\n```\n" + "h1 = tanh(0.5)\n" * 900 + "```",
+        "",
+        [],
+        long_trace("gru", x=[1.0], h=0.3, c=None),
     ),
     "fade": TutorReply(
         "s1",

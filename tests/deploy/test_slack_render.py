@@ -18,28 +18,7 @@ from deploy.slack.render import (
     render_help,
     render_reply,
 )
-
-PUBLIC = "https://tutor.example.edu"
-PARAGRAPH = "An RNN reads one input per step and updates **its hidden state** $h_t$. " * 12
-
-
-def long_trace(steps: int = 2000, hidden: int = 256) -> dict:
-    return {
-        "cell": "lstm",
-        "hidden_size": hidden,
-        "input_size": 3,
-        "weights": {},
-        "steps": [
-            {
-                "t": t,
-                "x": [0.5, -1.0, 2.0],
-                "h": [0.1] * hidden,
-                "c": [-0.25] * hidden,
-                "gates": None,
-            }
-            for t in range(1, steps + 1)
-        ],
-    }
+from tests.deploy.long_replies import PARAGRAPH, PUBLIC, long_trace
 
 
 def cites(n: int) -> list[Citation]:
@@ -56,7 +35,7 @@ KINDS = {
         "## Worked steps\n" + "| t | h |\n|---|---|\n| 1 | 0.5 |\n" * 300,
         "",
         [],
-        long_trace(),
+        long_trace("lstm", x=[0.5, -1.0, 2.0], h=0.1, c=-0.25),
     ),
     "fade": TutorReply(
         "s1", "Memory fades.\n\n" + PARAGRAPH, "", cites(2), None, None, [Plot("Fade", "<svg/>")]
