@@ -1,7 +1,10 @@
 """Oversized reply parts for the Slack and Discord render tests: a lesson paragraph to
-repeat and a trace of thousands of wide steps, both far past what one message may hold."""
+repeat, citations by the dozen and a trace of thousands of wide steps, all far past what
+one message may hold."""
 
 from __future__ import annotations
+
+from assistant.types import Citation
 
 PUBLIC = "https://tutor.example.edu"
 PARAGRAPH = "An RNN reads one input per step and updates **its hidden state** $h_t$. " * 12
@@ -28,3 +31,13 @@ def long_trace(
             for t in range(1, steps + 1)
         ],
     }
+
+
+def cites(n: int, tail: str = "") -> list[Citation]:
+    """``n`` citations of the lesson's sections 0 to n-1, each title ending in ``tail``."""
+    return [
+        Citation(
+            "lesson", f"Why sequences need memory > Section {i}{tail}", "q", f"/lessons/l#s{i}"
+        )
+        for i in range(n)
+    ]

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.types import Citation, Plot, TutorReply
+from assistant.types import Plot, TutorReply
 from deploy.discord.render import (
     MAX_CONTENT,
     MAX_DESCRIPTION,
@@ -19,23 +19,10 @@ from deploy.discord.render import (
     render_reply,
     to_discord_markdown,
 )
-from tests.deploy.long_replies import PARAGRAPH, PUBLIC, long_trace
-
-
-def cites(n: int) -> list[Citation]:
-    return [
-        Citation(
-            "lesson",
-            f"Why sequences need memory > Section {i} " + "long " * 30,
-            "q",
-            f"/lessons/l#s{i}",
-        )
-        for i in range(n)
-    ]
-
+from tests.deploy.long_replies import PARAGRAPH, PUBLIC, cites, long_trace
 
 KINDS = {
-    "concept": TutorReply("s1", "\n\n".join([PARAGRAPH] * 200), "", cites(30)),
+    "concept": TutorReply("s1", "\n\n".join([PARAGRAPH] * 200), "", cites(30, " " + "long " * 30)),
     "trace": TutorReply(
         "s1",
         "## Worked steps\n```\n" + "h1 = tanh(0.5)\n" * 900 + "```",

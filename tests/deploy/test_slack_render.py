@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.types import Citation, Plot, TutorReply
+from assistant.types import Plot, TutorReply
 from deploy.slack.mrkdwn import to_mrkdwn
 from deploy.slack.render import (
     MAX_BLOCKS,
@@ -18,15 +18,7 @@ from deploy.slack.render import (
     render_help,
     render_reply,
 )
-from tests.deploy.long_replies import PARAGRAPH, PUBLIC, long_trace
-
-
-def cites(n: int) -> list[Citation]:
-    return [
-        Citation("lesson", f"Why sequences need memory > Section {i}", "q", f"/lessons/l#s{i}")
-        for i in range(n)
-    ]
-
+from tests.deploy.long_replies import PARAGRAPH, PUBLIC, cites, long_trace
 
 KINDS = {
     "concept": TutorReply("s1", "\n\n".join([PARAGRAPH] * 200), "", cites(14)),
