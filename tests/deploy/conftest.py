@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from deploy.app import create_app
 from tests.deploy.http_fakes import FakeRetriever, FakeTutor
 
@@ -22,6 +22,16 @@ from tests.deploy.http_fakes import FakeRetriever, FakeTutor
 def make_settings(data_dir, **overrides: Any) -> Settings:
     base = {"rate_limit": "1000/minute", "allowed_origins": ["https://course.example"]}
     return Settings(_env_file=None, data_dir=data_dir, **{**base, **overrides})
+
+
+@pytest.fixture
+def settings_env(monkeypatch, tmp_path):
+    """``monkeypatch`` for a CLI test whose settings come from the environment: run from
+    ``tmp_path`` (no stray .env file), ``get_settings``' cache cleared before and after."""
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -15,13 +15,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)  # no stray .env file
+def env(settings_env):
     for name in ("DISCORD_APP_ID", "DISCORD_BOT_TOKEN"):
-        monkeypatch.delenv(f"TUTOR_{name}", raising=False)
-    get_settings.cache_clear()
-    yield monkeypatch
-    get_settings.cache_clear()
+        settings_env.delenv(f"TUTOR_{name}", raising=False)
+    return settings_env
 
 
 def test_register_puts_the_commands_with_the_bot_token(env):

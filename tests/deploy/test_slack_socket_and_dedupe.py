@@ -8,7 +8,7 @@ import uuid
 import pytest
 from typer.testing import CliRunner
 
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from deploy.cli import app
 from deploy.slack.dedupe import PREFIX, MemoryDeduper, RedisDeduper, make_deduper
 from tests.deploy.fake_platforms import ScriptedTutor
@@ -18,13 +18,10 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)  # no stray .env file
+def env(settings_env):
     for name in ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"):
-        monkeypatch.delenv(f"TUTOR_{name}", raising=False)
-    get_settings.cache_clear()
-    yield monkeypatch
-    get_settings.cache_clear()
+        settings_env.delenv(f"TUTOR_{name}", raising=False)
+    return settings_env
 
 
 def test_slack_socket_mode_refuses_to_start_without_an_app_token(env):
