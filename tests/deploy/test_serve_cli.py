@@ -21,33 +21,35 @@ from deploy.cli import app
 from tests.deploy.servers import free_port, serve_subprocess
 
 
-def test_serve_runs_uvicorn_with_host_and_port(monkeypatch, tmp_path):
+@pytest.fixture
+def uvicorn_calls(monkeypatch, tmp_path) -> list[tuple[object, dict]]:
+    """Every ``uvicorn.run(app, **options)`` that ``tutor serve`` makes, recorded instead
+    of serving; the data dir is ``tmp_path``."""
     import uvicorn
 
-    calls = []
+    calls: list[tuple[object, dict]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
     monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    return calls
+
+
+def test_serve_runs_uvicorn_with_host_and_port(uvicorn_calls):
     result = CliRunner().invoke(app, ["serve", "--host", "127.0.0.1", "--port", "8123"])
     assert result.exit_code == 0, result.output
-    served, options = calls[0]
+    served, options = uvicorn_calls[0]
     assert options["host"] == "127.0.0.1" and options["port"] == 8123
     assert served.title == "RNN Tutor"  # the FastAPI app from create_app
     assert "/v1/chat" in served.openapi()["paths"]
     assert served.state.services.settings.port == 8123  # the start-up names the URL served
 
 
-def test_serve_shows_the_tutors_log_through_uvicorns_handler(monkeypatch, tmp_path):
+def test_serve_shows_the_tutors_log_through_uvicorns_handler(monkeypatch, uvicorn_calls):
     """The start-up's steps (``tutor.*`` loggers) are written by uvicorn's own console
     handler, in every process uvicorn configures, not by a second handler of ours."""
-    import uvicorn
-
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TUTOR_LOG_LEVEL", "info")
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 0, result.output
-    config = calls[0][1]["log_config"]
+    config = uvicorn_calls[0][1]["log_config"]
     assert config["loggers"]["tutor"] == {
         "handlers": ["default"],
         "level": "INFO",
@@ -77,44 +79,31 @@ def test_a_real_start_prints_its_steps_on_the_terminal(tmp_path):
     assert "INFO:     loading the embedding model" in done.stderr, done.stderr
 
 
-def test_serve_trusts_forwarded_headers_from_loopback_only_by_default(monkeypatch, tmp_path):
+def test_serve_trusts_forwarded_headers_from_loopback_only_by_default(monkeypatch, uvicorn_calls):
     """A learner reaching ``tutor serve`` directly must not choose the address the rate
     limit counts; only a proxy on the same machine is believed."""
-    import uvicorn
-
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 0, result.output
-    options = calls[0][1]
+    options = uvicorn_calls[0][1]
     assert options["proxy_headers"] is True
     assert options["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert "FORWARDED_ALLOW_IPS" not in result.output
 
 
-def test_serve_warns_when_every_peer_may_set_its_address(monkeypatch, tmp_path):
-    import uvicorn
-
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+def test_serve_warns_when_every_peer_may_set_its_address(monkeypatch, uvicorn_calls):
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 0, result.output
-    assert calls[0][1]["forwarded_allow_ips"] == "*"  # the operator's choice, but said aloud
+    assert (
+        uvicorn_calls[0][1]["forwarded_allow_ips"] == "*"
+    )  # the operator's choice, but said aloud
     assert "FORWARDED_ALLOW_IPS=*" in result.output and "proxy's address" in result.output
 
 
-def test_serve_rejects_a_port_out_of_range(monkeypatch, tmp_path):
-    import uvicorn
-
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+def test_serve_rejects_a_port_out_of_range(uvicorn_calls):
     result = CliRunner().invoke(app, ["serve", "--port", "70000"])  # would bind 70000 % 65536
-    assert result.exit_code == 2 and "65535" in result.output and not calls
+    assert result.exit_code == 2 and "65535" in result.output and not uvicorn_calls
 
 
 def test_serve_help_lists_options():
@@ -122,15 +111,11 @@ def test_serve_help_lists_options():
     assert result.exit_code == 0 and "--host" in result.output and "--port" in result.output
 
 
-def test_serve_with_workers_passes_the_factory(monkeypatch, tmp_path):
-    import uvicorn
-
+def test_serve_with_workers_passes_the_factory(monkeypatch, uvicorn_calls):
     from deploy.cli import serve_cmds
 
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    calls = uvicorn_calls
     monkeypatch.setattr(serve_cmds, "_prepare_in_child", lambda s: calls.append(("prep", {})))
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TUTOR_PORT", "8000")  # so that monkeypatch restores it after the test
     result = CliRunner().invoke(app, ["serve", "--workers", "2", "--port", "8124"])
     assert result.exit_code == 0, result.output
