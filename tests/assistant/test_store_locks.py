@@ -12,27 +12,18 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from assistant.store import SessionStore, make_session_store_from_url
 from assistant.store.engine import make_engine
+from tests.assistant.store_turns import one_turn
 
 # the SQLite/PostgreSQL fixtures are shared with test_store.py (imported, not redefined)
 from tests.assistant.test_store import pg_url, store, store_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def one_turn(s: SessionStore, sid: str, tag: str) -> None:
-    with s.locked(sid):
-        state = s.get_state(sid)
-        s.append_message(sid, "user", f"q {tag}")
-        time.sleep(0.001)
-        s.append_message(sid, "assistant", f"a {tag}")
-        s.set_state(sid, {"n": state.get("n", 0) + 1})
 
 
 def assert_complete_history(s: SessionStore, sid: str, turns: int) -> None:
@@ -94,17 +85,13 @@ def test_other_sessions_are_not_blocked_by_a_held_lock(store):
 
 WORKER = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from assistant.store import make_session_store_from_url
+    from tests.assistant.store_turns import one_turn
     url, sid, tag, turns = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     s = make_session_store_from_url(url)
     for k in range(turns):
-        with s.locked(sid):
-            state = s.get_state(sid)
-            s.append_message(sid, "user", f"q {tag}-{k}")
-            time.sleep(0.005)
-            s.append_message(sid, "assistant", f"a {tag}-{k}")
-            s.set_state(sid, {"n": state.get("n", 0) + 1})
+        one_turn(s, sid, f"{tag}-{k}", pause=0.005)
     s.close()
     """
 )
