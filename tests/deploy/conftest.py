@@ -18,6 +18,9 @@ from core.settings import Settings, get_settings
 from deploy.app import create_app
 from tests.deploy.http_fakes import FakeRetriever, FakeTutor
 
+# the fields of a POST /v1/chat body (and of the stream's ``done`` event)
+CHAT_FIELDS = {"session_id", "reply", "reply_html", "citations", "trace", "exercise", "plots"}
+
 
 def make_settings(data_dir, **overrides: Any) -> Settings:
     base = {"rate_limit": "1000/minute", "allowed_origins": ["https://course.example"]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-CHAT_FIELDS = {"session_id", "reply", "reply_html", "citations", "trace", "exercise", "plots"}
+from tests.deploy.conftest import CHAT_FIELDS
 
 
 def test_chat_answers_with_citations_and_new_session(real_client):

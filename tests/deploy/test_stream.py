@@ -18,7 +18,7 @@ from openai import OpenAI
 from deploy.app import create_app
 from deploy.routes import stream
 from deploy.routes.stream import sse_event
-from tests.deploy.conftest import make_settings
+from tests.deploy.conftest import CHAT_FIELDS, make_settings
 from tests.deploy.http_fakes import FakeRetriever, FakeTutor
 from tests.deploy.servers import ROOT, free_port, serve_in_thread, wait_ready
 
@@ -115,15 +115,7 @@ def test_stream_events_and_done_body(fake_client):
     text = "".join(d["text"] for e, d in events if e == "delta")
     done = events[-1][1]
     assert text.strip() == done["reply"] == "You said: hello there"
-    assert set(done) >= {
-        "session_id",
-        "reply",
-        "reply_html",
-        "citations",
-        "trace",
-        "exercise",
-        "plots",
-    }
+    assert set(done) >= CHAT_FIELDS
     history = fake_client.get(f"/v1/sessions/{done['session_id']}/messages").json()
     assert [m["role"] for m in history["messages"]] == ["user", "assistant"]
 
@@ -146,7 +138,7 @@ SLOW_SERVER = """
 import sys, tempfile, time
 import uvicorn
 from deploy.app import create_app
-from tests.deploy.conftest import make_settings
+from tests.deploy.conftest import CHAT_FIELDS, make_settings
 from tests.deploy.http_fakes import FakeRetriever
 from tests.deploy.test_stream import SlowTutor
 
