@@ -8,10 +8,23 @@ the revisions build exactly these tables.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
 TS = sa.DateTime(timezone=True)
+
+
+def _session_ref(**options: Any) -> sa.Column:
+    """The ``session_id`` column of a row that belongs to a session (deleted with it)."""
+    return sa.Column(
+        "session_id",
+        sa.String(64),
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+        **options,
+    )
+
 
 sessions = sa.Table(
     "sessions",
@@ -30,12 +43,7 @@ messages = sa.Table(
     "messages",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "session_id",
-        sa.String(64),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _session_ref(nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("content", sa.Text, nullable=False),
@@ -47,12 +55,7 @@ messages = sa.Table(
 exercise_results = sa.Table(
     "exercise_results",
     metadata,
-    sa.Column(
-        "session_id",
-        sa.String(64),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _session_ref(primary_key=True),
     sa.Column("exercise_id", sa.String(128), primary_key=True),
     sa.Column("skill", sa.String(64), nullable=False),
     sa.Column("solved", sa.Boolean, nullable=False),
@@ -65,12 +68,7 @@ exercise_results = sa.Table(
 cards = sa.Table(
     "cards",
     metadata,
-    sa.Column(
-        "session_id",
-        sa.String(64),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _session_ref(primary_key=True),
     sa.Column("card_id", sa.String(128), primary_key=True),
     sa.Column("fsrs_card", sa.Text, nullable=False),
     sa.Column("due", TS, nullable=False),
@@ -83,12 +81,7 @@ feedback = sa.Table(
     "feedback",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "session_id",
-        sa.String(64),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _session_ref(nullable=False),
     sa.Column("message_seq", sa.Integer, nullable=False),
     sa.Column("rating", sa.String(8), nullable=False),
     sa.Column("comment", sa.Text, nullable=True),
@@ -104,12 +97,7 @@ dialogue_points = sa.Table(
     metadata,
     sa.Column("channel", sa.String(32), primary_key=True),
     sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column(
-        "session_id",
-        sa.String(64),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _session_ref(primary_key=True),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("state", sa.Text, nullable=False),
     # set once a request has continued from here: the session is no longer at this point
@@ -138,12 +126,7 @@ button_tokens = sa.Table(
     metadata,
     sa.Column("token", sa.String(64), primary_key=True),
     sa.Column("channel", sa.String(32), nullable=False),
-    sa.Column(
-        "session_id",
-        sa.String(64),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _session_ref(nullable=False),
     sa.Column("owner", sa.String(255), nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("expires_at", TS, nullable=False),
