@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.store.engine import read_tx, write_tx
-from assistant.store.history import not_found, session_exists
-from assistant.store.records import MAX_CHANNEL_LEN, ButtonOwner, as_utc, utcnow
+from assistant.store.history import check_channel, not_found, session_exists
+from assistant.store.records import ButtonOwner, as_utc, utcnow
 from assistant.store.schema import button_tokens
 from core.errors import InvalidInput
 
@@ -34,11 +34,7 @@ def issue(
     engine: Engine, channel: str, session_id: str, owner: str, now: datetime | None = None
 ) -> str:
     """A new token for ``session_id``'s buttons, usable by ``owner`` only, in ``channel``."""
-    if not isinstance(channel, str) or not channel or len(channel) > MAX_CHANNEL_LEN:
-        raise InvalidInput(
-            f"channel must be a non-empty string of at most {MAX_CHANNEL_LEN} characters "
-            f"(e.g. 'slack'), got {channel!r}."
-        )
+    check_channel(channel)
     if not isinstance(owner, str) or not owner or len(owner) > MAX_OWNER_LEN:
         raise InvalidInput(
             f"A button's owner must be the platform user id (1 to {MAX_OWNER_LEN} "

@@ -32,7 +32,7 @@ _SESSION_FOR_RETRIES = 5
 
 
 def create_session(engine: Engine, channel: str, external_key: str | None) -> str:
-    _check_channel(channel)
+    check_channel(channel)
     if external_key is not None:
         _check_external_key(external_key)
     with write_tx(engine) as conn:
@@ -60,15 +60,11 @@ def insert_session(
 
 
 def session_for(engine: Engine, channel: str, external_key: str) -> str:
-    _check_channel(channel)
+    check_channel(channel)
     _check_external_key(external_key)
     for _ in range(_SESSION_FOR_RETRIES):
         with read_tx(engine) as conn:
-            found = conn.execute(
-                sa.select(sessions.c.id).where(
-                    (sessions.c.channel == channel) & (sessions.c.external_key == external_key)
-                )
-            ).scalar()
+            found = _bound_session(conn, channel, external_key)
         if found is not None:
             return found
         try:
@@ -80,20 +76,23 @@ def session_for(engine: Engine, channel: str, external_key: str) -> str:
 
 def find_session(engine: Engine, channel: str, external_key: str) -> str | None:
     """The session bound to ``external_key`` in ``channel``, or None (never creates one)."""
-    _check_channel(channel)
+    check_channel(channel)
     _check_external_key(external_key)
     with read_tx(engine) as conn:
-        return conn.execute(
-            sa.select(sessions.c.id).where(
-                (sessions.c.channel == channel) & (sessions.c.external_key == external_key)
-            )
-        ).scalar()
+        return _bound_session(conn, channel, external_key)
+
+
+def _bound_session(conn: Connection, channel: str, external_key: str) -> str | None:
+    query = sa.select(sessions.c.id).where(
+        (sessions.c.channel == channel) & (sessions.c.external_key == external_key)
+    )
+    return conn.execute(query).scalar()
 
 
 def rebind(engine: Engine, session_id: str, channel: str, external_key: str) -> bool:
     """Move ``session_id``'s external key to ``external_key``; False when another session
     of the channel already holds that key (the session keeps its old key then)."""
-    _check_channel(channel)
+    check_channel(channel)
     _check_external_key(external_key)
     try:
         with write_tx(engine) as conn:
@@ -221,7 +220,8 @@ def not_found(session_id: object) -> SessionNotFound:
     )
 
 
-def _check_channel(channel: object) -> None:
+def check_channel(channel: object) -> None:
+    """Raise ``InvalidInput`` unless ``channel`` is a channel name the store can hold."""
     if not isinstance(channel, str) or not channel or len(channel) > MAX_CHANNEL_LEN:
         raise InvalidInput(
             f"channel must be a non-empty string of at most {MAX_CHANNEL_LEN} characters "
