@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.store.engine import read_tx, write_tx
-from assistant.store.history import check_channel, not_found, session_exists
+from assistant.store.history import check_channel, require_in
 from assistant.store.records import ButtonOwner, as_utc, utcnow
 from assistant.store.schema import button_tokens
 from core.errors import InvalidInput
@@ -43,8 +43,7 @@ def issue(
     now = now or utcnow()
     token = secrets.token_urlsafe(16)  # 128 bits
     with write_tx(engine) as conn:
-        if not session_exists(conn, session_id):
-            raise not_found(session_id)
+        require_in(conn, session_id)
         conn.execute(sa.delete(button_tokens).where(button_tokens.c.expires_at <= now))
         conn.execute(
             sa.insert(button_tokens).values(

@@ -156,8 +156,7 @@ def message_records(engine: Engine, session_id: str, limit: int | None) -> list[
     else:
         query = query.order_by(messages.c.seq.desc()).limit(limit)
     with read_tx(engine) as conn:
-        if not session_exists(conn, session_id):
-            raise not_found(session_id)
+        require_in(conn, session_id)
         rows = conn.execute(query).all()
     if limit is not None:
         rows.reverse()
