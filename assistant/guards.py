@@ -24,11 +24,13 @@ _INJECTION = re.compile(
     re.IGNORECASE,
 )
 
-_GIVE_UP = re.compile(r"\b(give|giving|gave)\s*u+p+\b|\bsurrender\b|\bi\s*quit\b", re.IGNORECASE)
+_GIVING_UP = r"\b(give|giving|gave)\s*u+p+\b|\bsurrender\b|\bi\s*quit\b"
+_GIVE_UP = re.compile(_GIVING_UP, re.IGNORECASE)
 
+# giving up asks for the solution too
 _WANTS_SOLUTION = re.compile(
     r"\b(show|reveal|tell|give|print)\s+(me\s+)?(the\s+)?(full\s+|worked\s+|right\s+)?(solution|answers?)\b"
-    r"|\b(give|giving|gave)\s*u+p+\b|\bsurrender\b|\bi\s*quit\b"
+    rf"|{_GIVING_UP}"
     r"|\bwhat\s+(was|is)\s+the\s+(right|correct)\s+answer\b",
     re.IGNORECASE,
 )
