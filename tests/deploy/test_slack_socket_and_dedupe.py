@@ -17,14 +17,9 @@ runner = CliRunner()
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-@pytest.fixture
-def env(settings_env):
-    for name in ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"):
-        settings_env.delenv(f"TUTOR_{name}", raising=False)
-    return settings_env
-
-
-def test_slack_socket_mode_refuses_to_start_without_an_app_token(env):
+def test_slack_socket_mode_refuses_to_start_without_an_app_token(settings_env):
+    settings_env.delenv("TUTOR_SLACK_APP_TOKEN", raising=False)
+    settings_env.delenv("TUTOR_SLACK_BOT_TOKEN", raising=False)
     result = runner.invoke(app, ["slack", "--socket"])
     assert result.exit_code == 2
     assert "Socket Mode needs TUTOR_SLACK_APP_TOKEN" in " ".join(result.output.split())
