@@ -20,7 +20,9 @@ from pydantic import Field
 from assistant import prompts
 from assistant.guards import explicit_give_up, wants_solution
 from assistant.parsing import looks_like_sign_answer, numbers_in
+from assistant.results import ExerciseAction, ExerciseResult
 from assistant.review_tools import learner_progress, review_flashcards
+from assistant.state import TurnContext
 from assistant.tool_errors import friendly_errors
 from tools.exercises import LEVELS, exercise_from_id, grade_answer, hint
 from tools.exercises import new_exercise as make_exercise
@@ -53,11 +55,20 @@ def _exercise_text(ex: Any) -> str:
     return str(public.get("prompt") or public.get("question") or "")
 
 
-def _artifact(ctx: Any, action: str, ex: Any | None, text: str, **extra: Any) -> dict[str, Any]:
+def _artifact(
+    ctx: TurnContext,
+    action: ExerciseAction,
+    ex: Any | None,
+    text: str,
+    grade: dict[str, Any] | None = None,
+) -> ExerciseResult:
     state = ctx.exercise or {}
     reveal = bool(state.get("revealed") or state.get("solved"))
     public = ex.public_dict(reveal=reveal) if ex is not None else None
-    return {"kind": "exercise", "action": action, "exercise": public, "text": text, **extra}
+    out: ExerciseResult = {"kind": "exercise", "action": action, "exercise": public, "text": text}
+    if grade is not None:
+        out["grade"] = grade
+    return out
 
 
 def _answers_with_signs(level: str | None) -> bool:
@@ -98,7 +109,9 @@ def learners_own(answer: str, message: str, level: str | None = None) -> bool:
     return any(written[i : i + n] == signs for i in range(len(written) - n + 1))
 
 
-def new_exercise(runtime: ToolRuntime, level: Level = DEFAULT_LEVEL) -> tuple[str, dict]:
+def new_exercise(
+    runtime: ToolRuntime[TurnContext], level: Level = DEFAULT_LEVEL
+) -> tuple[str, ExerciseResult]:
     ctx = runtime.context
     if ctx.exercise_is_live():
         _record(ctx, solved=False)  # moving on counts as tried, not solved
@@ -115,7 +128,16 @@ def _open(ctx: Any) -> Any | None:
     return exercise_from_id(state["id"]) if state else None
 
 
-def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, dict]:
+def _open_state(ctx: TurnContext) -> dict[str, Any]:
+    """The open exercise's state, for a caller that has found it live."""
+    state = ctx.exercise
+    assert state is not None, "no exercise is open"
+    return state
+
+
+def check_exercise_answer(
+    runtime: ToolRuntime[TurnContext], answer: Answer
+) -> tuple[str, ExerciseResult]:
     ctx = runtime.context
     ex = _open(ctx)
     if ex is None or not ctx.exercise_is_live():
@@ -128,7 +150,7 @@ def check_exercise_answer(runtime: ToolRuntime, answer: Answer) -> tuple[str, di
         text = prompts.EXERCISE_NOT_LEARNERS
         return text, _artifact(ctx, "none", ex, text)
     grade = grade_answer(ex, answer)
-    state = ctx.exercise
+    state = _open_state(ctx)
     state["attempts"] = state.get("attempts", 0) + 1
     feedback = grade.feedback
     if grade.first_wrong is not None and grade.first_wrong != state.get("step", 1):
@@ -148,7 +170,7 @@ def _public_grade(grade: Any, level: str) -> dict[str, Any]:
     """What the learner may see of a grade: the answers stay private until solved, and for
     ``signs`` nothing past the first wrong step (with two choices per step, a mark, a
     score or half credit for a later step would tell its sign)."""
-    out = grade.to_dict()
+    out: dict[str, Any] = grade.to_dict()
     if grade.all_correct:
         return out
     out.pop("expected", None)
@@ -159,13 +181,13 @@ def _public_grade(grade: Any, level: str) -> dict[str, Any]:
     return out
 
 
-def exercise_hint(runtime: ToolRuntime) -> tuple[str, dict]:
+def exercise_hint(runtime: ToolRuntime[TurnContext]) -> tuple[str, ExerciseResult]:
     ctx = runtime.context
     ex = _open(ctx)
     if ex is None or not ctx.exercise_is_live():
         text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
         return text, _artifact(ctx, "none", ex, text)
-    state = ctx.exercise
+    state = _open_state(ctx)
     limit = 4 if state.get("attempts", 0) > 0 else MAX_RUNG_BEFORE_ATTEMPT
     if ctx.hints_this_turn:  # one rung per learner message, however often a model asks
         text = prompts.EXERCISE_ONE_HINT
@@ -183,7 +205,7 @@ def exercise_hint(runtime: ToolRuntime) -> tuple[str, dict]:
     return text, _artifact(ctx, "hint", ex, text)
 
 
-def give_up_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
+def give_up_exercise(runtime: ToolRuntime[TurnContext]) -> tuple[str, ExerciseResult]:
     ctx = runtime.context
     ex = _open(ctx)
     if ex is None or not ctx.exercise_is_live():
@@ -191,7 +213,7 @@ def give_up_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
         if ex is not None:  # already solved or revealed: showing it again gives nothing away
             text = f"{text}\n\n{ex.solution_markdown()}"
         return text, _artifact(ctx, "none", ex, text)
-    state = ctx.exercise
+    state = _open_state(ctx)
     attempted = state.get("attempts", 0) > 0
     if not (explicit_give_up(ctx.text) or (attempted and wants_solution(ctx.text))):
         if state.get("rung", 0) < MAX_RUNG_BEFORE_ATTEMPT:
@@ -243,12 +265,13 @@ def reveals_open_exercise(ctx: Any, trace: dict[str, Any]) -> bool:
     return False
 
 
-def trace_of_open_exercise(runtime: ToolRuntime) -> tuple[str, dict]:
+def trace_of_open_exercise(runtime: ToolRuntime[TurnContext]) -> tuple[str, ExerciseResult]:
     """The reply to a trace request that would give the open exercise away: say so, and
     offer the next hint instead (it counts as one)."""
     hint_text, artifact = exercise_hint(runtime)
     text = f"{prompts.EXERCISE_TRACE_WITHHELD}\n\n{hint_text}"
-    return text, {**artifact, "text": text, "withheld": "trace"}
+    artifact["text"], artifact["withheld"] = text, "trace"
+    return text, artifact
 
 
 _SPECS: list[tuple[Any, str, str]] = [

@@ -16,6 +16,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
 
+from assistant.results import ExerciseResult, PlotSpec, artifact_of
 from assistant.sentences import split_sentences
 from assistant.state import TurnContext
 from assistant.tools import plot_png
@@ -46,20 +47,24 @@ def _citations(final: AIMessage | None, tool_messages: list[ToolMessage]) -> lis
         return [Citation(c["source"], c["section"], c["quote"], c.get("url")) for c in own]
     seen: dict[str, Citation] = {}
     for m in tool_messages:
-        art = m.artifact if isinstance(m.artifact, dict) else {}
-        for c in art.get("citations", []) if art.get("kind") == "concept" else []:
-            if c["section"] not in seen and len(seen) < MAX_LLM_CITATIONS:
-                seen[c["section"]] = Citation(c["source"], c["section"], c["quote"], c.get("url"))
-        for p in art.get("passages", []) if art.get("kind") == "passages" else []:
-            if p["section"] not in seen and len(seen) < MAX_LLM_CITATIONS:
-                sentences = split_sentences(p["text"])
-                quote = sentences[0] if sentences else p["text"][:200]
-                seen[p["section"]] = Citation(p["source"], p["section"], quote[:280], p.get("url"))
+        art = artifact_of(m)
+        if art is None:
+            continue
+        if art["kind"] == "concept":
+            for c in art["citations"]:
+                if c["section"] not in seen and len(seen) < MAX_LLM_CITATIONS:
+                    seen[c["section"]] = Citation(c["source"], c["section"], c["quote"], c["url"])
+        elif art["kind"] == "passages":
+            for p in art["passages"]:
+                if p["section"] not in seen and len(seen) < MAX_LLM_CITATIONS:
+                    sentences = split_sentences(p["text"])
+                    quote = sentences[0] if sentences else p["text"][:200]
+                    seen[p["section"]] = Citation(p["source"], p["section"], quote[:280], p["url"])
     return list(seen.values())
 
 
-def _exercise(art: dict[str, Any], ctx: TurnContext) -> dict[str, Any] | None:
-    public = art.get("exercise")
+def _exercise(art: ExerciseResult, ctx: TurnContext) -> dict[str, Any] | None:
+    public = art["exercise"]
     if public is None:
         return None
     out = dict(public)
@@ -71,15 +76,14 @@ def _exercise(art: dict[str, Any], ctx: TurnContext) -> dict[str, Any] | None:
         out.setdefault("status", status)
         out.setdefault("attempts", state.get("attempts", 0))
         out.setdefault("hints_used", state.get("hints", 0))
-    if "grade" in art and art["grade"]:
+    if art.get("grade"):
         out.setdefault("grade", art["grade"])
     return out
 
 
-def _plot(p: dict[str, Any]) -> Plot:
+def _plot(p: PlotSpec) -> Plot:
     """A ``Plot`` of a plot artifact; its PNG is drawn only if a chat adapter asks for it."""
-    source = p.get("source")
-    return Plot(p["title"], p["svg"], png=functools.partial(plot_png, source) if source else None)
+    return Plot(p["title"], p["svg"], png=functools.partial(plot_png, p["source"]))
 
 
 def build_reply(session_id: str, new_messages: list[Any], ctx: TurnContext) -> TutorReply:
@@ -95,13 +99,15 @@ def build_reply(session_id: str, new_messages: list[Any], ctx: TurnContext) -> T
     called: list[str] = []
     for m in tools:
         called.append(m.name or "")
-        art = m.artifact if isinstance(m.artifact, dict) else {}
-        kind = art.get("kind")
-        if kind == "trace":
+        art = artifact_of(m)
+        if art is None:
+            continue
+        if art["kind"] == "trace":
             trace = art["trace"]
-        elif kind == "exercise":
+        elif art["kind"] == "exercise":
             exercise = _exercise(art, ctx) or exercise
-        plots.extend(_plot(p) for p in art.get("plots", []))
+        if art["kind"] == "trace" or art["kind"] == "fade":  # the kinds that draw
+            plots.extend(_plot(p) for p in art["plots"])
     return TutorReply(
         session_id=session_id,
         reply=text,

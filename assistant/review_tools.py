@@ -14,6 +14,8 @@ from langchain.tools import ToolRuntime
 from pydantic import Field
 
 from assistant import prompts
+from assistant.results import FlashcardResult, ProgressResult
+from assistant.state import TurnContext
 
 RATINGS = ("again", "hard", "good", "easy")
 
@@ -23,7 +25,9 @@ Action = Annotated[
 ]
 
 
-def review_flashcards(runtime: ToolRuntime, action: Action = "start") -> tuple[str, dict]:
+def review_flashcards(
+    runtime: ToolRuntime[TurnContext], action: Action = "start"
+) -> tuple[str, FlashcardResult]:
     from knowledge.lessons import load_flashcards
 
     ctx = runtime.context
@@ -67,7 +71,7 @@ def review_flashcards(runtime: ToolRuntime, action: Action = "start") -> tuple[s
     return text, {"kind": "flashcard", "text": text, "card_id": card.id}
 
 
-def learner_progress(runtime: ToolRuntime) -> tuple[str, dict]:
+def learner_progress(runtime: ToolRuntime[TurnContext]) -> tuple[str, ProgressResult]:
     from knowledge.lessons import load_flashcards
 
     ctx = runtime.context

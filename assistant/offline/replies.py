@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict, cast
 
 import numpy as np
 from langchain_core.messages import ToolMessage
@@ -31,6 +32,23 @@ from assistant.offline.explain import (
 from assistant.offline.intents import WHAT_IF
 from assistant.offline.lesson_terms import definition_question, lesson_terms
 from assistant.parsing import trace_request
+from assistant.results import (
+    Artifact,
+    Citation,
+    ComparisonRow,
+    ErrorResult,
+    ExerciseResult,
+    FadeResult,
+    FlashcardResult,
+    Note,
+    NotesResult,
+    ParamsResult,
+    PassagesResult,
+    PowerResult,
+    ProgressResult,
+    TraceResult,
+    artifact_of,
+)
 from assistant.sentences import split_sentences
 from assistant.tools import CANDIDATE
 from knowledge.notes import TYPE_FACETS
@@ -40,22 +58,44 @@ from tools.text import num
 MAX_SHOWN = 24  # sentences remembered per topic for "tell me more"
 
 
-def _artifacts(results: list[ToolMessage]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+class TurnArtifacts(TypedDict, total=False):
+    """The first artifact of each kind one turn's tools returned, keyed by that kind."""
+
+    passages: PassagesResult
+    notes: NotesResult
+    trace: TraceResult
+    fade: FadeResult
+    params: ParamsResult
+    power: PowerResult
+    exercise: ExerciseResult
+    flashcard: FlashcardResult
+    progress: ProgressResult
+    error: ErrorResult
+
+
+def _artifacts(results: list[ToolMessage]) -> tuple[TurnArtifacts, list[NotesResult]]:
+    """The first artifact of each kind, and the notes of the message's later questions."""
+    out: dict[str, Artifact] = {}
+    later: list[NotesResult] = []
     for m in results:
-        art = m.artifact if isinstance(m.artifact, dict) else None
+        art = artifact_of(m)
         if art is None:
             out.setdefault("error", {"kind": "error", "message": str(m.content)})
-        elif art.get("kind") in out and art.get("kind") == "notes":
-            out["notes"].setdefault("then", []).append(art)  # a second question's notes
+        elif art["kind"] == "notes" and "notes" in out:
+            later.append(art)  # a second question's notes
         else:
-            out.setdefault(art.get("kind", "error"), art)
-    return out
+            out.setdefault(art["kind"], art)
+    return cast(TurnArtifacts, out), later  # each artifact sits under its own kind
+
+
+def _lesson_passages(arts: TurnArtifacts) -> list[dict[str, Any]]:
+    """The passages ``search_lesson`` found, as the composer takes them (plain dicts)."""
+    return cast(list[dict[str, Any]], arts["passages"]["passages"]) if "passages" in arts else []
 
 
 def _concept(
     composer: Composer, text: str, passages: list[dict[str, Any]], question: bool, turn: Any
-) -> tuple[list[str], list[dict]]:
+) -> tuple[list[str], list[dict[str, Any]]]:
     """A cited answer; remembers the topic and what was quoted, so "tell me more" goes further.
 
     "What is X?" for a lesson term opens with its definition; "explain that more simply"
@@ -129,7 +169,7 @@ SECOND_FACETS = {  # the facets that best follow a lead, by question type
 }
 
 
-def _named(note: dict[str, Any], kind: str) -> str:
+def _named(note: Note, kind: str) -> str:
     """A note's text fit to open a reply: "It is like ..." names what "it" is."""
     text = note["text"]
     name = note["name"][:1].upper() + note["name"][1:]
@@ -182,7 +222,7 @@ def _answer_first(composer: Composer, question: str, text: str) -> str:
     return " ".join([sentences[best], *sentences[:best], *sentences[best + 1 :]])
 
 
-def _comparison_table(rows: list[dict[str, str]]) -> str:
+def _comparison_table(rows: list[ComparisonRow]) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "/").strip()
 
@@ -196,13 +236,13 @@ def _is_claim(text: str) -> bool:
     return not _NOT_A_CLAIM.search(text) and bool(_YES_NO.search(text) or _STATEMENT.search(text))
 
 
-def _verdict(text: str, note: dict[str, Any]) -> str:
+def _verdict(text: str, note: Note) -> str:
     """For a claim the learner makes ("so the gru has no cell state right", "does a gru
     have a cell state?") that matched a misconception: "Right: " when the claim is its
     opposite, else "No: " to a question or "Not quite: " to a statement, unless the
     correction already says so. Questions that ask for an explanation, a choice or an
     example get the correction as the answer, with no verdict."""
-    if note.get("facet") != "misconception" or not note.get("key") or not _is_claim(text):
+    if note["facet"] != "misconception" or not note["key"] or not _is_claim(text):
         return ""
     said = re.sub(r"\b(?:right|correct|true)\s*\??\s*$", "", text.strip(), flags=re.I)
     if bool(_NEGATION.search(said)) != bool(_NEGATION.search(note["key"])):
@@ -220,26 +260,28 @@ def _repeats(text: str, lead: str, overlap: float = 0.6) -> bool:
 
 
 def _notes(
-    art: dict[str, Any],
+    art: NotesResult,
     passages: list[dict[str, Any]],
     text: str,
     turn: Any,
     composer: Composer | None = None,
-) -> tuple[list[str], list[dict]]:
+    later: Sequence[NotesResult] = (),
+) -> tuple[list[str], list[Citation]]:
     """An answer led by the teaching note that answers the question, then one note of a
-    facet that fits the question type, citing the sections they come from."""
-    notes, kind = art.get("notes") or [], art.get("type", "")
+    facet that fits the question type, citing the sections they come from. ``later`` are
+    the notes found for the message's later questions: the best one may answer the second."""
+    notes, kind, cite = art["notes"], art["type"], art["cite"]
     state = turn.state if turn is not None else {}
     if kind == "not_covered" or not notes:
         if not notes:
             return [prompts.CONCEPT_NOTHING], []
-        wanted = (art.get("concepts") or [None])[0]  # the nearest concept, when known
+        wanted = art["concepts"][0] if art["concepts"] else None  # the nearest, when known
         near = next(
             (n for n in notes if n["facet"] in ("definition", "beyond")
              and n["concept"] == (wanted or n["concept"])),
             notes[0],
         )  # fmt: skip
-        citation = art.get("cite", {}).get((near["sections"] or [""])[0])
+        citation = cite.get((near["sections"] or [""])[0])
         return [
             prompts.render(prompts.NOT_COVERED_NOTE, name=near["name"], text=near["text"]),
             prompts.NOT_COVERED_SUGGEST,
@@ -250,19 +292,19 @@ def _notes(
     if lead["facet"] == "misconception" and not _is_claim(text):
         # a question, not a claim: a correction leads an example (it usually is one), or
         # an explanation when the learner all but said the misconception
-        nearly = lead.get("similarity", 1.0) >= SAID_NEARLY
+        nearly = lead["similarity"] >= SAID_NEARLY
         if facet_wanted or (kind != "example" and not nearly):
             lead = next((n for n in notes if n["facet"] != "misconception"), lead)
     stated = lead["facet"] == "misconception"  # ranked first only when said almost so
     if stated:
         pass  # a misconception the learner voices is corrected first, whatever the type
-    elif kind == "compare" and len(art.get("concepts") or []) >= 2:
+    elif kind == "compare" and len(art["concepts"]) >= 2:
         pair = set(art["concepts"][:2])
         lead = next(
             (n for n in notes if n["facet"] == "compare" and {n["concept"], n["other"]} == pair),
             lead,
         )
-    elif kind == "compare" and art.get("concepts"):  # "aligned vs not aligned?": its contrast
+    elif kind == "compare" and art["concepts"]:  # "aligned vs not aligned?": its contrast
         one = art["concepts"][0]
         lead = next(
             (n for n in notes if n["facet"] == "compare" and one in (n["concept"], n["other"])),
@@ -271,15 +313,15 @@ def _notes(
     if composer is not None and lead["facet"] not in ("misconception", "compare"):
         lead = {**lead, "text": _answer_first(composer, text, lead["text"])}
     parts = [_verdict(text, lead) + _named(lead, kind)]
-    if art.get("table"):  # three or more concepts side by side
+    if art["table"]:  # three or more concepts side by side
         parts.append(_comparison_table(art["table"]))
     order = SECOND_FACETS.get(kind, ())
     if lead["facet"] not in TYPE_FACETS.get(kind, (lead["facet"],)):
         order = (*TYPE_FACETS[kind], *order)  # the lead answered another way: add the type's
-    named = art.get("concepts") or [lead["concept"]]
+    named = art["concepts"] or [lead["concept"]]
     # the question's own subject, or the first concept it names that the lead left out
     # ("lstm and gru same param count?": the contrast, then the parameter count)
-    uncovered = [c for c in named if c not in (lead["concept"], lead.get("other"))]
+    uncovered = [c for c in named if c not in (lead["concept"], lead["other"])]
     asked = uncovered[0] if uncovered and kind == "compare" else named[0]
     rest = [
         n for n in notes
@@ -288,13 +330,12 @@ def _notes(
         and n["facet"] != lead["facet"] and n["facet"] != "misconception"
     ]  # fmt: skip
     then = [  # the second question of the message, answered by its own best note
-        n for extra in art.get("then", []) for n in (extra.get("notes") or [])[:3]
+        n for extra in later for n in extra["notes"][:3]
         if n["text"] != lead["text"] and not _repeats(n["text"], lead["text"])
     ][:1]  # fmt: skip
     if then:
         rest = then
-        cite = {**art.get("cite", {}), **{k: v for x in art["then"] for k, v in x["cite"].items()}}
-        art = {**art, "cite": cite}
+        cite = {**cite, **{k: v for x in later for k, v in x["cite"].items()}}
     rest.sort(  # a facet that fits the question first, from its own subject if it can
         key=lambda n: (
             n["facet"] not in order,
@@ -302,7 +343,7 @@ def _notes(
             order.index(n["facet"]) if n["facet"] in order else len(order),
         )
     )
-    if art.get("table"):
+    if art["table"]:
         rest = []  # the table is the rest of the answer
     if rest and (then or len((lead["text"] + " " + rest[0]["text"]).split()) <= NOTE_WORDS):
         parts.append(rest[0]["text"])
@@ -310,7 +351,7 @@ def _notes(
     else:
         used = [lead]
     titles = list(dict.fromkeys(t for n in used for t in n["sections"][:1]))
-    citations = [c for t in titles if (c := art.get("cite", {}).get(t))][:2]
+    citations = [c for t in titles if (c := cite.get(t))][:2]
     if turn is not None:
         state["topic"] = text
         state["shown"] = [*state.get("shown", []), *parts][-MAX_SHOWN:]
@@ -323,7 +364,7 @@ def _notes(
 
 def _plain_extract(
     composer: Composer, topic: str, passages: list[dict[str, Any]], state: dict[str, Any]
-) -> tuple[list[str], list[dict]]:
+) -> tuple[list[str], list[dict[str, Any]]]:
     """A plain answer when the lesson has no definition, card or analogy for the topic: its
     own sentences on the topic, leaving out every sentence with math."""
     math = frozenset(s for p in passages for s in split_sentences(p["text"]) if "$" in s)
@@ -334,10 +375,9 @@ def _plain_extract(
     return [prompts.SIMPLER_INTRO, *comp.paragraphs, prompts.SIMPLER_OUTRO], comp.citations
 
 
-def _fade(art: dict[str, Any]) -> list[str]:
+def _fade(art: FadeResult) -> list[str]:
     parts = [prompts.render(prompts.WHY_FORGET_DEMO, summary=art["summary_md"].strip())]
-    report = art.get("report") or {}
-    halves = half_lives(report)
+    halves = half_lives(art["report"])
     if "rnn" in halves and "lstm" in halves:
         parts.append(
             prompts.render(
@@ -360,22 +400,19 @@ def half_lives(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
+def _trace(art: TraceResult, text: str = "", turn: Any = None) -> list[str]:
     """A worked trace: what a follow-up kept, the settings (and the gates' teaching values),
     the worked steps and the table, then what the memory does once the input is 0, computed
     from the numbers; the trace's settings are remembered for the next follow-up."""
-    trace = art["trace"]
-    body = art.get("body") or {}
-    args = art.get("args") or {}
+    trace, body, args = art["trace"], art["body"], art["args"]
     state = turn.state if turn is not None else {}
     parts: list[str] = []
     followed = False
-    if args:
-        request = trace_request(text, state.get("trace"))
-        if request.followup:
-            parts.append(_followup_note(request, args))
-            followed = True
-        state["trace"] = args
+    request = trace_request(text, state.get("trace"))
+    if request.followup:
+        parts.append(_followup_note(request, args))
+        followed = True
+    state["trace"] = args
     weights = body.get("weights")
     if weights and args.get("input_weight") is not None:
         wx, wh, b = args["input_weight"], args["recurrent_weight"], args["bias"]
@@ -424,18 +461,17 @@ def _trace(art: dict[str, Any], text: str = "", turn: Any = None) -> list[str]:
     behaviour = WHAT_IF.search(text or "") or _ASKS_BEHAVIOUR.search(text or "")
     if asked and not behaviour:  # "whats h3?": the number asked for first
         parts.insert(0, asked)
-    if art.get("trend"):
-        trend = trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh")
-        if behaviour:  # "what if ...", "does it stay negative?": answered first, then shown
-            parts.insert(0, trend)
-            saturated = _saturated_step(trace)
-            if saturated:
-                parts.insert(0, saturated)
-            if _mirrored(trace, args):
-                parts.insert(1, prompts.TRACE_MIRROR)
-        else:
-            parts.append(trend)
-        parts.append(_faster_note(art))
+    trend = trend_sentence(art["trend"], trace.get("nonlinearity") or "tanh")
+    if behaviour:  # "what if ...", "does it stay negative?": answered first, then shown
+        parts.insert(0, trend)
+        saturated = _saturated_step(trace)
+        if saturated:
+            parts.insert(0, saturated)
+        if _mirrored(trace, args):
+            parts.insert(1, prompts.TRACE_MIRROR)
+    else:
+        parts.append(trend)
+    parts.append(_faster_note(art))
     return parts
 
 
@@ -499,7 +535,8 @@ def _join(items: list[str]) -> str:
 
 def _setting(key: str, args: dict[str, Any]) -> str:
     """One trace setting as a learner would say it ("recurrent weight 0.9", "an LSTM")."""
-    names, value = prompts.TRACE_SETTINGS, args.get(key)
+    names = prompts.TRACE_SETTINGS
+    value: Any = args.get(key)  # the settings' values differ in type by key
     if key == "cell":
         return prompts.TRACE_CELL_NAMES[value]
     if key == "inputs":
@@ -552,10 +589,9 @@ def _sigmoid(a: float) -> float:
     return 0.5 * (1.0 + math.tanh(0.5 * a))
 
 
-def _gates_note(art: dict[str, Any]) -> str:
+def _gates_note(art: TraceResult) -> str:
     """The gates' settings of an LSTM or GRU trace with scalar weights, and what they do."""
-    settings = art.get("gate_settings")
-    args = art.get("args") or {}
+    settings, args = art.get("gate_settings"), art["args"]
     if not settings:
         return ""
     if args.get("gates") == "same":
@@ -686,10 +722,10 @@ def trend_sentence(trend: dict[str, Any], nonlinearity: str = "tanh") -> str:
     return prompts.render(templates[kind], **values)
 
 
-def _faster_note(art: dict[str, Any]) -> str:
+def _faster_note(art: TraceResult) -> str:
     """Why a gated cell forgets faster than the plain RNN with the same weights, when it
     does (the learner's own gate settings): the keep gate's value, and how to fix it."""
-    trend, plain = art.get("trend") or {}, art.get("baseline") or {}
+    trend, plain = art["trend"], art.get("baseline") or {}
     keep, plain_keep = trend.get("keep"), plain.get("keep")
     if keep is None or plain_keep is None or plain_keep > 1 + TOL or keep >= plain_keep - 0.01:
         return ""
@@ -707,16 +743,19 @@ def _faster_note(art: dict[str, Any]) -> str:
     )
 
 
-def _calculated(art: dict[str, Any], text: str) -> list[str]:
+def _calculated(art: PowerResult, text: str) -> list[str]:
     """A calculator's answer, plus which sizes were the lesson's when the message gave none
     (a difference of two layers' counts, the biases alone)."""
-    request = {"parameter_difference": difference_request, "bias_count": bias_request}.get(
-        art.get("calculator", "")
-    )
+    requests = {"parameter_difference": difference_request, "bias_count": bias_request}
+    request = requests.get(art["calculator"]) if "calculator" in art else None
     defaults = ((request(text) if request else None) or {}).get("defaults") or []
     if not defaults:
         return [art["text"]]
-    sizes = art.get("first") or {"hidden_size": art.get("hidden_size")}
+    sizes: dict[str, Any] = {}
+    if "first" in art:  # a difference: both layers have the sizes of the first
+        sizes = art["first"]
+    elif "hidden_size" in art:  # the biases alone
+        sizes = {"hidden_size": art["hidden_size"]}
     assumed = " and ".join(
         f"input size of {sizes['input_size']}" if name == "input_size"
         else f"hidden size of {sizes['hidden_size']}"
@@ -726,7 +765,7 @@ def _calculated(art: dict[str, Any], text: str) -> list[str]:
     return [art["text"], prompts.render(prompts.PARAMS_DEFAULTS, assumed=assumed)]
 
 
-def _params(art: dict[str, Any], text: str) -> list[str]:
+def _params(art: ParamsResult, text: str) -> list[str]:
     """The count (the tool's text), plus which sizes were the lesson's when none were given."""
     parts = [art["text"]]
     asked = parameter_request(text) or {}
@@ -743,6 +782,15 @@ def _params(art: dict[str, Any], text: str) -> list[str]:
     return parts
 
 
+def _power_section(art: PowerResult) -> str | None:
+    """The lesson section that teaches a calculator's sum (None: no section to cite)."""
+    if "threshold" in art:
+        return "Gradient clipping"
+    if "section" in art:
+        return art["section"]
+    return None  # repeated_factor names no section
+
+
 def params_citation() -> list[dict[str, Any]]:
     """Parameter counts are taught in Going deeper's PyTorch section."""
     citation = lesson_terms().opening_citation("> PyTorch shapes and parameter counts")
@@ -751,19 +799,18 @@ def params_citation() -> list[dict[str, Any]]:
 
 def compose_reply(
     composer: Composer, text: str, results: list[ToolMessage], turn: Any
-) -> tuple[str, list[dict]]:
+) -> tuple[str, Sequence[Mapping[str, Any]]]:
     """The final Markdown reply and its citations for one turn's tool results."""
-    arts = _artifacts(results)
+    arts, later = _artifacts(results)
+    passages = _lesson_passages(arts)
     parts: list[str] = []
-    citations: list[dict] = []
+    citations: Sequence[Mapping[str, Any]] = []
     if "error" in arts:
-        parts.append(prompts.render(prompts.TOOL_ERROR, message=arts["error"].get("message", "")))
+        parts.append(prompts.render(prompts.TOOL_ERROR, message=arts["error"]["message"]))
     if "fade" in arts:
         parts.append(prompts.WHY_FORGET_INTRO)
         if "passages" in arts:
-            concept, citations = _concept(
-                composer, text, arts["passages"]["passages"], question=False, turn=turn
-            )
+            concept, citations = _concept(composer, text, passages, question=False, turn=turn)
             parts.extend(concept)
         parts.extend(_fade(arts["fade"]))
         parts.append(
@@ -772,28 +819,23 @@ def compose_reply(
             )
         )
     elif "notes" in arts:
-        passages = arts["passages"]["passages"] if "passages" in arts else []
-        concept, citations = _notes(arts["notes"], passages, text, turn, composer)
+        concept, citations = _notes(arts["notes"], passages, text, turn, composer, later)
         parts.extend(concept)
     elif "passages" in arts:
-        concept, citations = _concept(
-            composer, text, arts["passages"]["passages"], question=True, turn=turn
-        )
+        concept, citations = _concept(composer, text, passages, question=True, turn=turn)
         parts.extend(concept)
     if "trace" in arts:
         parts.extend(_trace(arts["trace"], text, turn))
         citations = [*citations, *trace_citation()]
     if "power" in arts:
         parts.extend(_calculated(arts["power"], text))
-        section = (
-            "Gradient clipping" if "threshold" in arts["power"] else arts["power"].get("section")
-        )
+        section = _power_section(arts["power"])
         found = lesson_terms().opening_citation("> " + section) if section else None
         citations = [*citations, *([found] if found else [])]  # where the sum is taught
     if "params" in arts:
         parts.extend(_params(arts["params"], text))
         citations = [*citations, *params_citation()]
-    for kind in ("exercise", "flashcard", "progress"):
-        if kind in arts:
-            parts.append(arts[kind]["text"])
+    for done in (arts.get("exercise"), arts.get("flashcard"), arts.get("progress")):
+        if done is not None:  # practice tools return finished prose
+            parts.append(done["text"])
     return "\n\n".join(p for p in parts if p), citations
