@@ -123,7 +123,7 @@ def new_exercise(
     return text, _artifact(ctx, "opened", ex, text)
 
 
-def _open(ctx: Any) -> Any | None:
+def _current_exercise(ctx: Any) -> Any | None:
     state = ctx.exercise
     return exercise_from_id(state["id"]) if state else None
 
@@ -139,7 +139,7 @@ def check_exercise_answer(
     runtime: ToolRuntime[TurnContext], answer: Answer
 ) -> tuple[str, ExerciseResult]:
     ctx = runtime.context
-    ex = _open(ctx)
+    ex = _current_exercise(ctx)
     if ex is None or not ctx.exercise_is_live():
         text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
         return text, _artifact(ctx, "none", ex, text)
@@ -183,7 +183,7 @@ def _public_grade(grade: Any, level: str) -> dict[str, Any]:
 
 def exercise_hint(runtime: ToolRuntime[TurnContext]) -> tuple[str, ExerciseResult]:
     ctx = runtime.context
-    ex = _open(ctx)
+    ex = _current_exercise(ctx)
     if ex is None or not ctx.exercise_is_live():
         text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
         return text, _artifact(ctx, "none", ex, text)
@@ -207,7 +207,7 @@ def exercise_hint(runtime: ToolRuntime[TurnContext]) -> tuple[str, ExerciseResul
 
 def give_up_exercise(runtime: ToolRuntime[TurnContext]) -> tuple[str, ExerciseResult]:
     ctx = runtime.context
-    ex = _open(ctx)
+    ex = _current_exercise(ctx)
     if ex is None or not ctx.exercise_is_live():
         text = prompts.EXERCISE_NONE_OPEN if ex is None else prompts.EXERCISE_ALREADY_DONE
         if ex is not None:  # already solved or revealed: showing it again gives nothing away
@@ -246,7 +246,7 @@ def reveals_open_exercise(ctx: Any, trace: dict[str, Any]) -> bool:
     exercise's tolerance. ``/v1/trace`` stays a calculator; this guards the chat."""
     if not ctx.exercise_is_live() or ctx.exercise.get("attempts", 0) > 0:
         return False
-    ex = _open(ctx)
+    ex = _current_exercise(ctx)
     if ex is None:
         return False
     states = ex.run()[0]  # the exact states (a signs exercise grades only their signs)
