@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import InvalidInput, LimitExceeded
-from tools.cells import GATES
+from core.errors import LimitExceeded
+from tools.fade_args import check_fade_args
 from tools.fade_report import CellFade, FadeReport
 from tools.jacobians import influence
 from tools.trace import Trace, forward, init_weights
@@ -101,27 +101,18 @@ def memory_fade(
     "explode" the factor that gives the RNN a spectral radius of 3). ``inputs`` (T, D)
     overrides the random sequence drawn from ``seed``.
     """
-    for name, value in (
-        ("steps", steps),
-        ("hidden_size", hidden_size),
-        ("input_size", input_size),
-        ("seed", seed),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidInput(f"'{name}' must be an integer, got {value!r:.40}")
-    if not 1 <= input_size <= 256:
-        raise LimitExceeded(f"'input_size' must be between 1 and 256, got {input_size}")
-    if seed < 0:
-        raise InvalidInput(f"'seed' must be 0 or more, got {seed}")
-    if regime not in ("vanish", "explode"):
-        raise InvalidInput(f"'regime' must be 'vanish' or 'explode', got {regime!r:.40}")
-    if nonlinearity not in ("tanh", "relu"):
-        raise InvalidInput(f"'nonlinearity' must be 'tanh' or 'relu', got {nonlinearity!r:.40}")
-    bad = [c for c in cells if c not in GATES]
-    if bad or not cells:
-        raise InvalidInput(
-            f"'cells' must be a non-empty list from {list(GATES)}, got {bad or cells}"
-        )
+    check_fade_args(
+        steps=steps,
+        hidden_size=hidden_size,
+        input_size=input_size,
+        seed=seed,
+        regime=regime,
+        nonlinearity=nonlinearity,
+        cells=cells,
+        clip=clip,
+        recurrent_scale=recurrent_scale,
+        keep_bias=keep_bias,
+    )
     if inputs is not None:
         from tools.lab_requests import parse_inputs
 
@@ -130,12 +121,6 @@ def memory_fade(
         if not 2 <= steps <= MAX_FADE_STEPS:
             raise LimitExceeded(f"'steps' must be between 2 and {MAX_FADE_STEPS}, got {steps}")
         X = np.random.default_rng(seed + 1).normal(size=(steps, input_size))  # (T, D)
-    if not 1 <= hidden_size <= 256:
-        raise LimitExceeded(f"'hidden_size' must be between 1 and 256, got {hidden_size}")
-    if clip is not None and not (np.isfinite(clip) and clip > 0):
-        raise InvalidInput(f"'clip' must be a positive number, got {clip!r}")
-    if recurrent_scale is not None and not (np.isfinite(recurrent_scale) and recurrent_scale > 0):
-        raise InvalidInput(f"'recurrent_scale' must be a positive number, got {recurrent_scale!r}")
     D = X.shape[1]
     if recurrent_scale is None:
         recurrent_scale = 1.0

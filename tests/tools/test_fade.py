@@ -159,3 +159,33 @@ def test_summary_per_step_factor_agrees_with_the_half_life_and_tenth_step():
     # kept ** (n - 1) reproduces the measured influence at step n (to the printed precision)
     assert abs(kept ** (n - 1) - rnn.influence[n - 1]) < 0.02
     assert rnn.influence[n - 1] < 0.1 <= rnn.influence[n - 2]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"hidden_size": 257}, LimitExceeded, "'hidden_size' must be between 1 and 256"),
+        ({"input_size": 0}, LimitExceeded, "'input_size' must be between 1 and 256"),
+        ({"seed": True}, InvalidInput, "'seed' must be an integer, got True"),
+        ({"nonlinearity": "linear"}, InvalidInput, "'nonlinearity' must be 'tanh' or 'relu'"),
+        ({"cells": "rnn"}, InvalidInput, "got ['r', 'n', 'n']"),
+        ({"cells": []}, InvalidInput, "'cells' must be a non-empty list"),
+        ({"cells": 5}, InvalidInput, "'cells' must be a non-empty list"),  # was a TypeError
+        ({"clip": True}, InvalidInput, "'clip' must be a positive number, got True"),
+        ({"clip": "x"}, InvalidInput, "'clip' must be a positive number"),  # was a TypeError
+        ({"recurrent_scale": float("inf")}, InvalidInput, "'recurrent_scale' must be a positive"),
+        ({"keep_bias": True}, InvalidInput, "'keep_bias' must be a number, got True"),
+        ({"keep_bias": "x"}, InvalidInput, "'keep_bias' must be a number"),  # was a TypeError
+        ({"inputs": [1, [2]]}, InvalidInput, "'inputs' mixes numbers and lists"),
+    ],
+)
+def test_every_argument_is_checked_and_a_bool_is_not_a_number(kwargs, error, words):
+    with pytest.raises(error) as info:
+        memory_fade(**kwargs)
+    assert words in info.value.message
+
+
+def test_the_report_echoes_the_arguments_as_given():
+    report = memory_fade(cells=("rnn",), steps=5, clip=2, keep_bias=1, recurrent_scale=1)
+    assert report.clip == 2 and isinstance(report.clip, int)
+    assert report.keep_bias == 1 and report.recurrent_scale == 1.0
