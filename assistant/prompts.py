@@ -291,6 +291,7 @@ TRACE_FADE_REASONS = {
     "plain": "the memory fades",
 }
 COMPARE_TABLE_HEAD = "| | what it is | when to pick it |"
+REPHRASE = "Let me put it another way. "
 VERDICT_RIGHT = "Right: "
 VERDICT_NO = "No: "
 VERDICT_NOT_QUITE = "Not quite: "

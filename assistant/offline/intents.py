@@ -43,6 +43,13 @@ WHAT_IF = re.compile(
     r"|increas|decreas|replac|swap|feed|fed)\w*)\b",
     re.I,
 )
+# a learner who did not follow the last answer: "hmm", "i dont get it", "what do you mean"
+CONFUSED = re.compile(
+    r"^\W*(?:h+m+|huh|eh|what\?*|i (?:don'?t|do not|dont) (?:get|understand|follow)"
+    r"(?: (?:it|that|this))?|(?:i'?m |im )?(?:confused|lost)|not sure i (?:get|follow)"
+    r"(?: (?:it|that))?|what do (?:you|u) mean|come again|wait what)\W*$",
+    re.I,
+)
 MIN_CONFIDENCE = 0.30  # below this, a message without lesson words is a nudge, not a guess
 LESSON_CONFIDENCE = 0.35  # similarity to the lesson itself that makes a message a concept question
 DOMAIN_WORDS = re.compile(

@@ -19,6 +19,7 @@ from assistant.guards import looks_like_injection
 from assistant.offline.explain import simpler_topic, wants_simpler
 from assistant.offline.intents import (
     ASKS_ABOUT,
+    CONFUSED,
     LAB_WORDS,
     QUESTION_START,
     WHAT_IF,
@@ -210,12 +211,29 @@ def _asks_about_concept(ask: Ask) -> bool:
     return bool(question) and bool(ask.reader.named_concepts(ask.text))
 
 
+def rephrase(ask: Ask) -> list[Call]:
+    """The last topic again, put another way: its plain-words notes first."""
+    topic = str(ask.state.get("topic") or "")
+    concepts = _concepts(ask.reader.read(topic)) if ask.reader is not None else []
+    return [call("teaching_notes", question=topic, kind="simpler", concepts=concepts)]
+
+
+PLANS["rephrase"] = rephrase
+
+
+def _exercise_live(state: dict[str, Any]) -> bool:
+    exercise = state.get("exercise") or {}
+    return bool(exercise) and not exercise.get("revealed") and not exercise.get("solved")
+
+
 def reroute(ask: Ask) -> str:
     """The intent to plan for. The intent examples judge a message by its likeness to short
     requests; the question reader sees which concepts it names. A message that names a
     concept of an indexed lesson, or a topic next to one ("what is teacher forcing?"), is a
     question about the subject unless its words ask for the action itself."""
     intent, text = ask.intent, ask.text
+    if CONFUSED.match(text) and ask.state.get("topic") and not _exercise_live(ask.state):
+        return "rephrase"  # a reaction to the last answer, not a greeting or a new question
     if ask.reader is None:
         return intent
     if intent in SMALL_TALK and _names_concept(ask):

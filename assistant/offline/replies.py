@@ -29,7 +29,7 @@ from assistant.offline.explain import (
     trace_citation,
     wants_simpler,
 )
-from assistant.offline.intents import WHAT_IF
+from assistant.offline.intents import CONFUSED, WHAT_IF
 from assistant.offline.lesson_terms import definition_question, lesson_terms
 from assistant.parsing import trace_request
 from assistant.results import (
@@ -286,6 +286,9 @@ def _notes(
             prompts.render(prompts.NOT_COVERED_NOTE, name=near["name"], text=near["text"]),
             prompts.NOT_COVERED_SUGGEST,
         ], [citation] if citation else []
+    rephrased = bool(CONFUSED.match(text)) and bool(state.get("topic"))
+    if rephrased:  # "hmm" after an answer: what was not shown yet, in plain words first
+        notes = [n for n in notes if n["text"] not in state.get("shown", [])] or notes
     lead = notes[0]
     # "dumb it down: weight sharing" asks for a facet, not the correction of a claim
     facet_wanted = kind in ("definition", "simpler", "compare", "recommendation", "context")
@@ -313,6 +316,8 @@ def _notes(
     if composer is not None and lead["facet"] not in ("misconception", "compare"):
         lead = {**lead, "text": _answer_first(composer, text, lead["text"])}
     parts = [_verdict(text, lead) + _named(lead, kind)]
+    if rephrased:
+        parts[0] = prompts.REPHRASE + parts[0]
     if art["table"]:  # three or more concepts side by side
         parts.append(_comparison_table(art["table"]))
     order = SECOND_FACETS.get(kind, ())
@@ -353,8 +358,10 @@ def _notes(
     titles = list(dict.fromkeys(t for n in used for t in n["sections"][:1]))
     citations = [c for t in titles if (c := cite.get(t))][:2]
     if turn is not None:
-        state["topic"] = text
-        state["shown"] = [*state.get("shown", []), *parts][-MAX_SHOWN:]
+        if not rephrased:
+            state["topic"] = text
+        shown_notes = [n["text"] for n in used]  # raw, as the next turn's notes come
+        state["shown"] = [*state.get("shown", []), *parts, *shown_notes][-MAX_SHOWN:]
     section = citations[0]["section"] if citations else (passages[0]["section"] if passages else "")
     if any(prompts.GOING_DEEPER in c["section"] for c in citations):
         parts.append(prompts.GOING_DEEPER_NOTE)

@@ -187,3 +187,18 @@ def test_three_concepts_compared_get_a_table(tutor):
     assert [x.split("**")[1] for x in lines] == ["simple RNN", "LSTM", "GRU"]
     assert "three quarters" in lines[2]  # the GRU's row says when to pick it
     assert not reply.reply.lower().startswith("in plain words")  # "simple rnn" is a name
+
+
+def test_a_confused_reaction_gets_the_last_topic_another_way(tutor):
+    from assistant.types import ChatTurn
+
+    session = tutor.new_session("api")
+    first = tutor.respond(ChatTurn(session, "whats a hidden state", "api")).reply
+    again = tutor.respond(ChatTurn(session, "hmm", "api")).reply
+    assert again.startswith("Let me put it another way. In plain words, hidden state is like")
+    third = tutor.respond(ChatTurn(session, "i dont get it", "api")).reply
+    assert third.startswith("Let me put it another way.")
+    lead = lambda reply: reply.split("\n\n")[0]  # noqa: E731
+    assert len({lead(first), lead(again), lead(third)}) == 3  # never the same lead twice
+    fresh = tutor.respond(ChatTurn(tutor.new_session("api"), "hmm", "api")).reply
+    assert not fresh.startswith("Let me put it another way")  # nothing to rephrase yet
