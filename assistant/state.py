@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def exercise_live(state: dict[str, Any]) -> bool:
+    """True while the session ``state`` has an exercise open, neither solved nor revealed."""
+    ex = state.get("exercise")
+    return bool(ex) and not ex.get("revealed") and not ex.get("solved")
+
+
 @dataclass
 class TurnContext:
     session_id: str
@@ -33,8 +39,7 @@ class TurnContext:
 
     def exercise_is_live(self) -> bool:
         """True while an exercise is open and neither solved nor revealed."""
-        ex = self.exercise
-        return bool(ex) and not ex.get("revealed") and not ex.get("solved")
+        return exercise_live(self.state)
 
     def open_exercise(self, exercise_id: str, level: str) -> dict[str, Any]:
         self.state["exercise"] = {

@@ -35,6 +35,7 @@ from assistant.parsing import (
     trace_request,
     wants_numbers,
 )
+from assistant.state import exercise_live
 
 WHAT_IF = re.compile(
     r"^\s*(?:and|so|but|ok|okay|hmm)?\s*,?\s*if\b"
@@ -214,7 +215,7 @@ class IntentRecognizer:
         state = state or {}
         clean = (text or "").strip()
         exercise = state.get("exercise") or {}
-        live = bool(exercise) and not exercise.get("revealed") and not exercise.get("solved")
+        live = exercise_live(state)
         signs_open = live and _signs_open(state)
         # hint, give-up and next words first: "hint: is it positive" asks, it does not answer
         control = HINT_WORDS.search(clean) or wants_solution(clean) or NEXT_WORDS.search(clean)

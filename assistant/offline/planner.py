@@ -28,6 +28,7 @@ from assistant.offline.intents import (
 from assistant.offline.understand import split_questions
 from assistant.parsing import level_asked_for, trace_request
 from assistant.quiz_tools import DEFAULT_LEVEL
+from assistant.state import exercise_live
 
 # question types answered from the teaching notes (the rest: lesson passages, the lab)
 NOTE_TYPES = frozenset(
@@ -170,6 +171,13 @@ def exercise(ask: Ask) -> list[Call]:
     return [call("new_exercise", level=level)]
 
 
+def rephrase(ask: Ask) -> list[Call]:
+    """The last topic again, put another way: its plain-words notes first."""
+    topic = str(ask.state.get("topic") or "")
+    concepts = _concepts(ask.reader.read(topic)) if ask.reader is not None else []
+    return [call("teaching_notes", question=topic, kind="simpler", concepts=concepts)]
+
+
 def _tool(name: str, **args: Any) -> Callable[[Ask], list[Call]]:
     return lambda ask: [call(name, **args)]
 
@@ -189,6 +197,7 @@ PLANS: dict[str, Callable[[Ask], list[Call]]] = {
     "flip": _tool("review_flashcards", action="flip"),
     "rate": lambda ask: [call("review_flashcards", action=ask.rating or "good")],
     "progress": _tool("learner_progress"),
+    "rephrase": rephrase,
 }
 
 
@@ -211,28 +220,13 @@ def _asks_about_concept(ask: Ask) -> bool:
     return bool(question) and bool(ask.reader.named_concepts(ask.text))
 
 
-def rephrase(ask: Ask) -> list[Call]:
-    """The last topic again, put another way: its plain-words notes first."""
-    topic = str(ask.state.get("topic") or "")
-    concepts = _concepts(ask.reader.read(topic)) if ask.reader is not None else []
-    return [call("teaching_notes", question=topic, kind="simpler", concepts=concepts)]
-
-
-PLANS["rephrase"] = rephrase
-
-
-def _exercise_live(state: dict[str, Any]) -> bool:
-    exercise = state.get("exercise") or {}
-    return bool(exercise) and not exercise.get("revealed") and not exercise.get("solved")
-
-
 def reroute(ask: Ask) -> str:
     """The intent to plan for. The intent examples judge a message by its likeness to short
     requests; the question reader sees which concepts it names. A message that names a
     concept of an indexed lesson, or a topic next to one ("what is teacher forcing?"), is a
     question about the subject unless its words ask for the action itself."""
     intent, text = ask.intent, ask.text
-    if CONFUSED.match(text) and ask.state.get("topic") and not _exercise_live(ask.state):
+    if CONFUSED.match(text) and ask.state.get("topic") and not exercise_live(ask.state):
         return "rephrase"  # a reaction to the last answer, not a greeting or a new question
     if ask.reader is None:
         return intent

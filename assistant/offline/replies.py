@@ -231,6 +231,24 @@ def _comparison_table(rows: list[ComparisonRow]) -> str:
     return "\n".join(lines)
 
 
+def _contrast(notes: list[Note], concepts: list[str]) -> Note | None:
+    """The contrast note between the two concepts a comparison names, or, when it names
+    one ("aligned vs not aligned?"), that concept's best contrast."""
+    if len(concepts) >= 2:
+        pair = set(concepts[:2])
+        return next(
+            (n for n in notes if n["facet"] == "compare" and {n["concept"], n["other"]} == pair),
+            None,
+        )
+    if concepts:
+        one = concepts[0]
+        return next(
+            (n for n in notes if n["facet"] == "compare" and one in (n["concept"], n["other"])),
+            None,
+        )
+    return None
+
+
 def _is_claim(text: str) -> bool:
     """A statement or yes/no question the learner puts forward, not a request or a choice."""
     return not _NOT_A_CLAIM.search(text) and bool(_YES_NO.search(text) or _STATEMENT.search(text))
@@ -298,21 +316,10 @@ def _notes(
         nearly = lead["similarity"] >= SAID_NEARLY
         if facet_wanted or (kind != "example" and not nearly):
             lead = next((n for n in notes if n["facet"] != "misconception"), lead)
-    stated = lead["facet"] == "misconception"  # ranked first only when said almost so
-    if stated:
-        pass  # a misconception the learner voices is corrected first, whatever the type
-    elif kind == "compare" and len(art["concepts"]) >= 2:
-        pair = set(art["concepts"][:2])
-        lead = next(
-            (n for n in notes if n["facet"] == "compare" and {n["concept"], n["other"]} == pair),
-            lead,
-        )
-    elif kind == "compare" and art["concepts"]:  # "aligned vs not aligned?": its contrast
-        one = art["concepts"][0]
-        lead = next(
-            (n for n in notes if n["facet"] == "compare" and one in (n["concept"], n["other"])),
-            lead,
-        )
+    # a misconception the learner voices is corrected first, whatever the type; else a
+    # comparison leads with the contrast between what it names
+    if kind == "compare" and lead["facet"] != "misconception":
+        lead = _contrast(notes, art["concepts"]) or lead
     if composer is not None and lead["facet"] not in ("misconception", "compare"):
         lead = {**lead, "text": _answer_first(composer, text, lead["text"])}
     parts = [_verdict(text, lead) + _named(lead, kind)]
@@ -328,28 +335,28 @@ def _notes(
     # ("lstm and gru same param count?": the contrast, then the parameter count)
     uncovered = [c for c in named if c not in (lead["concept"], lead["other"])]
     asked = uncovered[0] if uncovered and kind == "compare" else named[0]
-    rest = [
-        n for n in notes
-        if n["text"] != lead["text"] and not _repeats(n["text"], lead["text"])
-        and n["concept"] in (asked, lead["concept"])
-        and n["facet"] != lead["facet"] and n["facet"] != "misconception"
-    ]  # fmt: skip
     then = [  # the second question of the message, answered by its own best note
         n for extra in later for n in extra["notes"][:3]
         if n["text"] != lead["text"] and not _repeats(n["text"], lead["text"])
     ][:1]  # fmt: skip
     if then:
-        rest = then
         cite = {**cite, **{k: v for x in later for k, v in x["cite"].items()}}
-    rest.sort(  # a facet that fits the question first, from its own subject if it can
-        key=lambda n: (
-            n["facet"] not in order,
-            n["concept"] != asked,
-            order.index(n["facet"]) if n["facet"] in order else len(order),
-        )
-    )
     if art["table"]:
         rest = []  # the table is the rest of the answer
+    elif then:
+        rest = then
+    else:
+        rest = sorted(  # a facet that fits the question first, from its own subject if it can
+            (n for n in notes
+             if n["text"] != lead["text"] and not _repeats(n["text"], lead["text"])
+             and n["concept"] in (asked, lead["concept"])
+             and n["facet"] != lead["facet"] and n["facet"] != "misconception"),
+            key=lambda n: (
+                n["facet"] not in order,
+                n["concept"] != asked,
+                order.index(n["facet"]) if n["facet"] in order else len(order),
+            ),
+        )  # fmt: skip
     if rest and (then or len((lead["text"] + " " + rest[0]["text"]).split()) <= NOTE_WORDS):
         parts.append(rest[0]["text"])
         used = [lead, rest[0]]
