@@ -157,6 +157,8 @@ def _nonlinearity(low: str) -> str | None:
     return None
 
 
+# "recurrent" as learners spell it: "recurent", "reccurrent", "recurrnt"
+RECURRENT_WORD = r"rec+ur+e?n+t"
 _INPUT_LABEL = (
     r"inputs?|sequence|series|xs|(?<![A-Za-z_])x\s*=|(?<![A-Za-z_])x_t\s*=|feed(?:ing)?|fed"
 )
@@ -259,7 +261,8 @@ def trace_args(text: str) -> dict[str, Any]:
         args["h0"] = float(h0.group(1))
     wx = _after(r"input[- ]weights?|w_?\{?xh?\}?|weight_ih", rest)
     wh = _after(
-        r"recurrent[- ]weights?|hidden[- ]weights?|w_?\{?hh?\}?|weight_hh|\bw(?=\s*(?:=|is\b))",
+        rf"{RECURRENT_WORD}[- ]weights?|hidden[- ]weights?|w_?\{{?hh?\}}?|weight_hh"
+        r"|\bw(?=\s*(?:=|is\b))",
         rest,
     )
     if wx is not None:
@@ -326,10 +329,11 @@ _BARE_NUMBER = re.compile(
 )
 # "0.9 for the recurrent weight", "0.3 as the input weight"
 _NUMBER_FIRST = re.compile(
-    rf"({NUMBER})\s*(?:as|for|on|in)?\s*(?:the\s+)?(?:a\s+)?(input|recurrent|hidden)[- ]weight",
+    rf"({NUMBER})\s*(?:as|for|on|in)?\s*(?:the\s+)?(?:a\s+)?(input|{RECURRENT_WORD}|hidden)"
+    r"[- ]weight",
     re.IGNORECASE,
 )
-_RECURRENT = r"recurrent[- ]weight|hidden[- ]weight|w_?\{?hh\}?|weight_hh|\bw_?h\b"
+_RECURRENT = rf"{RECURRENT_WORD}[- ]weight|hidden[- ]weight|w_?\{{?hh\}}?|weight_hh|\bw_?h\b"
 _SIGN_OF_RECURRENT = re.compile(
     rf"(?:\b(negative|positive)\b[^.?!]{{0,30}}(?:{_RECURRENT}))|"
     rf"(?:(?:{_RECURRENT})[^.?!]{{0,30}}\b(negative|positive)\b)",

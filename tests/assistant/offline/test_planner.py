@@ -202,3 +202,9 @@ def test_a_confused_reaction_gets_the_last_topic_another_way(tutor):
     assert len({lead(first), lead(again), lead(third)}) == 3  # never the same lead twice
     fresh = tutor.respond(ChatTurn(tutor.new_session("api"), "hmm", "api")).reply
     assert not fresh.startswith("Let me put it another way")  # nothing to rephrase yet
+
+
+@pytest.mark.parametrize("spelled", ["recurrent", "recurent", "reccurent", "recurrnt"])
+def test_the_recurrent_weight_is_read_however_it_is_spelled(spelled):
+    text = f"if the {spelled} weight is 0.3 and the input is 1 then 4 zeros whats left"
+    assert trace_args(text) == {"inputs": [1.0, 0.0, 0.0, 0.0, 0.0], "recurrent_weight": 0.3}
