@@ -301,7 +301,7 @@ def _notes(
         )  # fmt: skip
         citation = cite.get((near["sections"] or [""])[0])
         return [
-            prompts.render(prompts.NOT_COVERED_NOTE, name=near["name"], text=near["text"]),
+            prompts.render(prompts.NOT_COVERED_NOTE, name=near["name"], text=_named(near, kind)),
             prompts.NOT_COVERED_SUGGEST,
         ], [citation] if citation else []
     rephrased = bool(CONFUSED.match(text)) and bool(state.get("topic"))

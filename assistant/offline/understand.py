@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from assistant.compute import calculator_call, parameter_request
-from assistant.offline.intents import WHAT_IF
+from assistant.offline.intents import ASKS_ABOUT, QUESTION_START, WHAT_IF
 from assistant.offline.lesson_terms import DEFINE
 from knowledge.teaching import Concept, TeachingModel
 
@@ -327,6 +327,12 @@ def split_questions(text: str) -> list[str]:
     return [(text or "").strip()]
 
 
+def _asks(text: str) -> bool:
+    """A question rather than a statement: a statement far from every concept ("it sums up
+    everything read so far", an answer to a check question) is no topic the lessons skip."""
+    return "?" in text or bool(QUESTION_START.search(text) or ASKS_ABOUT.search(text))
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9_]+", text.lower())
 
@@ -494,7 +500,7 @@ class QuestionReader:
             unknown = [w for w in unknown if w not in self.english]
         if kind not in ("compute", "what-if") and (
             (unknown and (not named or len(unknown) >= 2 or best_sim < UNKNOWN_BELOW))
-            or (not named and best_sim < CONCEPT_BELOW and kind != "context")
+            or (not named and best_sim < CONCEPT_BELOW and kind != "context" and _asks(text))
         ):
             kind, concepts = "not_covered", []
         return Understanding(kind, tuple(concepts[:3]), scores, params or {}, bool(named))

@@ -208,3 +208,14 @@ def test_a_confused_reaction_gets_the_last_topic_another_way(tutor):
 def test_the_recurrent_weight_is_read_however_it_is_spelled(spelled):
     text = f"if the {spelled} weight is 0.3 and the input is 1 then 4 zeros whats left"
     assert trace_args(text) == {"inputs": [1.0, 0.0, 0.0, 0.0, 0.0], "recurrent_weight": 0.3}
+
+
+def test_an_answer_to_a_check_question_is_no_uncovered_topic(tutor):
+    from assistant.types import ChatTurn
+
+    session = tutor.new_session("api")
+    tutor.respond(ChatTurn(session, "why do we even need a hidden state", "api"))
+    for said in ("it sums up everything read so far and stays the same size",
+                 "i think it gets longer with every word"):  # fmt: skip
+        reply = tutor.respond(ChatTurn(session, said, "api")).reply
+        assert "doesn't cover" not in reply and "never gets longer" in reply
