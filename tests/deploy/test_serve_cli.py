@@ -134,6 +134,13 @@ def test_two_workers_start_together_on_a_fresh_data_dir(tmp_path):
         serve_subprocess(tmp_path, workers=2) as base,
         httpx.Client(base_url=base, timeout=60) as client,
     ):
+        # /readyz answers once the first worker is ready; the second may still be loading
+        # (stopping it then would log no start-up line), so wait for both before stopping.
+        ready = f"open {base} in a browser"
+        deadline = time.monotonic() + 180
+        while (tmp_path / "server.log").read_text().count(ready) < 2:
+            assert time.monotonic() < deadline, "the second worker never became ready"
+            time.sleep(0.2)
         for _ in range(6):
             reply = client.post("/v1/chat", json={"message": "what is the hidden state?"})
             assert reply.status_code == 200 and reply.json()["citations"]
