@@ -62,6 +62,35 @@ def render_markdown(md: str) -> str:
     return _cleaner().clean(_parser().render(md)).strip()
 
 
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def block_end(md: str) -> int:
+    """How much of a Markdown text still being written is whole blocks: the index just
+    past the last blank line that ends a block (outside code fences and ``$$`` math), or
+    0. Rendering ``md[:block_end(md)]`` now shows what a streamed reply has so far."""
+    end = pos = 0
+    fence = ""
+    display_math = False
+    blank_before = False
+    for line in md.splitlines(keepends=True):
+        pos += len(line)
+        if not line.endswith("\n"):
+            break  # the line is still being written
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+        elif m:
+            fence = m.group(1)
+        elif line.strip().count("$$") % 2 == 1:
+            display_math = not display_math
+        elif not line.strip() and not display_math and not blank_before:
+            end = pos
+        blank_before = not line.strip()
+    return end
+
+
 def latex_to_mathml(latex: str, display: bool = False) -> str:
     """MathML for one formula, or ``<code class="math-error">source</code>`` if it is bad."""
     source = latex.strip()

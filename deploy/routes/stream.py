@@ -1,8 +1,17 @@
 """``POST /v1/chat/stream``: the same turn as Server-Sent Events.
 
-Events: ``delta`` ({"text"}) as the reply is produced, ``citation``, ``trace``,
-``exercise``, ``error`` and a final ``done`` carrying the whole ``/v1/chat`` body
-(with ``message_index``, the stored reply's seq, as ``/v1/chat`` has it).
+Events: ``delta`` ({"text"}) as the reply is produced, ``block`` ({"html"}: the
+sanitized HTML of the reply's Markdown blocks completed by the deltas since the last
+``block``, so a client shows formatted text and math while the rest is still coming),
+``citation``, ``trace``, ``exercise``, ``plot`` ({"title", "svg"}), ``error`` and a
+final ``done`` carrying the whole ``/v1/chat`` body (with ``message_index``, the stored
+reply's seq, as ``/v1/chat`` has it). With ``?done=compact`` (the widget) ``done``
+carries only ``session_id``, ``message_index`` and ``reply_html``: the deltas and the
+events before it carried the rest.
+
+A language model's tokens are passed on as it writes them; the offline brain's reply,
+finished at once, goes out block by block (lead paragraph, table, list...).
+
 The first event is produced before the response starts, so bad input (an unknown
 session, say) is still an ordinary JSON 4xx rather than an event. Framing is
 ``sse-starlette``'s, with ``\n`` line ends and a ``: ping`` comment on quiet streams.
@@ -12,14 +21,17 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import anyio
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.render import block_end, render_markdown
+from assistant.shown import keep_shown
 from assistant.types import ChatTurn
 from core.errors import TutorError
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session
@@ -38,7 +50,8 @@ PING_SECONDS = 15
 # uvicorn's own graceful-shutdown timeout (20 s in deploy/cli/serve_cmds.py).
 SHUTDOWN_GRACE_SECONDS = 15
 SSE_RESPONSE = {
-    "description": "Server-Sent Events: delta, citation, trace, exercise, error, then done.",
+    "description": "Server-Sent Events: delta, block, citation, trace, exercise, plot, "
+    "error, then done.",
     "content": {"text/event-stream": {"schema": SSE_EVENT}},
 }
 
@@ -60,24 +73,91 @@ def sse_response(frames: AsyncIterator[ServerSentEvent]) -> EventSourceResponse:
     return response
 
 
+class Blocks:
+    """Turns the tutor's ``delta`` texts into the events to send: the text, and a
+    ``block`` event with the HTML of every Markdown block as soon as it is complete.
+
+    ``natural`` (a reply that is finished before it is sent, the offline brain's) holds
+    the text back until a block is whole, so each delta is one block; otherwise every
+    delta goes out as it comes, split where a block ends.
+    """
+
+    def __init__(self, natural: bool = False) -> None:
+        self.natural = natural
+        self.text = ""
+        self.sent = 0  # characters of ``text`` sent as deltas
+        self.cut = 0  # characters of ``text`` covered by block events
+
+    def feed(self, piece: str) -> list[tuple[str, Any]]:
+        self.text += piece
+        end = block_end(self.text)
+        out: list[tuple[str, Any]] = []
+        if end > self.cut:
+            out += self._delta(end)
+            html = render_markdown(self.text[self.cut : end])
+            self.cut = end
+            if html:
+                out.append(("block", {"html": html}))
+        if not self.natural:
+            out += self._delta(len(self.text))
+        return out
+
+    def flush(self) -> list[tuple[str, Any]]:
+        """The text still held back (before the events that follow the reply text)."""
+        return self._delta(len(self.text))
+
+    def _delta(self, upto: int) -> list[tuple[str, Any]]:
+        text, self.sent = self.text[self.sent : upto], max(self.sent, upto)
+        return [("delta", {"text": text})] if text else []
+
+
+def compact_done(data: dict[str, Any]) -> dict[str, Any]:
+    """``done`` without what the events before it carried: the id, seq and final HTML."""
+    return {k: data.get(k) for k in ("session_id", "message_index", "reply_html")}
+
+
+def reframe(events: Iterator[tuple[str, Any]], natural: bool) -> Iterator[tuple[str, Any]]:
+    """The tutor's events as the stream sends them: deltas cut into blocks (see
+    ``Blocks``) and each plot as its own ``plot`` event before ``done``."""
+    blocks = Blocks(natural)
+    for event, data in events:
+        if event == "delta":
+            yield from blocks.feed(data["text"])
+            continue
+        yield from blocks.flush()
+        if event == "done":
+            for plot in data.get("plots") or []:
+                yield "plot", plot
+        yield event, data
+
+
 async def sse_frames(
     first: tuple[str, Any] | None,
     events: Iterator[tuple[str, Any]],
     on_done: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+    compact: bool = False,
+    natural: bool = False,
+    finish: Callable[[Iterator[tuple[str, Any]]], None] | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Frame the tutor's events; ``on_done`` may add fields to the final body; a failure
-    mid-stream becomes an ``error`` event."""
+    mid-stream becomes an ``error`` event. When the client leaves before ``done``,
+    ``finish`` (if given) runs the rest of the turn's events in a background thread."""
 
-    async def all_events() -> AsyncIterator[tuple[str, Any]]:
+    def all_events() -> Iterator[tuple[str, Any]]:
         if first is not None:
             yield first
-        async for item in iterate_in_threadpool(events):
-            yield item
+        yield from events
 
+    framed = reframe(all_events(), natural)
+    finished = False
     try:
-        async for event, data in all_events():
-            if event == "done" and on_done is not None:
-                data = await on_done(data)
+        async for event, data in iterate_in_threadpool(framed):
+            if event == "done":
+                finished = True
+                if on_done is not None:
+                    data = await on_done(data)
+                if compact:
+                    data = compact_done(data)
             yield sse_event(event, data)
     except TutorError as exc:
         yield sse_event("error", exc.to_dict()["error"])
@@ -88,7 +168,10 @@ async def sse_frames(
             {"code": "internal_error", "message": "The reply was interrupted; please ask again."},
         )
     finally:
-        await close_in_thread(events)
+        if finished or finish is None:
+            await close_in_thread(events)
+        else:  # the learner stopped or lost the connection: the turn completes anyway
+            threading.Thread(target=finish, args=(events,), daemon=True).start()
 
 
 def reply_record(sessions: Any, data: dict[str, Any]) -> tuple[int | None, str]:
@@ -114,6 +197,22 @@ async def close_in_thread(events: Iterator[Any]) -> None:
             await anyio.to_thread.run_sync(close)
 
 
+def finish_quietly(services: Any) -> Callable[[Iterator[tuple[str, Any]]], None]:
+    """Run a left-behind turn's events to their end and keep what its reply showed, so a
+    reload after Stop or a dropped connection redraws the reply whole."""
+
+    def finish(events: Iterator[tuple[str, Any]]) -> None:
+        try:
+            for event, data in events:
+                if event == "done":
+                    seq, _ = reply_record(services.sessions, data)
+                    keep_shown(services.sessions, data["session_id"], seq, data)
+        except Exception:  # already reported to nobody: the client is gone
+            log.info("a stream left by its client ended with an error", exc_info=True)
+
+    return finish
+
+
 @router.post(
     "/v1/chat/stream",
     dependencies=[RateLimitDep],
@@ -121,7 +220,12 @@ async def close_in_thread(events: Iterator[Any]) -> None:
     responses={**error_responses(404), 200: SSE_RESPONSE},
 )
 async def chat_stream(
-    body: ChatRequest, tutor: TutorDep, services: ServicesDep
+    body: ChatRequest,
+    tutor: TutorDep,
+    services: ServicesDep,
+    done: Literal["full", "compact"] = Query(
+        "full", description="compact: the final event leaves out what earlier events carried"
+    ),
 ) -> EventSourceResponse:
     """One chat turn streamed as Server-Sent Events, ending with ``done``."""
     await limit_session(services, body.session_id)
@@ -129,10 +233,20 @@ async def chat_stream(
     events = iter(await run_in_threadpool(tutor.stream, turn))  # validates: DB access
     first = await run_in_threadpool(next, events, None)  # errors here are plain JSON 4xx
 
-    async def done(data: dict[str, Any]) -> dict[str, Any]:
-        # Like /v1/chat, add the stored message's seq (for POST /v1/feedback).
+    async def on_done(data: dict[str, Any]) -> dict[str, Any]:
+        # Like /v1/chat, add the stored message's seq (for POST /v1/feedback), and keep
+        # what the reply showed for a reload (GET /v1/sessions/{id}/messages).
         seq, intent = await run_in_threadpool(reply_record, services.sessions, data)
+        await run_in_threadpool(keep_shown, services.sessions, data["session_id"], seq, data)
         services.metrics.count_turn(intent)
         return {**data, "message_index": seq}
 
-    return sse_response(sse_frames(first, events, done))
+    frames = sse_frames(
+        first,
+        events,
+        on_done,
+        compact=done == "compact",
+        natural=getattr(tutor, "brain", "") == "offline",
+        finish=finish_quietly(services),
+    )
+    return sse_response(frames)
