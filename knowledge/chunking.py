@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from knowledge.loaders import Document
+from knowledge.parsed import SEPARATOR, parse_lesson, slugify
+
+__all__ = ["MAX_WORDS", "OVERLAP_WORDS", "SEPARATOR", "Chunk", "chunk_document", "slugify",
+           "split_sections", "split_text"]  # fmt: skip
 
 MAX_WORDS = 160  # all-MiniLM-L6-v2 reads 256 word pieces; leave room for the heading
 OVERLAP_WORDS = 30
-SEPARATOR = " > "
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^[ \t]*(```|~~~)")
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z0-9$(\"“*`-])")
 
 
@@ -46,57 +46,9 @@ class Chunk:
         return f"{self.section}\n{self.text}"
 
 
-def slugify(heading: str) -> str:
-    """GitHub-style anchor: lowercase, punctuation dropped, spaces to hyphens."""
-    text = unicodedata.normalize("NFKC", heading).strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
-
-
-def plain_heading(raw: str) -> str:
-    """Heading text without inline Markdown (emphasis, code ticks, links)."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", raw)
-    text = re.sub(r"[*_`]{1,3}([^*_`]+)[*_`]{1,3}", r"\1", text)
-    return text.strip()
-
-
 def split_sections(doc: Document) -> list[tuple[list[str], str, str]]:
     """(heading path, anchor, body) for every heading with text under it, in order."""
-    root = doc.title or doc.path.stem.replace("-", " ").replace("_", " ").capitalize()
-    stack: list[tuple[int, str]] = []
-    anchors: dict[str, int] = {}
-    current_anchor = ""
-    sections: list[tuple[list[str], str, str]] = []
-    body: list[str] = []
-    in_fence = False
-
-    def flush() -> None:
-        text = "\n".join(body).strip()
-        if text:
-            path = [t for _, t in stack]
-            if not path or stack[0][0] != 1:
-                path = [root, *path]
-            sections.append((path, current_anchor, text))
-        body.clear()
-
-    for line in doc.text.split("\n"):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(line)
-        if not match:
-            body.append(line)
-            continue
-        flush()
-        level, title = len(match.group(1)), plain_heading(match.group(2))
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        stack.append((level, title))
-        slug = slugify(title)
-        count = anchors.get(slug, 0)
-        anchors[slug] = count + 1
-        current_anchor = slug if count == 0 else f"{slug}-{count}"
-    flush()
-    return sections
+    return [(list(s.path), s.anchor, s.text) for s in parse_lesson(doc).sections if s.text]
 
 
 def _units(text: str, max_words: int) -> list[str]:
@@ -158,23 +110,22 @@ def chunk_document(
 ) -> list[Chunk]:
     """Every chunk of one document, in reading order."""
     chunks: list[Chunk] = []
-    for path, anchor, body in split_sections(doc):
-        section = SEPARATOR.join(path)
-        url = f"/lessons/{doc.lesson_id}#{anchor}" if doc.lesson_id and anchor else None
-        if doc.lesson_id and not anchor:
-            url = f"/lessons/{doc.lesson_id}"
-        for index, piece in enumerate(split_text(body, max_words, overlap)):
+    lesson = parse_lesson(doc)
+    for section in lesson.sections:
+        if not section.text:
+            continue
+        for index, piece in enumerate(split_text(section.text, max_words, overlap)):
             chunks.append(
                 Chunk(
-                    chunk_id=_sha(doc.source, section, str(index))[:32],
+                    chunk_id=_sha(doc.source, section.name, str(index))[:32],
                     text=piece,
                     source=doc.source,
-                    section=section,
-                    anchor=anchor,
-                    url=url,
+                    section=section.name,
+                    anchor=section.anchor,
+                    url=lesson.url(section),
                     position=len(chunks),
-                    content_hash=_sha(piece, section),
-                    title=path[-1],
+                    content_hash=_sha(piece, section.name),
+                    title=section.path[-1],
                 )
             )
     return chunks

@@ -1,30 +1,29 @@
 """The bundled lessons as data: front matter, flashcards and glossary.
 
 ``load_lessons()`` reads ``knowledge/lessons/*.md`` (or the paths given) into
-``Lesson`` rows; ``load_flashcards()`` parses the list under each lesson's
-``## Flashcards`` heading (``- **Q:** front`` then an indented ``**A:** back``) into
-``Flashcard`` rows whose id hashes the lesson id and the front text, so reordering
-cards keeps their review history; ``load_glossary()`` parses ``- **term**: definition``
-items under ``## Glossary``. Malformed lessons raise ``IngestError`` naming the file.
+``Lesson`` rows; each row's ``parsed`` is its ``knowledge.parsed.ParsedLesson``, the one
+parse of its headings, flashcards and glossary. ``load_flashcards()`` gathers the cards
+under each lesson's ``## Flashcards`` heading (``- **Q:** front`` then an indented
+``**A:** back``), whose ids hash the lesson id and the front text, so reordering cards
+keeps their review history; ``load_glossary()`` the ``- **term**: definition`` items
+under ``## Glossary``. Malformed lessons raise ``IngestError`` naming the file.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from core.errors import IngestError
-from knowledge.chunking import SEPARATOR, split_sections
 from knowledge.loaders import Document, load_document
+from knowledge.parsed import Flashcard, ParsedLesson, lesson_url, parse_lesson
+
+__all__ = ["LESSONS_DIR", "Flashcard", "Lesson", "bundled_paths", "load_flashcards",
+           "load_glossary", "load_lessons"]  # fmt: skip
 
 LESSONS_DIR = Path(__file__).resolve().parent / "lessons"
-
-_QUESTION = re.compile(r"^\s*[-*+]\s+\*\*Q:\*\*\s*(.*)$")
-_ANSWER = re.compile(r"^\s+\*\*A:\*\*\s*(.*)$")
-_TERM = re.compile(r"^\s*[-*+]\s+\*\*(.+?)\*\*\s*:?\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -41,25 +40,18 @@ class Lesson:
 
     @property
     def url(self) -> str:
-        return f"/lessons/{self.id}"
+        return lesson_url(self.id)
 
     def sections(self) -> list[str]:
         """Every section path (``Title > Heading > Subheading``) with text, in order."""
-        return [SEPARATOR.join(p) for p, _, _ in split_sections(self._document())]
+        return [s.name for s in self.parsed.sections if s.text]
 
-    def _document(self) -> Document:
-        return Document(source=self.path.name, path=self.path, text=self.body,
-                        meta={"id": self.id, "title": self.title})  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Flashcard:
-    """A front/back review card taken from a lesson's Flashcards section."""
-
-    id: str
-    front: str
-    back: str
-    section: str
+    @cached_property
+    def parsed(self) -> ParsedLesson:
+        """The lesson's sections, flashcards, glossary and teaching model, parsed once."""
+        doc = Document(source=self.path.name, path=self.path, text=self.body,
+                       meta={"id": self.id, "title": self.title})  # fmt: skip
+        return parse_lesson(doc)
 
 
 def bundled_paths() -> list[Path]:
@@ -95,70 +87,15 @@ def load_lessons(paths: Sequence[Path] | None = None) -> list[Lesson]:
     return sorted(lessons, key=lambda lesson: (lesson.track, lesson.order, lesson.id))
 
 
-def _list_items(body: str, start: re.Pattern[str]) -> list[list[str]]:
-    """Top-level list items (with their indented continuation lines) opened by ``start``."""
-    items: list[list[str]] = []
-    open_item = False
-    for line in body.split("\n"):
-        if start.match(line) and not line[:1].isspace():
-            items.append([line])
-            open_item = True
-        elif open_item and line[:1].isspace() and line.strip():
-            items[-1].append(line)
-        elif line.strip():
-            open_item = False  # unindented prose or another list ends the item
-    return [item for item in items if item]
-
-
-def _sections_named(lesson: Lesson, name: str) -> list[tuple[str, str]]:
-    found = []
-    for path, _, body in split_sections(lesson._document()):
-        if any(part.strip().lower() == name for part in path[1:]):
-            found.append((SEPARATOR.join(path), body))
-    return found
-
-
 def load_flashcards(lessons: Sequence[Lesson] | None = None) -> list[Flashcard]:
     """Every flashcard of every lesson, in lesson order."""
-    cards: list[Flashcard] = []
-    for lesson in load_lessons() if lessons is None else lessons:
-        for section, body in _sections_named(lesson, "flashcards"):
-            for item in _list_items(body, _QUESTION):
-                front = [_QUESTION.match(item[0]).group(1)]  # type: ignore[union-attr]
-                back: list[str] = []
-                for line in item[1:]:
-                    answer = _ANSWER.match(line)
-                    if answer:
-                        back.append(answer.group(1))
-                    else:
-                        (back if back else front).append(line.strip())
-                front_text, back_text = " ".join(front).strip(), " ".join(back).strip()
-                if not front_text or not back_text:
-                    raise IngestError(
-                        f"{lesson.path}: the flashcard {front_text or item[0].strip()!r} has no "
-                        "**A:** line; write it as '- **Q:** front' then '  **A:** back'."
-                    )
-                digest = hashlib.sha256(f"{lesson.id}\x1f{front_text}".encode()).hexdigest()
-                cards.append(
-                    Flashcard(f"{lesson.id}-{digest[:10]}", front_text, back_text, section)
-                )
-    return cards
+    lessons = load_lessons() if lessons is None else lessons
+    return [card for lesson in lessons for card in lesson.parsed.flashcards]
 
 
 def load_glossary(lessons: Sequence[Lesson] | None = None) -> dict[str, str]:
     """Term -> definition from every lesson's Glossary section."""
     glossary: dict[str, str] = {}
     for lesson in load_lessons() if lessons is None else lessons:
-        for _, body in _sections_named(lesson, "glossary"):
-            for item in _list_items(body, _TERM):
-                match = _TERM.match(item[0])
-                assert match is not None
-                term = match.group(1).strip().rstrip(":").strip()
-                definition = " ".join([match.group(2), *(ln.strip() for ln in item[1:])]).strip()
-                if not definition:
-                    raise IngestError(
-                        f"{lesson.path}: the glossary term {term!r} has no definition; write "
-                        "it as '- **term**: definition'."
-                    )
-                glossary[term] = definition
+        glossary.update(lesson.parsed.glossary)
     return glossary

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.sentences import split_sentences
+from knowledge.parsed import parse_sections
 
 MAX_SENTENCES = 4
 MIN_SENTENCES = 2
@@ -141,8 +142,8 @@ class Composer:
             if self._warming or not self.lesson_text:
                 return None
             self._warming = True
-        sections = re.split(r"\n(?=#{1,4} )", self.lesson_text)
-        sentences = [s for sec in sections for s in split_sentences(sec)]
+        sections = parse_sections(self.lesson_text)
+        sentences = [s for sec in sections for s in split_sentences(sec.text)]
 
         def work() -> None:
             lookup = getattr(self.embedder, "lookup", None)

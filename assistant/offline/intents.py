@@ -124,16 +124,13 @@ def _example_matrix(embedder: Any) -> tuple[np.ndarray, list[str]]:
 def lesson_anchors(markdown: str, flashcards: list[Any], glossary: dict[str, str]) -> list[str]:
     """Texts that stand for the lesson: each section's heading and opening, card fronts, terms."""
     from assistant.sentences import split_sentences
+    from knowledge.parsed import parse_sections
 
     anchors = []
-    for block in re.split(r"\n(?=#{1,4} )", markdown or ""):
-        lines = block.strip().splitlines()
-        if not lines or not lines[0].startswith("#"):
+    for section in parse_sections(markdown or ""):
+        if not section.level or section.title.lower() in ("flashcards", "glossary"):
             continue
-        heading = lines[0].lstrip("# ").strip()
-        if heading.lower() in ("flashcards", "glossary"):
-            continue
-        anchors.append(heading + ". " + " ".join(split_sentences("\n".join(lines[1:]))[:2]))
+        anchors.append(section.title + ". " + " ".join(split_sentences(section.text)[:2]))
     anchors += [card.front for card in flashcards]
     anchors += [f"{term}: {definition}" for term, definition in glossary.items()]
     return anchors

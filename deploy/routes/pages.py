@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from core.errors import NotFound
+from core.errors import NotFound, TutorError
 from deploy.deps import SettingsDep
+
+if TYPE_CHECKING:
+    from knowledge.parsed import ParsedLesson, Section
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -29,8 +34,7 @@ DEMO_SECTIONS = (
     "the-hidden-state-a-running-memory",
     "the-update-rule",
 )
-_HEADING_HTML = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
-_TAG = re.compile(r"<[^>]+>")
+_HEADING_HTML = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)  # sanitised: no attributes
 
 
 @lru_cache(maxsize=8)
@@ -39,52 +43,33 @@ def _template(name: str) -> Template:
 
 
 @lru_cache(maxsize=4)
-def _lessons() -> dict[str, object]:
+def _lessons() -> dict[str, ParsedLesson]:
     from knowledge.ingest import bundled_lesson_paths
     from knowledge.loaders import load_document
+    from knowledge.parsed import parse_lesson
 
-    docs = (load_document(p) for p in bundled_lesson_paths())
-    return {d.lesson_id: d for d in docs if d.lesson_id}
-
-
-def add_heading_ids(body_html: str) -> str:
-    """Give each heading the anchor the chunker gave its section (GitHub-style slugs)."""
-    from knowledge.chunking import slugify
-
-    seen: dict[str, int] = {}
-
-    def repl(m: re.Match[str]) -> str:
-        text = html.unescape(_TAG.sub("", m.group(2))).strip()
-        slug = slugify(text)
-        n = seen.get(slug, 0)
-        seen[slug] = n + 1
-        anchor = slug if n == 0 else f"{slug}-{n}"
-        return f'<h{m.group(1)} id="{anchor}">{m.group(2)}</h{m.group(1)}>'
-
-    return _HEADING_HTML.sub(repl, body_html)
+    lessons = (parse_lesson(load_document(p)) for p in bundled_lesson_paths())
+    return {lesson.lesson_id: lesson for lesson in lessons if lesson.lesson_id}
 
 
-def _split_blocks(markdown: str) -> list[tuple[str, str]]:
-    """(anchor, markdown) per heading, outside code fences."""
-    from knowledge.chunking import plain_heading, slugify
-
-    blocks: list[tuple[str, list[str]]] = []
-    fence = False
-    for line in markdown.split("\n"):
-        if line.lstrip().startswith(("```", "~~~")):
-            fence = not fence
-        m = None if fence else re.match(r"^(#{1,6})\s+(.+?)\s*#*\s*$", line)
-        if m:
-            blocks.append((slugify(plain_heading(m.group(2))), [line]))
-        elif blocks:
-            blocks[-1][1].append(line)
-    return [(a, "\n".join(lines)) for a, lines in blocks]
+def add_heading_ids(body_html: str, sections: Sequence[Section]) -> str:
+    """Give the rendered headings, in order, the anchors of ``sections``: the parse the
+    chunker cites from, so a citation link lands on its heading."""
+    headings = [s for s in sections if s.level]
+    levels = [int(level) for level, _ in _HEADING_HTML.findall(body_html)]
+    if levels != [s.level for s in headings]:
+        raise TutorError(
+            f"The rendered lesson has {len(levels)} headings where its parse has "
+            f"{len(headings)}; a heading written as raw HTML gets no anchor, use Markdown."
+        )
+    ids = iter(s.anchor for s in headings)
+    return _HEADING_HTML.sub(lambda m: f'<h{m[1]} id="{next(ids)}">{m[2]}</h{m[1]}>', body_html)
 
 
-def _render(markdown: str) -> str:
+def _render(markdown: str, sections: Sequence[Section]) -> str:
     from assistant.render import render_markdown
 
-    return add_heading_ids(render_markdown(markdown))
+    return add_heading_ids(render_markdown(markdown), sections)
 
 
 def _tutor_url(request: Request, public_url: str) -> str:
@@ -92,26 +77,25 @@ def _tutor_url(request: Request, public_url: str) -> str:
 
 
 def _demo_html(tutor_url: str) -> str:
-    lessons = _lessons()
-    lesson_id, doc = next(iter(lessons.items()))
-    blocks = [md for a, md in _split_blocks(doc.text) if a in DEMO_SECTIONS]
-    excerpt = _render("\n\n".join(blocks))
+    lesson = next(iter(_lessons().values()))
+    shown = [s for s in lesson.sections if s.anchor in DEMO_SECTIONS]
+    excerpt = _render("\n\n".join(s.markdown for s in shown), shown)
     return _template("demo.html").substitute(
-        title=html.escape(doc.title),
+        title=html.escape(lesson.title),
         excerpt=excerpt,
-        lesson_url=f"/lessons/{lesson_id}",
+        lesson_url=lesson.url(),
         tutor_url=html.escape(tutor_url, quote=True),
     )
 
 
 def _lesson_html(lesson_id: str, tutor_url: str) -> str:
-    doc = _lessons().get(lesson_id)
-    if doc is None:
+    lesson = _lessons().get(lesson_id)
+    if lesson is None:
         known = ", ".join(sorted(_lessons()))
         raise NotFound(f"No lesson '{lesson_id}'; the lessons are: {known}.")
     return _template("lesson.html").substitute(
-        title=html.escape(doc.title),
-        body=_render(doc.text),
+        title=html.escape(lesson.title),
+        body=_render(lesson.markdown, lesson.sections),
         tutor_url=html.escape(tutor_url, quote=True),
     )
 
