@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -92,7 +93,7 @@ class ParsedLesson:
     source: str  # the file name, as chunks cite it
     path: Path
     lesson_id: str | None  # front-matter id; None for documents that are not lessons
-    title: str
+    title: str  # front-matter title, else the file name: the root of headingless paths
     markdown: str  # the body the sections come from (front matter removed)
     sections: tuple[Section, ...]  # every heading in reading order, with or without text
 
@@ -107,53 +108,55 @@ class ParsedLesson:
         name = name.lower()
         return [s for s in self.sections if any(p.strip().lower() == name for p in s.path[1:])]
 
+    def _items(
+        self, heading: str, opener: re.Pattern[str]
+    ) -> Iterator[tuple[Section, re.Match[str], list[str]]]:
+        """The list items under ``heading`` whose first line matches ``opener``: the
+        section, that match and the item's other lines."""
+        for section in self.named(heading):
+            for item in section.items:
+                first, *rest = item.split("\n")
+                match = opener.match(first)
+                if match is not None:
+                    yield section, match, rest
+
     @cached_property
     def flashcards(self) -> tuple[Flashcard, ...]:
         """The cards under the Flashcards heading; ids hash the lesson id and the front, so
         reordering cards keeps their review history."""
         cards = []
-        for section in self.named("flashcards"):
-            for item in section.items:
-                first, *rest = item.split("\n")
-                question = _QUESTION.match(first)
-                if question is None:
-                    continue
-                front, back = [question.group(1)], []
-                for line in rest:
-                    answer = _ANSWER.match(line)
-                    if answer:
-                        back.append(answer.group(1))
-                    else:
-                        (back if back else front).append(line.strip())
-                front_text, back_text = " ".join(front).strip(), " ".join(back).strip()
-                if not front_text or not back_text:
-                    raise IngestError(
-                        f"{self.path}: the flashcard {front_text or first.strip()!r} has no "
-                        "**A:** line; write it as '- **Q:** front' then '  **A:** back'."
-                    )
-                digest = hashlib.sha256(f"{self.lesson_id}\x1f{front_text}".encode()).hexdigest()
-                card_id = f"{self.lesson_id}-{digest[:10]}"
-                cards.append(Flashcard(card_id, front_text, back_text, section.name))
+        for section, question, rest in self._items("flashcards", _QUESTION):
+            front, back = [question.group(1)], []
+            for line in rest:
+                answer = _ANSWER.match(line)
+                if answer:
+                    back.append(answer.group(1))
+                else:
+                    (back if back else front).append(line.strip())
+            front_text, back_text = " ".join(front).strip(), " ".join(back).strip()
+            if not front_text or not back_text:
+                raise IngestError(
+                    f"{self.path}: the flashcard {front_text or question.group(0)!r} has no "
+                    "**A:** line; write it as '- **Q:** front' then '  **A:** back'."
+                )
+            digest = hashlib.sha256(f"{self.lesson_id}\x1f{front_text}".encode()).hexdigest()
+            card_id = f"{self.lesson_id}-{digest[:10]}"
+            cards.append(Flashcard(card_id, front_text, back_text, section.name))
         return tuple(cards)
 
     @cached_property
     def glossary(self) -> dict[str, str]:
         """Term -> definition from the items under the Glossary heading."""
         glossary: dict[str, str] = {}
-        for section in self.named("glossary"):
-            for item in section.items:
-                first, *rest = item.split("\n")
-                match = _TERM.match(first)
-                if match is None:
-                    continue
-                term = match.group(1).strip().rstrip(":").strip()
-                definition = " ".join([match.group(2), *(ln.strip() for ln in rest)]).strip()
-                if not definition:
-                    raise IngestError(
-                        f"{self.path}: the glossary term {term!r} has no definition; write "
-                        "it as '- **term**: definition'."
-                    )
-                glossary[term] = definition
+        for _, match, rest in self._items("glossary", _TERM):
+            term = match.group(1).strip().rstrip(":").strip()
+            definition = " ".join([match.group(2), *(ln.strip() for ln in rest)]).strip()
+            if not definition:
+                raise IngestError(
+                    f"{self.path}: the glossary term {term!r} has no definition; write "
+                    "it as '- **term**: definition'."
+                )
+            glossary[term] = definition
         return glossary
 
     @cached_property
