@@ -1,7 +1,8 @@
 """Split a normalised Markdown Document into retrieval chunks, one heading at a time.
 
 A chunk never crosses a heading: its ``section`` is the heading path from the H1 title
-down, joined with ``" > "``. Long sections are cut at paragraph, then sentence, then
+down, joined with ``" > "``, and its anchor and URL are its heading's in the lesson's one
+parse (``knowledge.parsed``), which the lesson page shares. Long sections are cut at paragraph, then sentence, then
 word boundaries into pieces of at most ``max_words`` words, each piece starting with a
 short overlap from the previous one so a fact that straddles a cut is still findable.
 Chunk ids hash (source, section, index within the section), so editing one section

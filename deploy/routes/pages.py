@@ -2,8 +2,9 @@
 
 ``/`` shows a short excerpt of the bundled lesson with the widget embedded, the way a
 course site would; ``/lessons/{id}`` renders a whole lesson with an ``id`` on every
-heading, matching the anchors retrieval puts in citation URLs, so a citation link lands
-on its section. HTML comes from small templates in ``deploy/static``.
+heading. The ids are the anchors of the lesson's one parse (``knowledge.parsed``), the
+same values the chunker puts in citation URLs, so a citation link lands on its section.
+HTML comes from small templates in ``deploy/static``.
 """
 
 from __future__ import annotations
