@@ -6,7 +6,8 @@ markdown-it-py parses CommonMark plus tables, strikethrough and dollar math
 error, an unknown command, unbalanced braces) falls back to ``<code>`` holding the
 source, so rendering never raises on content. Finally nh3 keeps only an allow-list of
 HTML and MathML tags and attributes, links only to http/https/mailto or relative URLs,
-and adds ``rel="noopener noreferrer"`` to every link. Raw HTML in the Markdown is
+and adds ``rel="noopener noreferrer"`` to every link; a formula and the punctuation
+right after it are kept on one line (``<span class="nobr">``). Raw HTML in the Markdown is
 allowed through the parser and then cleaned, so ``<script>`` and ``onerror=`` vanish.
 """
 
@@ -59,7 +60,21 @@ def render_markdown(md: str) -> str:
             f"The text to render is {len(md)} characters; the limit is {MAX_MARKDOWN_CHARS}. "
             "Split it into several replies."
         )
-    return _cleaner().clean(_parser().render(md)).strip()
+    return _keep_punctuation(_cleaner().clean(_parser().render(md)).strip())
+
+
+# A formula is one unbreakable box; a browser may break the line between it and the
+# period after it, leaving the period alone on the next line. Glue the two together.
+_MATH_THEN_PUNCTUATION = re.compile(
+    r'((?:<span class="math inline">)?<math\b[^>]*display="inline"[^>]*>(?:(?!<math\b).)*?</math>'
+    r"(?:</span>)?)"
+    r"([.,;:!?)]+)",
+    re.S,
+)
+
+
+def _keep_punctuation(html_text: str) -> str:
+    return _MATH_THEN_PUNCTUATION.sub(r'<span class="nobr">\1\2</span>', html_text)
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
