@@ -123,7 +123,7 @@ async def favicon() -> Response:
     return Response(status_code=204)
 
 
-@router.get("/widget.js")
+@router.api_route("/widget.js", methods=["GET", "HEAD"])
 async def widget_js() -> FileResponse:
     """The embeddable widget: ``<script src=".../widget.js" data-tutor-url="...">``."""
     return FileResponse(
