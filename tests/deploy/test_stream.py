@@ -9,10 +9,15 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
+from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from openai import OpenAI
 
 from deploy.app import create_app
@@ -177,3 +182,73 @@ def test_sigterm_lets_a_stream_in_flight_finish(tmp_path):
             proc.kill()
             proc.wait()
     assert names[-1] == "done" and names.count("delta") == 7, names  # "You said: ..." 7 words
+
+
+class ScriptedChatModel(BaseChatModel):
+    """A LangChain chat model that writes a scripted reply in ``pieces``, and waits at
+    ``gate`` after the first piece until the test lets it go on."""
+
+    pieces: list[str]
+    gate: Any
+    waited_out: bool = False
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        return self  # the script calls no tools
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001
+        text = "".join(c.message.content for c in self._stream(messages, stop, run_manager))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001
+        for i, piece in enumerate(self.pieces):
+            if i == 1 and not self.gate.wait(30):
+                self.waited_out = True  # nobody saw the first piece: it was held back
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+
+
+LLM_PIECES = ["**Memory", "** fades", " because each step multiplies it.\n\n", "| t | h |\n"]
+
+
+def test_a_language_models_tokens_reach_the_learner_as_it_writes_them(tmp_path):
+    """The first token arrives while the model is still writing (it waits for the test
+    to have seen it); a block's HTML follows the token that finished the block."""
+    from assistant.factory import make_tutor
+
+    gate = threading.Event()
+    model = ScriptedChatModel(pieces=LLM_PIECES, gate=gate)
+    settings = make_settings(tmp_path, model="scripted:model")
+    tutor = make_tutor(settings, retriever=FakeRetriever(), brain=model)
+    app = create_app(settings, tutor=tutor, retriever=FakeRetriever())
+    events = []
+    with serve_in_thread(app) as base:
+        body = {"message": "why does memory fade?"}
+        url = f"{base}/v1/chat/stream?done=compact"
+        with httpx.stream("POST", url, json=body, timeout=60) as r:
+            name = None
+            for line in r.iter_lines():
+                if line.startswith("event: "):
+                    name = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    events.append((name, json.loads(line.removeprefix("data: "))))
+                    if name == "delta":
+                        gate.set()  # seen: the model may go on
+    tutor.sessions.close()
+    assert not model.waited_out
+    deltas = [d["text"] for e, d in events if e == "delta"]
+    assert deltas[0] == LLM_PIECES[0] and "".join(deltas) == "".join(LLM_PIECES)
+    names = [e for e, _ in events]
+    block = names.index("block")
+    assert "".join(deltas[: names[:block].count("delta")]).endswith("multiplies it.\n\n")
+    assert "<strong>Memory</strong>" in events[block][1]["html"]
+    assert names[-1] == "done" and set(events[-1][1]) == {
+        "session_id",
+        "message_index",
+        "reply_html",
+    }
