@@ -23,6 +23,7 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from assistant.plain_math import plain_formulas
 from core.errors import InvalidInput
 
 MAX_MARKDOWN_CHARS = 200_000
@@ -148,6 +149,7 @@ def _parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     dollarmath_plugin(md, allow_digits=False, double_inline=True, renderer=_render_math)
     md.add_render_rule("math_inline_double", _render_inline_display)  # no <div> inside <p>
+    md.core.ruler.push("plain_formulas", plain_formulas)  # "h_t = tanh(...)" as math too
     return md
 
 

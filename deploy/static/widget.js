@@ -175,12 +175,34 @@
       table.parentNode.insertBefore(region, table);
       region.appendChild(table);
     });
+    // A header cell that is only a formula ("x_t") also gets the formula in words, which
+    // every screen reader and checker reads (not all read MathML).
+    t.content.querySelectorAll("th").forEach(function (th) {
+      var maths = th.querySelectorAll("math");
+      if (!maths.length) return;
+      var words = Array.prototype.map.call(th.childNodes, function (n) { return spoken(n); }).join("").trim();
+      var plain = Array.prototype.filter.call(th.childNodes, function (n) { return n.nodeType === 3; })
+        .map(function (n) { return n.textContent; }).join("").trim();
+      if (plain) return;
+      maths.forEach(function (m) { m.setAttribute("aria-hidden", "true"); });
+      th.appendChild(el("span", { class: "sr", text: words }));
+    });
     t.content.querySelectorAll("a[href]").forEach(function (a) { // lesson links point at the tutor
       var href = a.getAttribute("href");
       if (href.charAt(0) === "/" && href.charAt(1) !== "/") a.setAttribute("href", BASE + href);
       a.target = "_blank"; a.rel = "noopener";
     });
     return t.content;
+  }
+
+  // MathML read out in words: x_t is "x sub t", x^2 "x to the 2".
+  function spoken(node) {
+    if (node.nodeType === 3) return node.textContent;
+    var kids = Array.prototype.map.call(node.childNodes, spoken);
+    var name = (node.localName || "").toLowerCase();
+    if (name === "msub" && kids.length === 2) return kids[0] + " sub " + kids[1];
+    if (name === "msup" && kids.length === 2) return kids[0] + " to the " + kids[1];
+    return kids.join("");
   }
 
   // Once laid out, a table wider than the panel says that it scrolls.

@@ -178,6 +178,9 @@ def test_trace_shows_table_and_plot(page, server):
     assert "0.4621" in table.inner_text() and "0.3537" in table.inner_text()  # tanh(0.5), ...
     assert reply.locator(".trace").count() == 0  # "Trace data" would repeat that table
     assert "|---" not in reply.inner_text() and "$" not in reply.inner_text()
+    # every formula is math, the lab's plain-text ones too ("h_t = tanh(W_xh x_t ...)")
+    assert reply.locator(".body math msub").count() >= 10
+    assert "W_xh" not in reply.inner_text() and "h_1" not in reply.inner_text()
     img = reply.locator("figure img").first
     assert img.get_attribute("src").startswith("data:image/svg+xml;base64,")
     assert img.evaluate("i => i.complete && i.naturalWidth > 0")
