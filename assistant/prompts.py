@@ -295,6 +295,45 @@ REPHRASE = "Let me put it another way. "
 VERDICT_RIGHT = "Right: "
 VERDICT_NO = "No: "
 VERDICT_NOT_QUITE = "Not quite: "
+
+# listening: the tutor's moves on a learner's answer to an open question
+# (assistant.listening.dialogue; feedback first and specific)
+LISTEN_RIGHT = "**Right:** {points}."
+LISTEN_PARTLY = "**Partly right:** {points}."
+LISTEN_NOT_YET = "**Not yet.**"
+LISTEN_HINT = "Hint: {hint}"
+LISTEN_PROMPT = 'Fill in the gap: "{blank}"'
+LISTEN_ASSERT = "Here is the rest of it: {points}."
+LISTEN_TELL = "Here is the answer: {points}."
+LISTEN_SUMMARY = "**In short:** {points}."
+LISTEN_MISCONCEPTION = "**Not quite:** {correction}\n\nWith that in mind, try again: {ask}"
+LISTEN_OFF_TOPIC = (
+    "That doesn't seem to answer my question, which was: {ask}\n\n"
+    "Answer it in your own words, say **hint** or **just tell me**, or ask me something else."
+)
+LISTEN_QUIZ = (
+    "**Question ({name}):** {ask}\n\n"
+    "Answer in your own words, a sentence or two. Say **hint** if you're stuck, or "
+    "**just tell me** for the answer."
+)
+LISTEN_NEXT = "Say **next question** for another one, or **how am I doing?** to see your progress."
+LISTEN_NO_QUESTION = (
+    "There's no question open right now. Say **quiz me on the concepts** for one, or ask "
+    "me anything about the lesson."
+)
+LISTEN_STATEMENT_RIGHT = "**Right:** {point}."
+MASTERY_LINE = "\n  - {name}: {level} ({answers} answer{s})"
+MASTERY_HEAD = "\n\nConcepts from your answers:{lines}"
+STUDY_NEXT = (
+    "\n\n**Study next:** {name}. {why} Say **test my understanding of {name}** to practise it."
+)
+STUDY_NEXT_NONE = (
+    "\n\n**Study next:** I haven't assessed any of your answers yet. Say **quiz me on the "
+    "concepts** and I'll ask you a question about the lesson."
+)
+STUDY_WHY_WEAK = "Your answers show it needs work."
+STUDY_WHY_MISCONCEPTION = "Your answers mixed it up with a common misconception."
+STUDY_WHY_NEW = "It comes next in the lesson and we haven't practised it yet."
 TRACE_MIRROR = (
     "Every h is negative, the mirror image of the same trace with the input's sign flipped: "
     "with no bias, tanh keeps the sign, so flipping the input flips every h."

@@ -117,6 +117,8 @@ def new_exercise(
         _record(ctx, solved=False)  # moving on counts as tried, not solved
     ex = make_exercise(secrets.randbelow(1_000_000), level)
     ctx.open_exercise(_exercise_id(ex), level)
+    ctx.state["practice"] = "numbers"  # "next" means another exercise
+    ctx.state.pop("question", None)
     signs = _answers_with_signs(level)
     template = prompts.EXERCISE_OPEN_SIGNS if signs else prompts.EXERCISE_OPEN
     text = prompts.render(template, prompt=_exercise_text(ex))

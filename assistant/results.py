@@ -314,6 +314,31 @@ class ProgressResult(TypedDict):
     progress: dict[str, Any]  # the session store's progress report
 
 
+class AssessmentResult(TypedDict):
+    """``assess_answer``: the assessor's label and the dialogue move made on it."""
+
+    kind: Literal["assessment"]
+    text: str
+    move: str  # confirm, hint, credit_hint, prompt, assert, tell, correct_misconception, redirect
+    closed: bool  # the question is done
+    label: str  # assistant.listening.LABELS
+    concept: str
+    question: str
+    covered: list[int]  # expected points covered so far (over the question's turns)
+    missing: list[int]
+    misconception: str | None
+    mastery: float | None  # the concept's new estimate (None: no evidence)
+
+
+class QuestionResult(TypedDict):
+    """``concept_question``: the conceptual question now open."""
+
+    kind: Literal["question"]
+    text: str
+    concept: str
+    question: str
+
+
 class ErrorResult(TypedDict):
     """A ``TutorError`` raised inside a tool (``assistant.tool_errors.friendly_errors``)."""
 
@@ -333,6 +358,8 @@ Artifact = (
     | ExerciseResult
     | FlashcardResult
     | ProgressResult
+    | AssessmentResult
+    | QuestionResult
     | ErrorResult
 )
 

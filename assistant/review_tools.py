@@ -14,6 +14,7 @@ from langchain.tools import ToolRuntime
 from pydantic import Field
 
 from assistant import prompts
+from assistant.listening.tools import Listener, full_models, mastery_lines, study_next
 from assistant.results import FlashcardResult, ProgressResult
 from assistant.state import TurnContext
 
@@ -91,4 +92,10 @@ def learner_progress(runtime: ToolRuntime[TurnContext]) -> tuple[str, ProgressRe
         due=due,
         suggestion=suggestion,
     )
+    listener = Listener(None, full_models())  # names and questions; no assessor needed
+    mastery = ctx.sessions.mastery(ctx.session_id)
+    text += mastery_lines(listener, mastery) + study_next(
+        listener, mastery, ctx.sessions.misconceptions(ctx.session_id)
+    )
+    report = {**report, "mastery": mastery}
     return text, {"kind": "progress", "text": text, "progress": report}

@@ -807,4 +807,23 @@ def make_tools(retriever: Any) -> list[BaseTool]:
             else []
         ),
         *make_quiz_tools(),
+        *_listening_tools(retriever, notes_index),
     ]
+
+
+def _listening_tools(retriever: Any, notes: Any) -> list[BaseTool]:
+    """``assess_answer`` and ``concept_question``, over the indexed lessons' questions (a
+    test's retriever without an embedding model gets none)."""
+    from assistant.listening.tools import make_listening_tools, shared_listener
+
+    embedder = getattr(retriever, "embedder", None)
+    if embedder is None:
+        return []
+    return make_listening_tools(shared_listener(embedder, teaching_models(notes)))
+
+
+def teaching_models(notes: Any = None) -> tuple[Any, ...]:
+    """The teaching models of every lesson in the index, else of the bundled lessons."""
+    from assistant.listening.tools import full_models
+
+    return full_models(notes.teaching_models() if notes is not None and notes.count() else ())

@@ -80,6 +80,7 @@ def indexed_markdown(store: Any) -> str:
 def make_offline_brain(embedder: Any, lessons: Lessons, composer: Any = None) -> OfflineBrain:
     """The offline brain for ``lessons``, reading with ``embedder``. Pass ``composer`` to
     share one sentence-vector cache between brains over the same embedder."""
+    from assistant.listening.tools import shared_listener
     from assistant.offline.compose import Composer
     from assistant.offline.intents import IntentRecognizer, lesson_anchors
     from assistant.offline.lesson_terms import lesson_terms
@@ -92,4 +93,5 @@ def make_offline_brain(embedder: Any, lessons: Lessons, composer: Any = None) ->
         recognizer=IntentRecognizer(embedder, anchors),
         composer=composer if composer is not None else Composer(embedder, lessons.markdown),
         reader=QuestionReader(embedder, list(lessons.models), terms.vocabulary, english),
+        listener=shared_listener(embedder, lessons.models),
     )

@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 
 from assistant import prompts
 from assistant.offline.explain import wants_simpler
-from assistant.offline.planner import plan
+from assistant.offline.planner import plan_turn
 from assistant.offline.replies import compose_reply
 
 DIRECT_REPLIES = {
@@ -35,6 +35,10 @@ DIRECT_REPLIES = {
 }
 
 
+# intents the planner finds that the recogniser cannot (they depend on the open question)
+LISTENING = frozenset({"assess", "concept_quiz", "follow_up", "progress"})
+
+
 class OfflineBrain(BaseChatModel):
     """Intent recognition + extractive composition, speaking LangChain's chat-model protocol."""
 
@@ -44,6 +48,7 @@ class OfflineBrain(BaseChatModel):
     recognizer: Any  # assistant.offline.intents.IntentRecognizer
     composer: Any  # assistant.offline.compose.Composer
     reader: Any = None  # assistant.offline.understand.QuestionReader (None: lesson passages only)
+    listener: Any = None  # assistant.listening.tools.Listener (None: check questions not held)
 
     @property
     def _llm_type(self) -> str:
@@ -68,15 +73,15 @@ class OfflineBrain(BaseChatModel):
         results = [m for m in current if isinstance(m, ToolMessage)]
         if not current:
             intent = self.recognizer.classify(text, state)
+            planned, calls = plan_turn(intent.name, text, state, intent.rating, self.reader)
             if turn is not None:
-                turn.intent = intent.name
-            calls = plan(intent.name, text, state, intent.rating, self.reader)
+                turn.intent = planned if planned in LISTENING else intent.name
             if calls:
                 message = AIMessage(content="", tool_calls=calls)
             else:
                 name = "more" if wants_simpler(text) else intent.name
                 message = AIMessage(content=DIRECT_REPLIES.get(name, prompts.NUDGE_EMPTY))
         else:
-            reply, citations = compose_reply(self.composer, text, results, turn)
+            reply, citations = compose_reply(self.composer, text, results, turn, self.listener)
             message = AIMessage(content=reply, additional_kwargs={"citations": citations})
         return ChatResult(generations=[ChatGeneration(message=message)])

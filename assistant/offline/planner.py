@@ -178,6 +178,31 @@ def rephrase(ask: Ask) -> list[Call]:
     return [call("teaching_notes", question=topic, kind="simpler", concepts=concepts)]
 
 
+def assess(ask: Ask) -> list[Call]:
+    """An answer to the open conceptual question."""
+    return [call("assess_answer", answer=ask.text)]
+
+
+def concept_quiz(ask: Ask) -> list[Call]:
+    """A conceptual question: on the concept the message names, else the learner's weakest."""
+    named = ask.reader.named_concepts(ask.text) if ask.reader is not None else []
+    named = [c for c in named if c not in _GENERIC or len(named) == 1]
+    return [call("concept_question", concept=named[0] if named else None)]
+
+
+def follow_up(ask: Ask) -> list[Call]:
+    """ "why?", "example?", "and the gru?" after an answer: the question, read with the
+    topic's concepts ("why? (hidden state)") unless it names its own."""
+    topic = str(ask.state.get("topic") or "")
+    if ask.reader is not None and topic and not ask.reader.named_concepts(ask.text):
+        names = {c.id: c.name for c in ask.reader.concepts}
+        read = ask.reader.read(topic)
+        concepts = _concepts(read) or list(read.concepts[:1])
+        if concepts:
+            ask.text = f"{ask.text} ({', '.join(names.get(c, c) for c in concepts[:2])})"
+    return concept(ask)
+
+
 def _tool(name: str, **args: Any) -> Callable[[Ask], list[Call]]:
     return lambda ask: [call(name, **args)]
 
@@ -198,7 +223,71 @@ PLANS: dict[str, Callable[[Ask], list[Call]]] = {
     "rate": lambda ask: [call("review_flashcards", action=ask.rating or "good")],
     "progress": _tool("learner_progress"),
     "rephrase": rephrase,
+    "assess": assess,
+    "concept_quiz": concept_quiz,
+    "follow_up": follow_up,
 }
+
+# "quiz me on the concepts", "no numbers please", "test my understanding of vanishing
+# gradients": conceptual practice rather than a numeric exercise
+CONCEPTUAL = re.compile(
+    r"\b(?:concepts?|conceptual(?:ly)?|no (?:numbers|calculations?)|without (?:numbers|"
+    r"calculations?)|understanding|in (?:my own )?words|explain(?:ing)? questions?|theory)\b",
+    re.I,
+)  # "no math" / "without math" stays the signs exercise (a trace with signs, no arithmetic)
+QUIZ_WORDS = re.compile(r"\b(?:quiz|test|question|ask me|check|practi[cs]e)", re.I)
+PRACTISE = re.compile(
+    r"\b(?:quiz me|test me|test my|check my understanding|ask me (?:a |some )?(?:conceptual )?"
+    r"questions?|question me|practi[cs]e (?:the )?concepts?)\b",
+    re.I,
+)
+# a short question that only makes sense against the last topic
+FOLLOW_UP = re.compile(
+    r"^\W*(?:(?:and|but|ok|okay|so)\W+)*(?:why|how|how so|example|an example|for example|"
+    r"e\.?g\.?|such as|like what|which one should i use|which one|which is better|which should i "
+    r"(?:use|pick|choose)|what about (?:the )?\w+(?: \w+)?|and the \w+(?: \w+)?|"
+    r"why (?:is|does) (?:it|that)(?: \w+){0,3}|how does (?:it|that)(?: \w+){0,3})\W*$",
+    re.I,
+)
+# the start of an answer, not of a new question ("is it because the weights are shared?")
+_ANSWER_START = re.compile(
+    r"^\W*(?:is it|isn'?t it|because|cause|cuz|bc|it|its|it's|they|theyre|so|maybe|i think|"
+    r"probably|the|a|an)\b",
+    re.I,
+)
+STUDY_NEXT = re.compile(
+    r"\b(?:what|which)\b.{0,30}\b(?:study|learn|review|revise|practi[cs]e|work on|focus on)\b"
+    r".{0,12}\b(?:next|now|first)\b|\bwhat(?:'s| is| are)? my weak",
+    re.I,
+)
+NO_IDEA = re.compile(
+    r"^\W*(?:h+m+|u+m+|u+h+|idk|no idea|dunno|not sure|i (?:don'?t|do not) know)\W*$", re.I
+)
+HINT_REQUEST = re.compile(r"^\W*(?:(?:a|another|give me a|can i (?:get|have) a)\s+)?hint\W*$", re.I)
+MOVES_ON = frozenset({"quiz", "next", "trace", "flashcards", "flip", "rate", "progress", "compute", "more",
+                      "injection"})  # fmt: skip
+
+
+def _listening(ask: Ask) -> str | None:
+    """The intent of a message while a conceptual question is open: an answer to it (a
+    reaction, "hint" and "just tell me" included) unless it starts something else."""
+    intent, text = ask.intent, ask.text
+    if NO_IDEA.match(text) or HINT_REQUEST.match(text) or intent in ("hint", "give_up"):
+        return "assess"  # a hint on the question
+    if CONFUSED.match(text):
+        return "rephrase"  # lost in the explanation: the topic again, the question stays
+    if intent in MOVES_ON and not (intent == "compute" and not re.search(r"\d", text)):
+        return None
+    if intent in SMALL_TALK - {"off_topic", "empty"} and len(text.split()) <= 4:
+        return None  # "thanks", "hi"
+    if FOLLOW_UP.match(text):
+        return "follow_up"
+    question = QUESTION_START.search(text) or (
+        ASKS_ABOUT.search(text) and text.rstrip().endswith("?")
+    )
+    if question and not _ANSWER_START.match(text):
+        return None
+    return "assess"
 
 
 # intents the examples pick for a message that may really be a question about a concept
@@ -220,12 +309,39 @@ def _asks_about_concept(ask: Ask) -> bool:
     return bool(question) and bool(ask.reader.named_concepts(ask.text))
 
 
+def _conceptual(ask: Ask) -> bool:
+    """A wish for conceptual practice: asked for in words, or "next" after a conceptual
+    question."""
+    if ask.intent == "next":
+        return ask.state.get("practice") == "concepts" and not exercise_live(ask.state)
+    if CONCEPTUAL.search(ask.text):
+        return True
+    return level_asked_for(ask.text, None) is None and (
+        ask.reader is not None and bool(ask.reader.named_concepts(ask.text))
+        and bool(QUIZ_WORDS.search(ask.text))
+    )  # fmt: skip
+
+
 def reroute(ask: Ask) -> str:
     """The intent to plan for. The intent examples judge a message by its likeness to short
     requests; the question reader sees which concepts it names. A message that names a
     concept of an indexed lesson, or a topic next to one ("what is teacher forcing?"), is a
     question about the subject unless its words ask for the action itself."""
     intent, text = ask.intent, ask.text
+    if STUDY_NEXT.search(text):
+        return "progress"
+    if (intent in ("quiz", "next") or PRACTISE.search(text)) and _conceptual(ask):
+        ask.state.pop("question", None)
+        return "concept_quiz"
+    if ask.state.get("question") and not exercise_live(ask.state):
+        routed = _listening(ask)
+        if routed is not None:
+            return routed
+        ask.state.pop("question", None)  # the learner moved on
+    elif ask.state.get("question"):
+        ask.state.pop("question", None)  # an exercise opened since
+    if FOLLOW_UP.match(text) and ask.state.get("topic") and not exercise_live(ask.state):
+        return "follow_up"
     if CONFUSED.match(text) and ask.state.get("topic") and not exercise_live(ask.state):
         return "rephrase"  # a reaction to the last answer, not a greeting or a new question
     if ask.reader is None:
@@ -253,6 +369,21 @@ def reroute(ask: Ask) -> str:
     return intent
 
 
+def plan_turn(
+    intent: str,
+    text: str,
+    state: dict[str, Any],
+    rating: str | None = None,
+    reader: Any = None,
+) -> tuple[str, list[Call]]:
+    """The intent planned for (after ``reroute``) and the tool calls that serve it (empty:
+    answer directly)."""
+    ask = Ask(intent, text, state, rating, reader)
+    ask.intent = reroute(ask)
+    planner = PLANS.get(ask.intent)
+    return ask.intent, planner(ask) if planner is not None else []
+
+
 def plan(
     intent: str,
     text: str,
@@ -261,7 +392,4 @@ def plan(
     reader: Any = None,
 ) -> list[Call]:
     """The tool calls that serve ``intent`` (empty: answer directly)."""
-    ask = Ask(intent, text, state, rating, reader)
-    ask.intent = reroute(ask)
-    planner = PLANS.get(ask.intent)
-    return planner(ask) if planner is not None else []
+    return plan_turn(intent, text, state, rating, reader)[1]

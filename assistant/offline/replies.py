@@ -34,6 +34,7 @@ from assistant.offline.lesson_terms import definition_question, lesson_terms
 from assistant.parsing import trace_request
 from assistant.results import (
     Artifact,
+    AssessmentResult,
     Citation,
     ComparisonRow,
     ErrorResult,
@@ -46,6 +47,7 @@ from assistant.results import (
     PassagesResult,
     PowerResult,
     ProgressResult,
+    QuestionResult,
     TraceResult,
     artifact_of,
 )
@@ -70,6 +72,8 @@ class TurnArtifacts(TypedDict, total=False):
     exercise: ExerciseResult
     flashcard: FlashcardResult
     progress: ProgressResult
+    assessment: AssessmentResult
+    question: QuestionResult
     error: ErrorResult
 
 
@@ -812,9 +816,58 @@ def params_citation() -> list[dict[str, Any]]:
 
 
 def compose_reply(
+    composer: Composer, text: str, results: list[ToolMessage], turn: Any, listener: Any = None
+) -> tuple[str, Sequence[Mapping[str, Any]]]:
+    """The final Markdown reply and its citations for one turn's tool results. With a
+    ``listener`` (``assistant.listening.tools.Listener``) the check question is one of the
+    teaching model's questions, held open for the learner's answer."""
+    reply, citations = _compose(composer, text, results, turn)
+    if listener is not None and turn is not None:
+        arts, _ = _artifacts(results)
+        named = list((arts.get("notes") or {}).get("concepts") or [])
+        sections = [str(c.get("section", "")) for c in citations]
+        reply = pose_check(listener, reply, named, sections, turn.state)
+    return reply, citations
+
+
+_CHECK_LINE = re.compile(re.escape(prompts.CHECK_QUESTION.split("{")[0]) + r"(.*)$", re.M)
+
+
+def pose_check(
+    listener: Any, reply: str, named: list[str], sections: list[str], state: dict[str, Any]
+) -> str:
+    """Swap the reply's check question for a teaching-model question about the concept the
+    reply is about (named, else taught in its first cited section), one not asked before,
+    and hold it open; without such a concept the section's question stays, not held."""
+    from assistant.listening.dialogue import open_state
+    from assistant.listening.tools import ASKED_KEPT
+
+    found = _CHECK_LINE.search(reply)
+    if found is None:
+        return reply
+    by_id = {c.id: c for c in listener.concepts}
+    candidates = [by_id[c] for c in named if c in by_id]
+    for section in sections:
+        title = section.split(">")[-1].strip().lower()
+        candidates += [c for c in listener.concepts
+                       if c.sections and c.sections[0].strip().lower() == title]  # fmt: skip
+    asked = set(state.get("asked") or [])
+    for concept in candidates:
+        question = next((q for q in concept.questions if q.ask not in asked), None)
+        if question is not None:
+            from assistant.listening.assessor import OpenQuestion
+
+            held = OpenQuestion(concept.id, question.ask, question.expected, question.hints)
+            state["question"] = open_state(held, "check")
+            state["asked"] = [*asked, question.ask][-ASKED_KEPT:]
+            line = prompts.render(prompts.CHECK_QUESTION, question=question.ask)
+            return reply[: found.start()] + line + reply[found.end() :]
+    return reply
+
+
+def _compose(
     composer: Composer, text: str, results: list[ToolMessage], turn: Any
 ) -> tuple[str, Sequence[Mapping[str, Any]]]:
-    """The final Markdown reply and its citations for one turn's tool results."""
     arts, later = _artifacts(results)
     passages = _lesson_passages(arts)
     parts: list[str] = []
@@ -849,7 +902,8 @@ def compose_reply(
     if "params" in arts:
         parts.extend(_params(arts["params"], text))
         citations = [*citations, *params_citation()]
-    for done in (arts.get("exercise"), arts.get("flashcard"), arts.get("progress")):
+    for done in (arts.get("exercise"), arts.get("flashcard"), arts.get("progress"),
+                 arts.get("assessment"), arts.get("question")):  # fmt: skip
         if done is not None:  # practice tools return finished prose
             parts.append(done["text"])
     return "\n\n".join(p for p in parts if p), citations

@@ -133,3 +133,32 @@ button_tokens = sa.Table(
 )
 sa.Index("ix_button_tokens_session_id", button_tokens.c.session_id)
 sa.Index("ix_button_tokens_expires_at", button_tokens.c.expires_at)
+
+# Every answer the assessor read (assistant.listening): the concept and question it
+# answered, its label, the misconception it voiced and the expected points it covered
+# and missed (JSON lists of indices). The instructor view counts these class-wide.
+assessments = sa.Table(
+    "assessments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _session_ref(nullable=False),
+    sa.Column("concept", sa.String(64), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("label", sa.String(16), nullable=False),
+    sa.Column("misconception", sa.String(64), nullable=True),
+    sa.Column("covered", sa.Text, nullable=False),
+    sa.Column("missing", sa.Text, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+sa.Index("ix_assessments_session_id", assessments.c.session_id)
+
+# Each learner's (session's) knowledge-tracing estimate per concept (assistant.listening.mastery).
+mastery = sa.Table(
+    "mastery",
+    metadata,
+    _session_ref(primary_key=True),
+    sa.Column("concept", sa.String(64), primary_key=True),
+    sa.Column("p", sa.Float, nullable=False),
+    sa.Column("assessed", sa.Integer, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from assistant.store import admin, dialogues, history, progress
+from assistant.store import admin, dialogues, history, learning, progress
 from assistant.store.buttons import issue as issue_button
 from assistant.store.buttons import resolve as resolve_button
 from assistant.store.engine import STORAGE, make_engine, write_tx
@@ -167,6 +167,36 @@ class SessionStore:
         """Schedule ``card_id`` with FSRS after a review rated again|hard|good|easy;
         return the next due time (UTC)."""
         return progress.review_card(self.engine, session_id, card_id, rating, now)
+
+    # -- what the assessor learned (learning.py) ----------------------------------------
+
+    def record_assessment(
+        self,
+        session_id: str,
+        concept: str,
+        question: str,
+        label: str,
+        misconception: str | None = None,
+        covered: list[int] | tuple[int, ...] = (),
+        missing: list[int] | tuple[int, ...] = (),
+    ) -> float | None:
+        """Store an assessed answer and update the concept's mastery; return the new
+        estimate (None when the label is no evidence, e.g. off-topic)."""
+        return learning.record_assessment(
+            self.engine, session_id, concept, question, label, misconception, covered, missing
+        )
+
+    def mastery(self, session_id: str) -> dict[str, dict[str, Any]]:
+        """concept -> ``{"p", "assessed"}`` for the concepts this learner was assessed on."""
+        return learning.learner_mastery(self.engine, session_id)
+
+    def misconceptions(self, session_id: str) -> dict[str, int]:
+        """misconception id -> how many of this learner's answers voiced it."""
+        return dict(learning.learner_misconceptions(self.engine, session_id))
+
+    def class_learning(self, limit: int = 20) -> dict[str, Any]:
+        """Class-wide misconceptions met, concepts mastered, most-missed expected points."""
+        return learning.class_learning(self.engine, limit)
 
     # -- feedback and the instructor's view (admin.py) ----------------------------------
 

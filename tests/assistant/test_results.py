@@ -67,7 +67,7 @@ def test_the_checker_catches_a_missing_an_extra_and_a_mistyped_key():
 
 
 PRACTICE = {"new_exercise", "check_exercise_answer", "exercise_hint", "give_up_exercise",
-            "review_flashcards", "learner_progress"}  # fmt: skip
+            "review_flashcards", "learner_progress", "assess_answer", "concept_question"}  # fmt: skip
 
 
 class Session:
@@ -188,6 +188,17 @@ def test_the_practice_tools_artifacts_have_their_declared_shapes(session):
     session.say("how am I doing")
     call("learner_progress", r.ProgressResult)
 
+    session.say("just tell me")
+    call("assess_answer", r.ErrorResult, answer="just tell me")  # no question open
+    session.say("quiz me on the concepts")
+    asked = call("concept_question", r.QuestionResult, concept="gradient clipping")
+    assert asked["concept"] == "gradient_clipping"
+    session.say("it only acts on big gradients")
+    call("assess_answer", r.AssessmentResult, answer="it only acts on big gradients")
+    session.say("just tell me")
+    told = call("assess_answer", r.AssessmentResult, answer="just tell me")
+    assert told["closed"] and told["move"] == "tell"
+
     actions = {a["action"] for n, a in seen if a["kind"] == "exercise"}
     assert actions == {"none", "opened", "hint", "graded", "revealed"}
     cards = [a for n, a in seen if a["kind"] == "flashcard"]
@@ -199,4 +210,5 @@ def test_every_tool_and_every_kind_is_covered(retriever):
     assert {t.name for t in make_tools(retriever)} == {name for name, _, _ in LAB} | PRACTICE
     kinds = {get_args(get_type_hints(t)["kind"])[0] for t in get_args(r.Artifact)}
     assert kinds == {"passages", "notes", "concept", "trace", "fade", "params", "power",
-                     "exercise", "flashcard", "progress", "error"}  # fmt: skip
+                     "exercise", "flashcard", "progress", "assessment", "question",
+                     "error"}  # fmt: skip

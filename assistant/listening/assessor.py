@@ -1,0 +1,294 @@
+"""The assessor: what a learner's free-text answer to an open question gets right.
+
+An open question of the teaching model carries its expected points; every concept
+carries the misconceptions learners voice. ``Assessor.assess(question, answer)`` reads the
+answer clause by clause (a learner writes "it reads one word at a time, and the weights
+dont change, so length doesnt matter"), and scores each clause against
+
+- every expected point: the cosine of their sentence embeddings, raised by the share of
+  the point's key terms the clause uses (``TERM_WEIGHT``);
+- every misconception's belief and phrasings, in any concept: the same cosine, counted
+  only when the clause and the phrasing agree in polarity ("it does not grow" is the
+  opposite of "it grows", not the same claim).
+
+The label then follows TEACHING.md's table: ``dont_know`` for "idk" and its kin (before
+anything is embedded), ``misconception`` when a clause says a misconception clearly and
+more closely than it says any expected point (a learner wrongly told they hold a
+misconception is worse off than one whose misconception is missed, so its threshold sits
+high), ``correct`` when every point is covered, ``partial`` (with the points) when some
+are, ``off_topic`` when the answer is far from the question, its points and its concept,
+and ``wrong`` for an attempt at the question that covers nothing. The thresholds are
+calibrated on the labelled answers in ``assistant/eval/assess_*.jsonl`` (``tutor eval
+assess`` reports precision and recall per label).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+LABELS = ("correct", "partial", "wrong", "misconception", "off_topic", "dont_know")
+
+# calibrated on assistant/eval/assess_team.jsonl (see the module's docstring)
+POINT_THRESHOLD = 0.50  # 0.46 scored 0.013 better on the team set, but credits more wrongly
+MISCONCEPTION_THRESHOLD = 0.82
+MISCONCEPTION_MARGIN = 0.05  # over the best expected point
+OFF_TOPIC_THRESHOLD = 0.30
+TERM_WEIGHT = 0.25
+CONTRAST_THRESHOLD = 0.0  # nearer the belief than its correction by this much
+POLARITY_PENALTY = 0.15  # a clause and a point of opposite polarity
+SAME_CONCEPT = 0.05  # the question's own concept's misconceptions
+
+_CONTRACTIONS = (
+    (r"\b(does|do|is|are|was|were|has|have|had|would|could|should|wo|ca)n'?t\b", r"\1 not"),
+    (r"\bwont\b", "will not"),
+    (r"\bcant\b", "can not"),
+    (r"\bim\b", "i am"),
+    (r"\bidk\b", "i do not know"),
+    (r"\bu\b", "you"),
+    (r"\br\b", "are"),
+    (r"\bbc\b|\bcuz\b|\bcos\b", "because"),
+    (r"\bw/o\b", "without"),
+    (r"\bw/", "with "),
+)
+NEGATION = re.compile(r"\b(?:no|not|never|without|none|nothing|cannot|nor|neither)\b", re.I)
+# saying "I don't know" (an answer that says little else is no attempt)
+_DONT_KNOW = re.compile(
+    r"\b(?:i (?:really |honestly |just )?(?:do not|did not) (?:know|remember|understand|get(?: it)?)"
+    r"|do not know|(?:have |got )?(?:no|zero) (?:idea|clue)|dunno|not sure|unsure|no clue"
+    r"|i forgot|forgot|blank(?:ing)?|give up|gave up|pass|skip|beats me|clueless|confused me"
+    r"|(?:just |can you |could you |pls |please )*(?:tell|show|give) me(?: the answer)?"
+    r"|(?:just |can you |could you |pls |please )*explain it|what is the answer"
+    r"|what's the answer|no idea)\b",
+    re.I,
+)
+_FILLER_WORDS = (
+    "um umm uh hmm hmmm erm well honestly sorry tbh lol ok okay yeah yes nope nah ugh man "
+    "mate here pls please really just part lesson this one bit thing stuff even much never "
+    "what means mean"
+)
+_FILLER = frozenset(_FILLER_WORDS.split())
+_CLAUSE = re.compile(
+    r"[.;!?\n]+|,\s*|\s+(?:and|but|so|because|since|while|whereas|which|then|also)\s+", re.I
+)
+_WORD = re.compile(r"[a-z][a-z0-9_']+")
+_STOP_WORDS = (
+    "the a an of to in on at is are was were be been it its it's this that these those and or "
+    "but so as by for with from into than then there their they them what which who whom how "
+    "why when where does do did has have had can could would should will just about more most "
+    "same very each every one ones any some all only also much many like you your our we i "
+    "me my his her he she not no"
+)
+STOPWORDS = frozenset(_STOP_WORDS.split())
+
+
+def normalise(text: str) -> str:
+    """Lower case with the contractions and chat shorthand learners type spelt out."""
+    text = text.lower().replace("’", "'")
+    for pattern, repl in _CONTRACTIONS:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
+def negated(text: str) -> bool:
+    return bool(NEGATION.search(normalise(text)))
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of an answer (two words or more), the whole answer first."""
+    text = normalise(text).strip()
+    parts = [p.strip() for p in _CLAUSE.split(text) if len(p.split()) >= 2]
+    pairs = [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)]
+    return list(dict.fromkeys([text, *parts, *pairs]))
+
+
+def _stem(word: str) -> str:
+    return word[:5]
+
+
+def key_terms(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(normalise(text)) if w not in STOPWORDS}
+
+
+def dont_know(text: str) -> bool:
+    """Whether ``text`` says "I don't know" and little else (three content words at most:
+    "no idea what a singular value even is tbh" is no attempt at an answer)."""
+    text = normalise(text)
+    if not text.strip(" ?!."):
+        return True
+    if not _DONT_KNOW.search(text):
+        return False
+    rest = _DONT_KNOW.sub(" ", text)
+    content = [w for w in _WORD.findall(rest) if w not in STOPWORDS and w not in _FILLER]
+    return len(content) <= 3
+
+
+@dataclass(frozen=True)
+class Assessment:
+    label: str
+    covered: tuple[int, ...] = ()  # indices of the question's expected points
+    missing: tuple[int, ...] = ()
+    misconception: str | None = None  # its id
+    misconception_concept: str | None = None
+    correction: str = ""
+    scores: dict[str, float] = field(default_factory=dict)  # what the label came from
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An answer's raw scores against one question."""
+
+    points: np.ndarray  # each expected point's best score over the clauses
+    misconception: float  # the closest misconception's score (same polarity)
+    found: tuple[Any, Any] | None  # (concept, misconception) of that score
+    topic: float  # nearness to the question, its points and its concept
+    dont_know: bool = False
+    contrast: float = 0.0  # the misconception's score less the clause's nearness to its correction
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """A question the tutor asked and waits on: its concept, text and expected points."""
+
+    concept: str
+    ask: str
+    expected: tuple[str, ...]
+    hints: tuple[str, ...] = ()
+
+
+class Assessor:
+    """Labels learners' answers against the teaching models' questions and misconceptions."""
+
+    def __init__(self, embedder: Any, models: Any, **thresholds: float) -> None:
+        self._embedder = embedder
+        self.concepts = {c.id: c for m in models for c in m.concepts}
+        self.point_threshold = thresholds.get("point", POINT_THRESHOLD)
+        self.misconception_threshold = thresholds.get("misconception", MISCONCEPTION_THRESHOLD)
+        self.misconception_margin = thresholds.get("margin", MISCONCEPTION_MARGIN)
+        self.off_topic_threshold = thresholds.get("off_topic", OFF_TOPIC_THRESHOLD)
+        self.term_weight = thresholds.get("terms", TERM_WEIGHT)
+        self.contrast_threshold = thresholds.get("contrast", CONTRAST_THRESHOLD)
+        self.polarity_penalty = thresholds.get("polarity", POLARITY_PENALTY)
+        # every way a misconception is said: (concept, misconception, text, negated)
+        self._beliefs = [
+            (c, m, text, negated(text))
+            for c in self.concepts.values()
+            for m in c.misconceptions
+            for text in (m.belief, *m.phrasings)
+        ]
+        self._belief_vectors = self._embed([normalise(b[2]) for b in self._beliefs])
+        self._correction_vectors = self._embed([normalise(b[1].correction) for b in self._beliefs])
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if hasattr(self._embedder, "embed_remembered"):
+            return np.asarray(self._embedder.embed_remembered(texts))
+        return np.asarray(self._embedder.embed(texts))
+
+    def question(self, concept_id: str, ask: str) -> OpenQuestion | None:
+        """The open question of ``concept_id`` whose text is ``ask``."""
+        concept = self.concepts.get(concept_id)
+        for q in concept.questions if concept is not None else ():
+            if q.ask == ask:
+                return OpenQuestion(concept_id, q.ask, q.expected, q.hints)
+        return None
+
+    def _point_scores(
+        self, parts: list[str], vectors: np.ndarray, points: tuple[str, ...], given: set[str]
+    ) -> np.ndarray:
+        """``(len(points),)``: each point's best score over the answer's clauses."""
+        if not points:
+            return np.zeros(0)
+        sims = vectors @ self._embed([normalise(p) for p in points]).T  # clauses x points
+        # a clause that says the opposite ("makes them bigger" to "never scales it up")
+        flipped = (
+            np.array([negated(p) for p in parts])[:, None]
+            != np.array([negated(p) for p in points])[None, :]
+        )
+        sims = sims - self.polarity_penalty * flipped
+        said = [key_terms(p) for p in parts]
+        for j, point in enumerate(points):
+            terms = key_terms(point) - given  # the question's own words prove nothing
+            if terms:
+                overlap = np.array([len(terms & s) / len(terms) for s in said])
+                sims[:, j] = sims[:, j] + self.term_weight * overlap
+        return np.asarray(sims.max(axis=0))
+
+    def _misconception(
+        self, parts: list[str], vectors: np.ndarray, concept_id: str
+    ) -> tuple[float, float, tuple[Any, Any] | None]:
+        """The misconception a clause says most closely (same polarity; the question's own
+        concept's misconceptions count ``SAME_CONCEPT`` more), its score, and how much closer
+        that clause comes to the belief than to the misconception's correction."""
+        if not self._beliefs:
+            return 0.0, 0.0, None
+        sims = vectors @ self._belief_vectors.T  # clauses x beliefs
+        polarity = np.array([negated(p) for p in parts])
+        agree = polarity[:, None] == np.array([b[3] for b in self._beliefs])[None, :]
+        own = np.array([b[0].id == concept_id for b in self._beliefs])
+        # a claim needs a few words: "the forget gate" holds no belief
+        claims = np.array([len(p.split()) >= 4 for p in parts])
+        sims = np.where(agree & claims[:, None], sims + SAME_CONCEPT * own[None, :], -1.0)
+        i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        concept, misconception, _, _ = self._beliefs[j]
+        against = float(vectors[i] @ self._correction_vectors[j])
+        return float(sims[i, j]), float(sims[i, j]) - against, (concept, misconception)
+
+    def _topic(self, vectors: np.ndarray, question: OpenQuestion) -> float:
+        """How near the answer comes to the question, its points and its concept."""
+        concept = self.concepts.get(question.concept)
+        about = [question.ask, *question.expected, *question.hints]
+        if concept is not None:
+            about += [concept.definition, concept.why, *concept.names]
+        return float((vectors @ self._embed([normalise(a) for a in about]).T).max())
+
+    def read(self, question: OpenQuestion, answer: str) -> Reading:
+        """The raw scores of ``answer``: what ``decide`` labels with the thresholds."""
+        if not answer.strip() or dont_know(answer):
+            return Reading(np.zeros(len(question.expected)), 0.0, None, 0.0, True)
+        concept = self.concepts.get(question.concept)
+        parts = clauses(answer)
+        vectors = self._embed(parts)
+        given = key_terms(" ".join([question.ask, *(concept.names if concept else ())]))
+        points = self._point_scores(parts, vectors, question.expected, given)
+        mis_score, contrast, found = self._misconception(parts, vectors, question.concept)
+        return Reading(points, mis_score, found, self._topic(vectors, question), contrast=contrast)
+
+    def decide(self, reading: Reading, **thresholds: float) -> Assessment:
+        """The label for ``reading``, with the assessor's thresholds unless overridden."""
+        point = thresholds.get("point", self.point_threshold)
+        mis_at = thresholds.get("misconception", self.misconception_threshold)
+        margin = thresholds.get("margin", self.misconception_margin)
+        contrast = thresholds.get("contrast", self.contrast_threshold)
+        off = thresholds.get("off_topic", self.off_topic_threshold)
+        n = len(reading.points)
+        if reading.dont_know:
+            return Assessment("dont_know", missing=tuple(range(n)))
+        covered = tuple(int(i) for i in np.flatnonzero(reading.points >= point))
+        missing = tuple(i for i in range(n) if i not in covered)
+        best_point = float(reading.points.max()) if n else 0.0
+        scores = {"point": round(best_point, 3), "misconception": round(reading.misconception, 3),
+                  "topic": round(reading.topic, 3)}  # fmt: skip
+        found = reading.found
+        if (
+            found is not None
+            and reading.misconception >= max(mis_at, best_point + margin)
+            and reading.contrast >= contrast
+        ):
+            concept, misconception = found
+            return Assessment(
+                "misconception", covered, missing, misconception.id, concept.id,
+                misconception.correction, scores,
+            )  # fmt: skip
+        if covered and not missing:
+            return Assessment("correct", covered, (), scores=scores)
+        if covered:
+            return Assessment("partial", covered, missing, scores=scores)
+        if reading.topic < off:
+            return Assessment("off_topic", (), missing, scores=scores)
+        return Assessment("wrong", (), missing, scores=scores)
+
+    def assess(self, question: OpenQuestion, answer: str) -> Assessment:
+        return self.decide(self.read(question, answer))
