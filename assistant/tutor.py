@@ -4,8 +4,10 @@ For each turn the tutor validates the message, finds (or creates) the session, h
 session's lock for the whole turn, loads the session state and recent history, runs the
 agent loop with a ``TurnContext``, lifts citations, trace, exercise and plots out of the
 tool results, renders the Markdown to sanitized HTML, and stores the user message, the
-reply and the new state. ``stream`` yields the API.md SSE events as the reply is
-produced; ``respond`` is ``stream`` run to its end. Everything is synchronous; async
+reply (with what it showed, ``meta["shown"]``, so every channel's history redraws) and the
+new state. ``stream`` yields the API.md SSE events as the reply is produced: a tool's
+``trace``, ``exercise`` and ``plot`` as soon as the tool has finished, the text as it is
+written; ``respond`` is ``stream`` run to its end. Everything is synchronous; async
 callers use a thread pool.
 """
 
@@ -20,6 +22,8 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from assistant.agent import RECURSION_LIMIT
 from assistant.reply import build_reply, chunk_text
+from assistant.results import artifact_of
+from assistant.shown import SHOWN, shown_of
 from assistant.state import TurnContext
 from assistant.store.engine import storage_error
 from assistant.types import ChatTurn, StoredMessage, TutorReply
@@ -27,6 +31,7 @@ from core.errors import InvalidInput, LimitExceeded, ModelUnavailable, TutorErro
 from core.limits import MAX_MESSAGE_CHARS
 
 HISTORY_MESSAGES = 8  # recent messages given to the model as context
+DRAWING_KINDS = ("trace", "fade", "exercise")  # tool artifacts a client draws beside the text
 
 Event = tuple[str, dict[str, Any]]
 _FAILED = "__failed__"
@@ -144,30 +149,34 @@ class Tutor:
             ]
             messages.append(HumanMessage(text))
             new_messages: list[Any] = []
-            for delta in self._run(messages, ctx, new_messages):
-                yield "delta", {"text": delta}
+            sent = Sent()
+            for item in self._run(messages, ctx, new_messages):
+                if isinstance(item, str):
+                    yield "delta", {"text": item}
+                elif artifact_of(item) and artifact_of(item)["kind"] in DRAWING_KINDS:
+                    # A tool just finished: what it drew goes out now, not after the text.
+                    yield from sent.new(build_reply(session_id, [item], ctx).to_dict())
             reply = build_reply(session_id, new_messages, ctx)
+            body = reply.to_dict()
+            meta: dict[str, Any] = {"intent": reply.intent, "citations": len(reply.citations)}
+            if shown := shown_of(body):
+                meta[SHOWN] = shown  # GET /v1/sessions/{id}/messages redraws the reply
             self.sessions.append_message(session_id, "user", text)
-            seq = self.sessions.append_message(
-                session_id,
-                "assistant",
-                reply.reply,
-                meta={"intent": reply.intent, "citations": len(reply.citations)},
-            )
+            seq = self.sessions.append_message(session_id, "assistant", reply.reply, meta=meta)
             self.sessions.set_state(session_id, ctx.state)
         reply.message_index = seq
-        body = reply.to_dict()
+        body["message_index"] = seq  # as POST /v1/chat has it (for POST /v1/feedback)
         for citation in body["citations"]:
             yield "citation", citation
-        if reply.trace is not None:
-            yield "trace", reply.trace
-        if reply.exercise is not None:
-            yield "exercise", reply.exercise
+        yield from sent.new(body)  # whatever the tools' own events did not carry
         yield "reply", {"reply": reply}
         yield "done", body
 
-    def _run(self, messages: list[Any], ctx: TurnContext, out: list[Any]) -> Iterator[str]:
-        """Run the loop, yielding reply text as it is produced; fill ``out`` with new messages."""
+    def _run(
+        self, messages: list[Any], ctx: TurnContext, out: list[Any]
+    ) -> Iterator[str | ToolMessage]:
+        """Run the loop, yielding reply text as it is produced and each tool's result as
+        the tool finishes; fill ``out`` with the turn's new messages."""
         config = {"recursion_limit": RECURSION_LIMIT}
         final: dict[str, Any] | None = None
         try:
@@ -181,7 +190,10 @@ class Tutor:
                     final = data
                     continue
                 chunk, meta = data
-                if meta.get("langgraph_node") != "model" or isinstance(chunk, ToolMessage):
+                if isinstance(chunk, ToolMessage):
+                    yield chunk
+                    continue
+                if meta.get("langgraph_node") != "model":
                     continue
                 if getattr(chunk, "tool_calls", None) or getattr(chunk, "tool_call_chunks", None):
                     continue
@@ -199,3 +211,27 @@ class Tutor:
                 "set TUTOR_MODEL=offline."
             ) from exc
         out.extend((final or {}).get("messages", [])[len(messages) :])
+
+
+class Sent:
+    """What of a turn's drawings (trace, exercise, plots) the stream has sent, so each goes
+    out once: a tool's result as it lands, and at the end only what changed since (the
+    exercise's status, say) or what no tool event carried."""
+
+    def __init__(self) -> None:
+        self.trace: Any = None
+        self.exercise: Any = None
+        self.plots = 0
+
+    def new(self, body: dict[str, Any]) -> Iterator[Event]:
+        """The events for what ``body`` (a ``/v1/chat`` body, whole or of one tool) shows
+        that was not sent yet; plots count in order, as the reply lists them."""
+        if body["trace"] is not None and body["trace"] != self.trace:
+            self.trace = body["trace"]
+            yield "trace", body["trace"]
+        if body["exercise"] is not None and body["exercise"] != self.exercise:
+            self.exercise = body["exercise"]
+            yield "exercise", body["exercise"]
+        for plot in body["plots"]:
+            yield "plot", plot
+            self.plots += 1

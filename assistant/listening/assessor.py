@@ -71,6 +71,12 @@ _FILLER_WORDS = (
     "what means mean"
 )
 _FILLER = frozenset(_FILLER_WORDS.split())
+# the opening of an answer, not of chat ("because it is bigger" is a wrong answer, not off-topic)
+ATTEMPT = re.compile(
+    r"^\W*(?:because|cause|cuz|since|it|its|it's|they|theyre|the (?:\w+ )?(?:gate|state|"
+    r"gradient|weights?|memory|cell|signal|network|rnn|lstm|gru))\b",
+    re.I,
+)
 _CLAUSE = re.compile(
     r"[.;!?\n]+|,\s*|\s+(?:and|but|so|because|since|while|whereas|which|then|also)\s+", re.I
 )
@@ -147,6 +153,7 @@ class Reading:
     topic: float  # nearness to the question, its points and its concept
     dont_know: bool = False
     contrast: float = 0.0  # the misconception's score less the clause's nearness to its correction
+    attempt: bool = False  # it reads as an answer ("because it is bigger"), however far off
 
 
 @dataclass(frozen=True)
@@ -254,7 +261,8 @@ class Assessor:
         given = key_terms(" ".join([question.ask, *(concept.names if concept else ())]))
         points = self._point_scores(parts, vectors, question.expected, given)
         mis_score, contrast, found = self._misconception(parts, vectors, question.concept)
-        return Reading(points, mis_score, found, self._topic(vectors, question), contrast=contrast)
+        return Reading(points, mis_score, found, self._topic(vectors, question), contrast=contrast,
+                       attempt=bool(ATTEMPT.match(normalise(answer))))  # fmt: skip
 
     def decide(self, reading: Reading, **thresholds: float) -> Assessment:
         """The label for ``reading``, with the assessor's thresholds unless overridden."""
@@ -286,7 +294,7 @@ class Assessor:
             return Assessment("correct", covered, (), scores=scores)
         if covered:
             return Assessment("partial", covered, missing, scores=scores)
-        if reading.topic < off:
+        if reading.topic < off and not reading.attempt:
             return Assessment("off_topic", (), missing, scores=scores)
         return Assessment("wrong", (), missing, scores=scores)
 

@@ -26,7 +26,8 @@ MAX_MOVES = 3  # then the tutor states the answer and moves on
 TELL_ME = re.compile(
     r"^\W*(?:(?:ok|okay|pls|please|can you|could you|just|nah|no)\W+)*"
     r"(?:tell me(?: the answer)?|(?:show|give) me the answer|what(?:'s| is) the answer|"
-    r"answer it|spoil it|reveal(?: it| the answer)?|i give up|give up)\W*(?:pls|please)?\W*$",
+    r"answer it|spoil it|reveal(?: it| the answer)?|i give up|give up|whats the answer|"
+    r"what(?:'?s| is) it|the answer(?: pls| please)?)\W*(?:pls|please)?\W*$",
     re.I,
 )
 

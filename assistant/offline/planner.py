@@ -16,6 +16,8 @@ from typing import Any
 
 from assistant.compute import calculator_call, clip_request
 from assistant.guards import looks_like_injection
+from assistant.listening.assessor import dont_know
+from assistant.listening.dialogue import TELL_ME
 from assistant.offline.explain import simpler_topic, wants_simpler
 from assistant.offline.intents import (
     ASKS_ABOUT,
@@ -260,20 +262,24 @@ STUDY_NEXT = re.compile(
     r".{0,12}\b(?:next|now|first)\b|\bwhat(?:'s| is| are)? my weak",
     re.I,
 )
-NO_IDEA = re.compile(
-    r"^\W*(?:h+m+|u+m+|u+h+|idk|no idea|dunno|not sure|i (?:don'?t|do not) know)\W*$", re.I
-)
+MURMUR = re.compile(
+    r"^\W*(?:h+m+|u+m+|u+h+|huh|eh|e+r+m*)\W*$", re.I
+)  # "hmm": a hint, says TEACHING.md
 HINT_REQUEST = re.compile(r"^\W*(?:(?:a|another|give me a|can i (?:get|have) a)\s+)?hint\W*$", re.I)
-MOVES_ON = frozenset({"quiz", "next", "trace", "flashcards", "flip", "rate", "progress", "compute", "more",
-                      "injection"})  # fmt: skip
+MOVES_ON = frozenset({"quiz", "next", "trace", "flashcards", "flip", "rate", "progress",
+                      "compute", "more", "injection"})  # fmt: skip
 
 
 def _listening(ask: Ask) -> str | None:
     """The intent of a message while a conceptual question is open: an answer to it (a
     reaction, "hint" and "just tell me" included) unless it starts something else."""
     intent, text = ask.intent, ask.text
-    if NO_IDEA.match(text) or HINT_REQUEST.match(text) or intent in ("hint", "give_up"):
-        return "assess"  # a hint on the question
+    if TELL_ME.match(text) or dont_know(text) or HINT_REQUEST.match(text) or MURMUR.match(text):
+        return "assess"  # the answer, or a hint on the question
+    if intent in ("hint", "give_up"):
+        return "assess"
+    if intent == "injection" and not looks_like_injection(text):
+        intent = "concept"  # the examples' guess ("its the same rule at every step")
     if CONFUSED.match(text):
         return "rephrase"  # lost in the explanation: the topic again, the question stays
     if intent in MOVES_ON and not (intent == "compute" and not re.search(r"\d", text)):

@@ -197,9 +197,74 @@ def eval_answers(
             )
 
 
+def eval_assess(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    answers: Annotated[
+        list[Path] | None, typer.Option("--answers", help="An assess_*.jsonl file (repeatable).")
+    ] = None,
+) -> None:
+    """Run the assessor eval: labelled learner answers, precision and recall per label."""
+    from assistant.eval.assess import load_answers, run_assess
+    from assistant.listening.tools import shared_listener
+    from knowledge.embeddings import make_embedder
+
+    with cli_errors():
+        listener = shared_listener(make_embedder(get_settings()), ())
+        report = run_assess(listener.assessor, load_answers(answers or None))
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+            return
+        table = Table(title=f"Assessor eval: {report['n']} answers, accuracy "
+                      f"{report['accuracy']:.1%} (points exact {report['points_exact']:.1%}, "
+                      f"misconception named right {report['misconception_id']:.1%})")  # fmt: skip
+        for col in ("label", "answers", "predicted", "precision", "recall"):
+            table.add_column(col)
+        for label, row in report["labels"].items():
+            table.add_row(label, str(row["n"]), str(row["predicted"]),
+                          f"{row['precision']:.2f}", f"{row['recall']:.2f}")  # fmt: skip
+        for author, accuracy in report["by_author"].items():
+            table.add_row(f"by {author}", "", "", "", f"accuracy {accuracy:.1%}")
+        console.print(table)
+
+
+def eval_dialogues(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    failures: Annotated[int, typer.Option("--failures", help="Failures to list (0: none).")] = 20,
+) -> None:
+    """Run the dialogue eval: learners answering conceptual questions, accuracy per move."""
+    from assistant.eval.dialogues import run_dialogues
+    from assistant.store import make_session_store_from_url
+
+    with cli_errors(), tempfile.TemporaryDirectory(prefix="tutor-eval-") as tmp:
+        sessions = make_session_store_from_url(f"sqlite:///{tmp}/eval.db")
+        try:
+            report = run_dialogues(_tutor(sessions=sessions))
+        finally:
+            sessions.close()
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+            return
+        table = Table(title=f"Dialogue eval: {report['passed']}/{report['turns']} moves "
+                      f"({report['accuracy']:.1%}) in {report['dialogues']} dialogues")  # fmt: skip
+        for col in ("move", "turns", "passed", "accuracy"):
+            table.add_column(col)
+        rows = [
+            *report["per_move"].items(),
+            *((f"by {a}", r) for a, r in report["per_author"].items()),
+        ]
+        for name, row in rows:
+            table.add_row(name, str(row["turns"]), str(row["passed"]), f"{row['accuracy']:.1%}")
+        console.print(table)
+        for r in [r for r in report["results"] if not r["passed"]][:failures]:
+            console.print(f"[red]FAIL[/] {r['dialogue']}: {r['say']!r} wanted {r['want']}, "
+                          f"got {r['got']}", highlight=False)  # fmt: skip
+
+
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the `tutor` app."""
     app.command("ask")(ask)
     app.command("chat")(chat)
     eval_app.command("conversations")(eval_conversations)
     eval_app.command("answers")(eval_answers)
+    eval_app.command("assess")(eval_assess)
+    eval_app.command("dialogues")(eval_dialogues)
