@@ -1,16 +1,19 @@
-"""The instructor view: ``/admin`` (HTML), ``/admin/export.csv``, sign-in and sign-out.
+"""The instructor view: ``/admin`` (HTML), ``/admin/export.csv``, ``/admin/learning.csv``,
+sign-in and sign-out.
 
 Who gets in is ``deploy/admin_auth.py``'s business: the admin token as a Bearer header or
 the cookie set by ``POST /admin/login``. A browser without valid credentials is shown
 the sign-in form (saying what went wrong, if anything); API-style clients get the JSON
 error. With no token configured the view is switched off (403 saying how to switch it
 on). The page shows recent sessions with their messages rendered, the most asked
-questions, exercise success rates per skill and learner feedback; the export is every
-stored message as CSV.
+questions, exercise success rates per skill, what the assessor learned class-wide
+(misconceptions met, concept mastery, most-missed expected points) and learner feedback;
+``export.csv`` is every stored message, ``learning.csv`` the class-wide learning counts.
 """
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import re
@@ -22,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from assistant.store.export import write_csv
+from assistant.store.export import spreadsheet_safe, write_csv
 from core.errors import Forbidden, RateLimited, TutorError, Unauthorized
 from deploy.admin_auth import (
     AdminDep,
@@ -113,12 +116,87 @@ def _sign_in_page(request: Request, error: TutorError | None = None) -> HTMLResp
     return HTMLResponse(page, status_code=error.http_status if error else 200, headers=headers)
 
 
+def _names() -> tuple[dict[str, str], dict[str, str], dict[tuple[str, str], tuple[str, ...]]]:
+    """Concept names, misconception beliefs and each question's expected points, by id."""
+    from assistant.listening.tools import full_models
+
+    concepts = [c for m in full_models() for c in m.concepts]
+    return (
+        {c.id: c.name for c in concepts},
+        {x.id: x.belief for c in concepts for x in c.misconceptions},
+        {(c.id, q.ask): q.expected for c in concepts for q in c.questions},
+    )
+
+
+def learning_rows(store: Any) -> list[dict[str, Any]]:
+    """The class-wide learning counts as rows (the CSV and the page's three tables)."""
+    names, beliefs, points = _names()
+    data = store.class_learning(limit=1000)
+    rows: list[dict[str, Any]] = []
+    for m in data["misconceptions"]:
+        rows.append({"kind": "misconception", "id": m["id"], "what": beliefs.get(m["id"], m["id"]),
+                     "count": m["answers"], "learners": m["learners"]})  # fmt: skip
+    for c in data["concepts"]:
+        rows.append({"kind": "concept", "id": c["concept"], "what": names.get(c["concept"], c["concept"]),
+                     "count": c["mastered"], "learners": c["learners"], "mean_mastery": c["mean"]})  # fmt: skip
+    for p in data["missed_points"]:
+        expected = points.get((p["concept"], p["question"]), ())
+        point = expected[p["point"]] if p["point"] < len(expected) else f"point {p['point'] + 1}"
+        rows.append({"kind": "missed_point", "id": p["concept"], "what": point,
+                     "question": p["question"], "count": p["times"]})  # fmt: skip
+    return rows
+
+
+LEARNING_SHOWN = 20  # rows per learning table on the page (the CSV has them all)
+LEARNING_FIELDS = ["kind", "id", "what", "question", "count", "learners", "mean_mastery"]
+
+
+def _learning_csv(store: Any) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LEARNING_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(
+        {k: spreadsheet_safe(v) for k, v in row.items()} for row in learning_rows(store)
+    )
+    return buffer.getvalue()
+
+
+def _learning_tables(store: Any) -> dict[str, str]:
+    rows = learning_rows(store)
+
+    def of(kind: str) -> list[dict[str, Any]]:
+        return [r for r in rows if r["kind"] == kind][:LEARNING_SHOWN]
+
+    return {
+        "misconceptions": _table(
+            ["misconception", "answers", "learners"],
+            [[r["what"], r["count"], r["learners"]] for r in of("misconception")],
+            "No misconceptions met yet.",
+        ),
+        "mastery": _table(
+            ["concept", "learners assessed", "mastered", "mean mastery"],
+            [
+                [r["what"], r["learners"], r["count"], f"{r['mean_mastery']:.0%}"]
+                for r in of("concept")
+            ],
+            "No answers assessed yet.",
+        ),
+        "missed": _table(
+            ["expected point", "question", "times missed"],
+            [[r["what"], r["question"], r["count"]] for r in of("missed_point")],
+            "No expected points missed yet.",
+        ),
+    }
+
+
 def _admin_html(store: Any, root: str) -> str:
     sessions = store.list_sessions(limit=SESSIONS_SHOWN)
     stats = store.exercise_stats()
     feedback = store.feedback_rows(limit=100)
     return Template((STATIC / "admin.html").read_text(encoding="utf-8")).substitute(
         export_url=f"{root}/admin/export.csv",
+        learning_url=f"{root}/admin/learning.csv",
+        **_learning_tables(store),
         logout_url=f"{root}/admin/logout",
         sessions="".join(_session_html(store, s) for s in sessions)
         or '<p class="empty">No sessions yet.</p>',
@@ -222,6 +300,17 @@ async def admin_logout(request: Request) -> Response:
     response = RedirectResponse(f"{_root(request)}/admin", status_code=303)
     clear_session_cookie(response, request)
     return response
+
+
+@router.get("/admin/learning.csv")
+async def admin_learning(_: AdminDep, store: SessionsDep) -> Response:
+    """Class-wide learning: misconceptions met, concepts mastered, expected points missed."""
+    text = await run_in_threadpool(_learning_csv, store)
+    return Response(
+        content=text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="rnn-tutor-learning.csv"'},
+    )
 
 
 @router.get("/admin/export.csv")

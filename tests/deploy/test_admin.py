@@ -307,3 +307,40 @@ def test_a_burst_of_guesses_is_never_compared_beyond_the_limit(fake_app_factory)
         codes = asyncio.run(burst(base))
     assert codes.count(429) >= len(codes) - 5, codes  # at most five were compared
     assert 200 not in codes  # the right token, sent within the burst, waits like the rest
+
+
+def test_the_instructor_sees_what_learners_got_wrong_class_wide(real_parts):
+    """Two learners' answers to conceptual questions reach the page and learning.csv:
+    the misconception met (by how many learners), concept mastery, the points missed."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(real_app(real_parts, admin_token=TOKEN)) as client:
+        for _ in range(2):
+            opened = client.post(
+                "/v1/chat", json={"message": "test my understanding of gradient clipping"}
+            ).json()
+            sid = opened["session_id"]
+            assert "Why can't clipping rescue a vanished gradient?" in opened["reply"]
+            said = {
+                "message": "gradient clipping also fixes vanishing gradients",
+                "session_id": sid,
+            }
+            reply = client.post("/v1/chat", json=said).json()["reply"]
+            assert reply.startswith("**Not quite:**"), reply
+        client.post("/v1/chat", json={"message": "just tell me", "session_id": sid})
+
+        page = client.get("/admin", headers=auth).text
+        met = page[page.index("<h2>Misconceptions met</h2>") : page.index("<h2>Concept mastery")]
+        assert (
+            "<td>gradient clipping also fixes vanishing gradients</td><td>2</td><td>2</td>" in met
+        )
+        mastery = page[page.index("<h2>Concept mastery</h2>") : page.index("<h2>Most-missed")]
+        assert re.search(r"<td>gradient clipping</td><td>2</td><td>0</td><td>\d+%</td>", mastery)
+
+        export = client.get("/admin/learning.csv", headers=auth)
+        assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(export.text)))
+        assert {"kind": "misconception", "id": "clipping_fixes_vanishing", "count": "2",
+                "learners": "2"}.items() <= next(r for r in rows if r["kind"] == "misconception").items()  # fmt: skip
+        concept = next(r for r in rows if r["kind"] == "concept")
+        assert concept["id"] == "gradient_clipping" and concept["learners"] == "2"
+        assert client.get("/admin/learning.csv").status_code == 401
