@@ -1,20 +1,15 @@
 """What each reply showed, kept beside its stored message, so a conversation redraws.
 
-The tutor stores a reply's Markdown; the web routes also keep, under the message's
-``meta["shown"]``, the parts of the ``/v1/chat`` body a client draws around it
-(``citations``, ``trace``, ``exercise``, ``plots``). ``conversation`` reads the history
-back with those parts and every exercise's status *as of now*: a card whose exercise was
-later solved, revealed or replaced says so, so a client never offers live buttons on a
-stale card.
-
-``keep_shown`` updates the stored row after the turn (the tutor wrote it already). The
-cleaner home is the tutor passing ``shown_of(body)`` in ``append_message``'s ``meta``;
-``conversation`` reads ``meta["shown"]`` whoever wrote it.
+The tutor stores a reply's Markdown and, under the message's ``meta["shown"]``
+(``shown_of``, in the same ``append_message`` as the text, whatever the channel), the
+parts of the ``/v1/chat`` body a client draws around it (``citations``, ``trace``,
+``exercise``, ``plots``). ``conversation`` reads the history back with those parts and
+every exercise's status *as of now*: a card whose exercise was later solved, revealed or
+replaced says so, so a client never offers live buttons on a stale card.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 SHOWN = "shown"
@@ -25,33 +20,6 @@ CLOSED = ("solved", "revealed")
 def shown_of(body: dict[str, Any]) -> dict[str, Any]:
     """The parts of a ``/v1/chat`` body drawn around the reply text (empty ones left out)."""
     return {k: body[k] for k in PARTS if body.get(k)}
-
-
-def keep_shown(store: Any, session_id: str, seq: int | None, body: dict[str, Any]) -> bool:
-    """Store ``shown_of(body)`` with assistant message ``seq``; False when there is nothing
-    to keep, no such message, or ``store`` is not a SQL session store (a test fake)."""
-    import sqlalchemy as sa
-
-    from assistant.store.engine import write_tx
-    from assistant.store.schema import messages
-
-    shown = shown_of(body)
-    engine = getattr(store, "engine", None)
-    if seq is None or not shown or engine is None:
-        return False
-    where = sa.and_(
-        messages.c.session_id == session_id,
-        messages.c.seq == seq,
-        messages.c.role == "assistant",
-    )
-    with write_tx(engine) as conn:
-        row = conn.execute(sa.select(messages.c.meta).where(where)).first()
-        if row is None:
-            return False
-        meta = json.loads(row.meta or "{}")
-        meta[SHOWN] = shown
-        conn.execute(sa.update(messages).where(where).values(meta=json.dumps(meta)))
-    return True
 
 
 def _records(tutor: Any, session_id: str) -> list[tuple[Any, dict[str, Any]]]:

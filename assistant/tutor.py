@@ -55,6 +55,39 @@ def validate_text(text: object) -> str:
     return text
 
 
+class Sent:
+    """What of a turn's drawings (trace, exercise, plots) the stream has sent, so each goes
+    out once: a tool's as soon as the tool has finished, and at the end only what changed
+    since (an exercise's status, say) or what no tool's event carried."""
+
+    def __init__(self) -> None:
+        self.trace: dict[str, Any] | None = None
+        self.exercise: dict[str, Any] | None = None
+        self.plots = 0
+
+    def tool(self, body: dict[str, Any]) -> Iterator[Event]:
+        """The events for one tool's result (``body``: a ``/v1/chat`` body of it alone)."""
+        yield from self._changed(body)
+        for plot in body["plots"]:
+            self.plots += 1
+            yield "plot", plot
+
+    def rest(self, body: dict[str, Any]) -> Iterator[Event]:
+        """The events for what the turn's whole ``body`` shows that were not sent yet."""
+        yield from self._changed(body)
+        for plot in body["plots"][self.plots :]:
+            self.plots += 1
+            yield "plot", plot
+
+    def _changed(self, body: dict[str, Any]) -> Iterator[Event]:
+        if body["trace"] is not None and body["trace"] != self.trace:
+            self.trace = body["trace"]
+            yield "trace", body["trace"]
+        if body["exercise"] is not None and body["exercise"] != self.exercise:
+            self.exercise = body["exercise"]
+            yield "exercise", body["exercise"]
+
+
 class Tutor:
     """The tutor core the HTTP service, the bots and the CLI talk to."""
 
@@ -153,9 +186,9 @@ class Tutor:
             for item in self._run(messages, ctx, new_messages):
                 if isinstance(item, str):
                     yield "delta", {"text": item}
-                elif artifact_of(item) and artifact_of(item)["kind"] in DRAWING_KINDS:
+                elif (art := artifact_of(item)) is not None and art["kind"] in DRAWING_KINDS:
                     # A tool just finished: what it drew goes out now, not after the text.
-                    yield from sent.new(build_reply(session_id, [item], ctx).to_dict())
+                    yield from sent.tool(build_reply(session_id, [item], ctx).to_dict())
             reply = build_reply(session_id, new_messages, ctx)
             body = reply.to_dict()
             meta: dict[str, Any] = {"intent": reply.intent, "citations": len(reply.citations)}
@@ -168,7 +201,7 @@ class Tutor:
         body["message_index"] = seq  # as POST /v1/chat has it (for POST /v1/feedback)
         for citation in body["citations"]:
             yield "citation", citation
-        yield from sent.new(body)  # whatever the tools' own events did not carry
+        yield from sent.rest(body)  # whatever the tools' own events did not carry
         yield "reply", {"reply": reply}
         yield "done", body
 
@@ -211,27 +244,3 @@ class Tutor:
                 "set TUTOR_MODEL=offline."
             ) from exc
         out.extend((final or {}).get("messages", [])[len(messages) :])
-
-
-class Sent:
-    """What of a turn's drawings (trace, exercise, plots) the stream has sent, so each goes
-    out once: a tool's result as it lands, and at the end only what changed since (the
-    exercise's status, say) or what no tool event carried."""
-
-    def __init__(self) -> None:
-        self.trace: Any = None
-        self.exercise: Any = None
-        self.plots = 0
-
-    def new(self, body: dict[str, Any]) -> Iterator[Event]:
-        """The events for what ``body`` (a ``/v1/chat`` body, whole or of one tool) shows
-        that was not sent yet; plots count in order, as the reply lists them."""
-        if body["trace"] is not None and body["trace"] != self.trace:
-            self.trace = body["trace"]
-            yield "trace", body["trace"]
-        if body["exercise"] is not None and body["exercise"] != self.exercise:
-            self.exercise = body["exercise"]
-            yield "exercise", body["exercise"]
-        for plot in body["plots"]:
-            yield "plot", plot
-            self.plots += 1

@@ -6,9 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from assistant.shown import keep_shown
 from assistant.types import ChatTurn
 from core.limits import MAX_MESSAGE_CHARS
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session, run_turn
@@ -35,8 +33,4 @@ async def chat(body: ChatRequest, tutor: TutorDep, services: ServicesDep) -> dic
     body = reply.to_dict()
     # Extra field (API.md allows additions): the seq to rate with POST /v1/feedback.
     body["message_index"] = getattr(reply, "message_index", None)
-    # What the reply showed, kept for GET /v1/sessions/{id}/messages (a reload redraws it).
-    await run_in_threadpool(
-        keep_shown, services.sessions, body["session_id"], body["message_index"], body
-    )
     return body

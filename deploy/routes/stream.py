@@ -5,9 +5,11 @@ sanitized HTML of the reply's Markdown blocks completed by the deltas since the 
 ``block``, so a client shows formatted text and math while the rest is still coming),
 ``citation``, ``trace``, ``exercise``, ``plot`` ({"title", "svg"}), ``error`` and a
 final ``done`` carrying the whole ``/v1/chat`` body (with ``message_index``, the stored
-reply's seq, as ``/v1/chat`` has it). With ``?done=compact`` (the widget) ``done``
-carries only ``session_id``, ``message_index`` and ``reply_html``: the deltas and the
-events before it carried the rest.
+reply's seq, as ``/v1/chat`` has it). ``trace``, ``exercise`` and ``plot`` go out as soon
+as the lab tool that made them has finished, often before the text that talks about them;
+each plot is sent once. With ``?done=compact`` (the widget) ``done`` carries only
+``session_id``, ``message_index`` and ``reply_html``: the deltas and the events before it
+carried the rest. ``docs/streaming.md`` shows a whole exchange.
 
 A language model's tokens are passed on as it writes them; the offline brain's reply,
 finished at once, goes out block by block (lead paragraph, table, list...).
@@ -31,7 +33,6 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.render import block_end, render_markdown
-from assistant.shown import keep_shown
 from assistant.types import ChatTurn
 from core.errors import TutorError
 from deploy.deps import RateLimitDep, ServicesDep, TutorDep, limit_session
@@ -118,15 +119,19 @@ def compact_done(data: dict[str, Any]) -> dict[str, Any]:
 
 def reframe(events: Iterator[tuple[str, Any]], natural: bool) -> Iterator[tuple[str, Any]]:
     """The tutor's events as the stream sends them: deltas cut into blocks (see
-    ``Blocks``) and each plot as its own ``plot`` event before ``done``."""
+    ``Blocks``), and before ``done`` a ``plot`` event for each of its plots that the tutor
+    did not send as its own event (the tutor sends them as its tools finish)."""
     blocks = Blocks(natural)
+    plots = 0  # plot events passed on; the reply's plots come in the same order
     for event, data in events:
         if event == "delta":
             yield from blocks.feed(data["text"])
             continue
         yield from blocks.flush()
-        if event == "done":
-            for plot in data.get("plots") or []:
+        if event == "plot":
+            plots += 1
+        elif event == "done":
+            for plot in (data.get("plots") or [])[plots:]:
                 yield "plot", plot
         yield event, data
 
@@ -197,20 +202,14 @@ async def close_in_thread(events: Iterator[Any]) -> None:
             await anyio.to_thread.run_sync(close)
 
 
-def finish_quietly(services: Any) -> Callable[[Iterator[tuple[str, Any]]], None]:
-    """Run a left-behind turn's events to their end and keep what its reply showed, so a
-    reload after Stop or a dropped connection redraws the reply whole."""
-
-    def finish(events: Iterator[tuple[str, Any]]) -> None:
-        try:
-            for event, data in events:
-                if event == "done":
-                    seq, _ = reply_record(services.sessions, data)
-                    keep_shown(services.sessions, data["session_id"], seq, data)
-        except Exception:  # already reported to nobody: the client is gone
-            log.info("a stream left by its client ended with an error", exc_info=True)
-
-    return finish
+def finish_quietly(events: Iterator[tuple[str, Any]]) -> None:
+    """Run a left-behind turn's events to their end, so the turn is stored whole (with what
+    its reply showed) and a reload after Stop or a dropped connection redraws it."""
+    try:
+        for _ in events:
+            pass
+    except Exception:  # already reported to nobody: the client is gone
+        log.info("a stream left by its client ended with an error", exc_info=True)
 
 
 @router.post(
@@ -234,12 +233,11 @@ async def chat_stream(
     first = await run_in_threadpool(next, events, None)  # errors here are plain JSON 4xx
 
     async def on_done(data: dict[str, Any]) -> dict[str, Any]:
-        # Like /v1/chat, add the stored message's seq (for POST /v1/feedback), and keep
-        # what the reply showed for a reload (GET /v1/sessions/{id}/messages).
+        # Like /v1/chat, the stored message's seq (for POST /v1/feedback): the tutor's own
+        # word, or else the newest stored reply if it is this one.
         seq, intent = await run_in_threadpool(reply_record, services.sessions, data)
-        await run_in_threadpool(keep_shown, services.sessions, data["session_id"], seq, data)
         services.metrics.count_turn(intent)
-        return {**data, "message_index": seq}
+        return {**data, "message_index": data.get("message_index", seq)}
 
     frames = sse_frames(
         first,
@@ -247,6 +245,6 @@ async def chat_stream(
         on_done,
         compact=done == "compact",
         natural=getattr(tutor, "brain", "") == "offline",
-        finish=finish_quietly(services),
+        finish=finish_quietly,
     )
     return sse_response(frames)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 
 import pytest
@@ -132,6 +133,50 @@ def test_stream_yields_deltas_then_done(llm_tutor):
     assert deltas == "A hidden state is a running memory of the sequence so far."
     assert sum(1 for e, _ in events if e == "delta") > 1
     assert events[-1][0] == "done" and events[-1][1]["reply"] == deltas
+
+
+class GatedModel(ScriptedModel):
+    """A ``ScriptedModel`` that, once a tool has answered, waits at ``gate`` before it
+    writes on, until the test has seen what the tool drew."""
+
+    gate: Any = None
+    waited_out: bool = False
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        if any(m.type == "tool" for m in messages) and not self.gate.wait(20):
+            self.waited_out = True  # the tool's plot was held back until the end
+        yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+def test_a_tools_trace_and_plot_reach_the_stream_as_soon_as_the_tool_finishes(llm_tutor):
+    gate = threading.Event()
+    trace_call = call("rnn_trace", 1, inputs=[1, 0, 0], input_weight=0.5, recurrent_weight=0.8)
+    model = GatedModel(
+        messages=iter(
+            [
+                AIMessage(content="", tool_calls=[trace_call]),
+                AIMessage(content="The memory shrinks at every step."),
+            ]
+        ),
+        seen=[],
+        gate=gate,
+    )
+    tutor = llm_tutor(model)
+    events = []
+    for event, data in tutor.stream(ChatTurn(None, "show me a trace", "api")):
+        events.append((event, data))
+        if event == "plot":
+            gate.set()  # seen while the model was still to write: it may go on
+    assert not model.waited_out
+    names = [e for e, _ in events]
+    assert names.index("trace") < names.index("plot") < names.index("delta")
+    done = events[-1][1]
+    assert names[-1] == "done" and names.count("trace") == 1  # not sent again at the end
+    assert [d for e, d in events if e == "plot"] == done["plots"]
+    assert done["plots"][0]["title"] == "Hidden state over time"
+    assert [round(s["h"][0], 4) for s in done["trace"]["steps"]] == [0.4621, 0.3537, 0.2757]
+    stored = tutor.sessions.message_records(done["session_id"])[-1]
+    assert stored.meta["shown"]["plots"] == done["plots"]
 
 
 def test_missing_provider_package_names_the_extra(tmp_path):

@@ -120,13 +120,18 @@ def test_concurrent_turns_on_one_session_are_serialised(tutor):
 def test_stream_events_follow_the_api_and_end_with_the_body(tutor):
     events = list(tutor.stream(ChatTurn(None, "walk me through a trace")))
     names = [e for e, _ in events]
-    assert names[0] == "delta" and names[-1] == "done"
-    assert "trace" in names and names.index("trace") > max(
-        i for i, n in enumerate(names) if n == "delta"
-    )
+    assert names[-1] == "done" and names.count("done") == 1
+    # the lab ran before the tutor wrote about it: its trace and plots came first, once each
+    first_delta = names.index("delta")
+    assert names.count("trace") == 1 and names.index("trace") < first_delta
+    plots = [d for e, d in events if e == "plot"]
+    assert plots and names.index("plot") < first_delta
     text = "".join(d["text"] for e, d in events if e == "delta")
     done = events[-1][1]
     assert text == done["reply"] and done["trace"]["cell"] == "rnn"
+    assert next(d for e, d in events if e == "trace") == done["trace"]
+    assert plots == done["plots"]
+    assert done["message_index"] == tutor.sessions.message_records(done["session_id"])[-1].seq
     cited = list(tutor.stream(ChatTurn(done["session_id"], "what does gradient clipping do?")))
     assert [d for e, d in cited if e == "citation"] == cited[-1][1]["citations"]
 
@@ -179,3 +184,33 @@ def test_concurrent_learners_in_separate_sessions(tutor):
     assert results[0] == ["trace", "concept", "quiz", "hint"]
     assert results[1] == ["concept", "quiz", "hint"]
     assert all(r == results[i % 2] for i, r in enumerate(results))
+
+
+@pytest.mark.parametrize("channel", ["cli", "slack", "discord", "openai", "api", "web"])
+def test_a_stored_reply_keeps_what_it_showed_whatever_the_channel(tutor, channel):
+    """The tutor stores the reply's citations, trace and plots (and exercise) in the same
+    row as its text, so every channel's history redraws it, not only the web routes'."""
+    reply = tutor.respond(ChatTurn(None, "walk me through a trace with inputs 1, 0, 0", channel))
+    body = reply.to_dict()
+    user, stored = tutor.sessions.message_records(reply.session_id)
+    assert "shown" not in user.meta
+    assert stored.seq == reply.message_index and stored.content == reply.reply
+    assert stored.meta["intent"] == reply.intent == "trace"
+    assert body["citations"] and body["exercise"] is None  # an empty part is not stored
+    assert stored.meta["shown"] == {
+        "citations": body["citations"],
+        "trace": body["trace"],
+        "plots": body["plots"],
+    }
+    assert len(stored.meta["shown"]["trace"]["steps"]) == 3
+    assert stored.meta["shown"]["plots"][0]["svg"].startswith("<")
+    quiz = tutor.respond(ChatTurn(reply.session_id, "quiz me", channel))
+    assert tutor.sessions.message_records(reply.session_id)[-1].meta["shown"]["exercise"] == (
+        quiz.exercise
+    )
+
+
+def test_a_reply_that_showed_nothing_stores_no_shown_parts(tutor):
+    reply = tutor.respond(ChatTurn(None, "thanks", "cli"))
+    assert not reply.citations and reply.trace is None and not reply.plots
+    assert "shown" not in tutor.sessions.message_records(reply.session_id)[-1].meta

@@ -156,7 +156,8 @@ def test_stream_over_the_real_tutor(real_client):
     events = parse_sse(r.text)
     names = [e for e, _ in events]
     assert names[-1] == "done" and names.count("done") == 1
-    assert names.index("delta") < names.index("trace") < names.index("done")
+    # the lab's trace goes out as soon as the lab has run, before the text about it
+    assert names.index("trace") < names.index("delta") < names.index("done")
     done = events[-1][1]
     assert set(done) >= CHAT_FIELDS
     assert "".join(d["text"] for e, d in events if e == "delta").strip() == done["reply"].strip()

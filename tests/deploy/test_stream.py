@@ -50,6 +50,21 @@ def test_sse_event_is_one_frame():
     )
 
 
+def test_plots_the_tutor_sent_as_they_were_drawn_are_not_sent_again_before_done():
+    a, b = {"title": "A", "svg": "<svg>a</svg>"}, {"title": "B", "svg": "<svg>b</svg>"}
+    tutor_events = [
+        ("trace", {"cell": "rnn"}),
+        ("plot", a),  # the tutor's own, as its tool finished
+        ("delta", {"text": "Hello.\n\n"}),
+        ("done", {"reply": "Hello.", "plots": [a, b]}),
+    ]
+    out = list(stream.reframe(iter(tutor_events), natural=True))
+    assert [e for e, _ in out] == ["trace", "plot", "delta", "block", "plot", "done"]
+    assert [d for e, d in out if e == "plot"] == [a, b]  # b only came with done: sent there
+    older = [("delta", {"text": "Hi"}), ("done", {"reply": "Hi", "plots": [a]})]
+    assert [e for e, _ in stream.reframe(iter(older), natural=False)] == ["delta", "plot", "done"]
+
+
 class SlowTutor(FakeTutor):
     """A fake tutor that thinks ``pause`` seconds before each event."""
 
