@@ -14,7 +14,13 @@ from langchain.tools import ToolRuntime
 from pydantic import Field
 
 from assistant import prompts
-from assistant.listening.tools import Listener, full_models, mastery_lines, study_next
+from assistant.listening.tools import (
+    Listener,
+    full_models,
+    mastery_lines,
+    study_next,
+    weak_cards,
+)
 from assistant.results import FlashcardResult, ProgressResult
 from assistant.state import TurnContext
 
@@ -55,7 +61,8 @@ def review_flashcards(
         open_card["flipped"] = True
         text = prompts.render(prompts.FLASHCARD_BACK, back=cards[open_card["card_id"]].back)
         return text, {"kind": "flashcard", "text": text, "card_id": open_card["card_id"]}
-    due_ids = ctx.sessions.due_cards(ctx.session_id, list(cards))
+    weak = weak_cards(list(cards.values()), ctx.sessions.mastery(ctx.session_id))
+    due_ids = ctx.sessions.due_cards(ctx.session_id, list(cards), sooner=weak)
     if not due_ids:
         ctx.close_flashcard()
         lines.append(prompts.FLASHCARD_NONE_DUE)

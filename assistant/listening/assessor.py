@@ -34,9 +34,9 @@ LABELS = ("correct", "partial", "wrong", "misconception", "off_topic", "dont_kno
 
 # calibrated on assistant/eval/assess_team.jsonl (see the module's docstring)
 POINT_THRESHOLD = 0.50  # 0.46 scored 0.013 better on the team set, but credits more wrongly
-MISCONCEPTION_THRESHOLD = 0.82
+MISCONCEPTION_THRESHOLD = 0.80
 MISCONCEPTION_MARGIN = 0.05  # over the best expected point
-OFF_TOPIC_THRESHOLD = 0.30
+OFF_TOPIC_THRESHOLD = 0.35
 TERM_WEIGHT = 0.25
 CONTRAST_THRESHOLD = 0.0  # nearer the belief than its correction by this much
 POLARITY_PENALTY = 0.15  # a clause and a point of opposite polarity
@@ -78,7 +78,7 @@ ATTEMPT = re.compile(
     re.I,
 )
 _CLAUSE = re.compile(
-    r"[.;!?\n]+|,\s*|\s+(?:and|but|so|because|since|while|whereas|which|then|also)\s+", re.I
+    r"\.(?!\d)|[;!?\n]+|,\s*|\s+(?:and|but|so|because|since|while|whereas|which|then|also)\s+", re.I
 )
 _WORD = re.compile(r"[a-z][a-z0-9_']+")
 _STOP_WORDS = (
@@ -101,6 +101,22 @@ def normalise(text: str) -> str:
 
 def negated(text: str) -> bool:
     return bool(NEGATION.search(normalise(text)))
+
+
+_NEGATIVE_QUESTION = re.compile(
+    r"^\W*(?:does|do|is|are|can|will|would|should|has|have|did|was|were) not\b\s*", re.I
+)
+
+
+def claims_negation(text: str) -> bool:
+    """Whether a way of saying a belief denies something, judged by its main clause:
+    "doesn't clipping fix vanishing too?" asks for agreement with "clipping fixes
+    vanishing", and "clipping keeps gradients in range so nothing vanishes" claims it."""
+    said = normalise(text).strip()
+    if said.endswith("?"):
+        said = _NEGATIVE_QUESTION.sub("", said, count=1)
+    main = next((p for p in _CLAUSE.split(said) if p.strip()), said)  # "..., so nothing vanishes"
+    return bool(NEGATION.search(main))
 
 
 def clauses(text: str) -> list[str]:
@@ -181,12 +197,14 @@ class Assessor:
         self.polarity_penalty = thresholds.get("polarity", POLARITY_PENALTY)
         # every way a misconception is said: (concept, misconception, text, negated)
         self._beliefs = [
-            (c, m, text, negated(text))
+            (c, m, text, claims_negation(text))
             for c in self.concepts.values()
             for m in c.misconceptions
             for text in (m.belief, *m.phrasings)
         ]
         self._belief_vectors = self._embed([normalise(b[2]) for b in self._beliefs])
+        self._belief_terms = [key_terms(b[2]) - key_terms(" ".join(b[0].names))
+                              for b in self._beliefs]  # fmt: skip
         self._correction_vectors = self._embed([normalise(b[1].correction) for b in self._beliefs])
 
     def _embed(self, texts: list[str]) -> np.ndarray:
@@ -235,6 +253,12 @@ class Assessor:
         polarity = np.array([negated(p) for p in parts])
         agree = polarity[:, None] == np.array([b[3] for b in self._beliefs])[None, :]
         own = np.array([b[0].id == concept_id for b in self._beliefs])
+        # a belief shares at least one of its own words with the clause ("the forget gate
+        # is important" says nothing of "a single number")
+        said = [key_terms(p) for p in parts]
+        shares = np.array([[bool(terms & s) or not terms for terms in self._belief_terms]
+                           for s in said])  # fmt: skip
+        agree = agree & shares
         # a claim needs a few words: "the forget gate" holds no belief
         claims = np.array([len(p.split()) >= 4 for p in parts])
         sims = np.where(agree & claims[:, None], sims + SAME_CONCEPT * own[None, :], -1.0)

@@ -117,7 +117,8 @@ def tell(question: OpenQuestion, st: dict[str, Any], asserted: bool = False) -> 
 
 def respond(question: OpenQuestion, st: dict[str, Any], a: Assessment) -> Move:
     """The tutor's move on assessment ``a`` of an answer to ``question`` (state ``st``)."""
-    covered = sorted(set(st.get("covered") or []) | set(a.covered))
+    credited = a.covered if a.label in ("correct", "partial") else ()  # nothing false in them
+    covered = sorted(set(st.get("covered") or []) | set(credited))
     st["covered"] = covered
     missing = [i for i in range(len(question.expected)) if i not in covered]
     if a.label == "off_topic":
@@ -134,17 +135,19 @@ def respond(question: OpenQuestion, st: dict[str, Any], a: Assessment) -> Move:
             prompts.LISTEN_MISCONCEPTION, correction=a.correction, ask=question.ask
         )
         return Move("correct_misconception", text, False)
+    if not missing and not credited:  # "hmm" or a wrong answer once everything was said
+        return tell(question, st)
     if not missing:
-        said = [_point(question.expected[i]) for i in a.covered] or [
+        said = [_point(question.expected[i]) for i in credited] or [
             _point(p) for p in question.expected
         ]
         credit = prompts.render(prompts.LISTEN_RIGHT, points=_join(said))
         return Move("confirm", f"{credit}\n\n{summary(question)}", True)
     if a.label == "dont_know":
         return _ladder(question, st, missing)
-    if a.covered:
+    if credited:
         credit = prompts.render(prompts.LISTEN_PARTLY,
-                                points=_join([_point(question.expected[i]) for i in a.covered]))  # fmt: skip
+                                points=_join([_point(question.expected[i]) for i in credited]))  # fmt: skip
         move = _ladder(question, st, missing)
         name = "credit_" + move.name if not move.closed else move.name
         return Move(name, f"{credit} {move.text}", move.closed)

@@ -11,6 +11,7 @@ the LLM sees them as tools.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import weakref
 from typing import Annotated, Any
@@ -60,8 +61,8 @@ class Listener:
         concept the learner has answered on, else the next unassessed one in lesson order;
         a question not asked before when there is one."""
         asked = set(state.get("asked") or [])
-        if concept_id is not None:
-            order = [c for c in self.concepts if c.id == concept_id]
+        if concept_id is not None:  # asked for by name: any concept, "this lesson" too
+            order = [c for m in self.models for c in m.concepts if c.id == concept_id]
         else:
             weak = sorted((c for c in self.concepts if c.id in mastery
                            and mastery[c.id]["p"] < 0.7), key=lambda c: mastery[c.id]["p"])  # fmt: skip
@@ -167,7 +168,7 @@ def make_listening_tools(listener: Listener) -> list[BaseTool]:
         ctx = runtime.context
         wanted = None
         if concept:
-            found = find_concept(concept, tuple(listener.concepts))
+            found = find_concept(concept, tuple(c for m in listener.models for c in m.concepts))
             if found is None:
                 raise InvalidInput(f"no concept called {concept!r} in the lessons.")
             wanted = found.id
@@ -216,6 +217,26 @@ def study_next(listener: Listener, mastery: dict[str, dict[str, Any]],
     else:
         why = prompts.STUDY_WHY_NEW
     return prompts.render(prompts.STUDY_NEXT, name=concept.name, why=why)
+
+
+WEAK = 0.7  # below this estimate a concept's flashcards come due sooner
+
+
+def weak_cards(cards: list[Any], mastery: dict[str, dict[str, Any]]) -> set[str]:
+    """The ids of the flashcards about a concept the learner's answers show to be weak: a
+    card is about the concepts its front names."""
+    weak = {cid for cid, m in mastery.items() if m["p"] < WEAK}
+    if not weak:
+        return set()
+    names = [
+        (c.id, n.lower()) for c in _concepts_of(full_models()) if c.id in weak for n in c.names
+    ]
+    return {card.id for card in cards
+            if any(re.search(rf"\b{re.escape(n)}\b", card.front.lower()) for _, n in names)}  # fmt: skip
+
+
+def _concepts_of(models: tuple[Any, ...]) -> list[Any]:
+    return [c for m in models for c in m.concepts]
 
 
 def mastery_lines(listener: Listener, mastery: dict[str, dict[str, Any]]) -> str:

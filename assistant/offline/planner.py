@@ -237,6 +237,7 @@ CONCEPTUAL = re.compile(
     r"calculations?)|understanding|in (?:my own )?words|explain(?:ing)? questions?|theory)\b",
     re.I,
 )  # "no math" / "without math" stays the signs exercise (a trace with signs, no arithmetic)
+NO_NUMBERS = re.compile(r"^\W*(?:ok\W+)?(?:no|without) (?:numbers|calculations?|sums)\b", re.I)
 QUIZ_WORDS = re.compile(r"\b(?:quiz|test|question|ask me|check|practi[cs]e)", re.I)
 PRACTISE = re.compile(
     r"\b(?:quiz me|test me|test my|check my understanding|ask me (?:a |some )?(?:conceptual )?"
@@ -265,6 +266,10 @@ STUDY_NEXT = re.compile(
 MURMUR = re.compile(
     r"^\W*(?:h+m+|u+m+|u+h+|huh|eh|e+r+m*)\W*$", re.I
 )  # "hmm": a hint, says TEACHING.md
+# "whats a recurrent weight again?", "wait where do the gate values come from?"
+WH_NEAR_START = re.compile(
+    r"^\W*(?:\w+\W+){0,2}(?:what'?s?|how'?s?|why|where|when|which|who)\b", re.I
+)
 HINT_REQUEST = re.compile(r"^\W*(?:(?:a|another|give me a|can i (?:get|have) a)\s+)?hint\W*$", re.I)
 MOVES_ON = frozenset({"quiz", "next", "trace", "flashcards", "flip", "rate", "progress",
                       "compute", "more", "injection"})  # fmt: skip
@@ -288,8 +293,10 @@ def _listening(ask: Ask) -> str | None:
         return None  # "thanks", "hi"
     if FOLLOW_UP.match(text):
         return "follow_up"
-    question = QUESTION_START.search(text) or (
-        ASKS_ABOUT.search(text) and text.rstrip().endswith("?")
+    question = (
+        QUESTION_START.search(text)
+        or (ASKS_ABOUT.search(text) and text.rstrip().endswith("?"))
+        or (text.rstrip().endswith("?") and WH_NEAR_START.search(text))
     )
     if question and not _ANSWER_START.match(text):
         return None
@@ -318,8 +325,14 @@ def _asks_about_concept(ask: Ask) -> bool:
 def _conceptual(ask: Ask) -> bool:
     """A wish for conceptual practice: asked for in words, or "next" after a conceptual
     question."""
+    if NO_NUMBERS.match(ask.text):
+        return True
     if ask.intent == "next":
-        return ask.state.get("practice") == "concepts" and not exercise_live(ask.state)
+        conceptual = ask.state.get("practice") == "concepts" or bool(ask.state.get("question"))
+        return (
+            conceptual and not exercise_live(ask.state)
+            and bool(re.search(r"\b(?:next|another|more|again)\b", ask.text, re.I))
+        )  # fmt: skip
     if CONCEPTUAL.search(ask.text):
         return True
     return level_asked_for(ask.text, None) is None and (
@@ -336,7 +349,9 @@ def reroute(ask: Ask) -> str:
     intent, text = ask.intent, ask.text
     if STUDY_NEXT.search(text):
         return "progress"
-    if (intent in ("quiz", "next") or PRACTISE.search(text)) and _conceptual(ask):
+    if (intent in ("quiz", "next") or PRACTISE.search(text) or NO_NUMBERS.match(text)) and (
+        _conceptual(ask)
+    ):
         ask.state.pop("question", None)
         return "concept_quiz"
     if ask.state.get("question") and not exercise_live(ask.state):

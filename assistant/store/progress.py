@@ -9,7 +9,8 @@ A card the learner has never reviewed has no row and counts as due.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -127,8 +128,15 @@ def progress(
     }
 
 
+SOONER = timedelta(days=3)  # a weak concept's card is due this much before its FSRS due time
+
+
 def due_cards(
-    engine: Engine, session_id: str, card_ids: list[str], now: datetime | None
+    engine: Engine,
+    session_id: str,
+    card_ids: list[str],
+    now: datetime | None,
+    sooner: Collection[str] = (),
 ) -> list[str]:
     if not isinstance(card_ids, list | tuple):
         raise InvalidInput("card_ids must be a list of flashcard ids.")
@@ -141,11 +149,13 @@ def due_cards(
             ).all()
         )
     deck = list(dict.fromkeys(card_ids))
-    overdue = sorted(
-        (cid for cid in deck if cid in seen and as_utc(seen[cid]) <= when),
-        key=lambda cid: as_utc(seen[cid]),
-    )
-    return overdue + [cid for cid in deck if cid not in seen]
+
+    def due_at(cid: str) -> datetime:  # cards of concepts the learner is weak on come sooner
+        return as_utc(seen[cid]) - (SOONER if cid in sooner else timedelta(0))
+
+    overdue = sorted((cid for cid in deck if cid in seen and due_at(cid) <= when), key=due_at)
+    fresh = [cid for cid in deck if cid not in seen]
+    return overdue + sorted(fresh, key=lambda cid: cid not in sooner)  # weak ones first
 
 
 def review_card(

@@ -10,7 +10,7 @@ gap-free, so an index into ``messages(session_id)`` is that message's ``seq``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -155,11 +155,16 @@ class SessionStore:
         return progress.progress(self.engine, session_id, card_ids, now)
 
     def due_cards(
-        self, session_id: str, card_ids: list[str], now: datetime | None = None
+        self,
+        session_id: str,
+        card_ids: list[str],
+        now: datetime | None = None,
+        sooner: Collection[str] = (),
     ) -> list[str]:
         """The cards of ``card_ids`` due now: reviewed cards due, most overdue first,
-        then never-seen cards in deck order."""
-        return progress.due_cards(self.engine, session_id, card_ids, now)
+        then never-seen cards in deck order. Cards in ``sooner`` (of concepts the learner
+        is weak on) come due ``progress.SOONER`` early, and first among the new ones."""
+        return progress.due_cards(self.engine, session_id, card_ids, now, sooner)
 
     def review_card(
         self, session_id: str, card_id: str, rating: str, now: datetime | None = None

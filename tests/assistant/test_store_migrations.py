@@ -323,3 +323,26 @@ def test_instances_starting_together_upgrade_once(store_url):
     finally:
         for e in engines:
             e.dispose()
+
+
+def test_a_database_at_the_baseline_gains_the_listening_tables_with_every_row(engine, store_url):
+    """A database made by yesterday's tutor (revision 0001) upgrades in place to 0002,
+    which adds the assessments and mastery tables; its rows stay."""
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO sessions (id, channel, external_key, created_at, updated_at, state) "
+            "VALUES ('s1', 'api', NULL, '2026-12-05 10:00:00+00:00', '2026-12-05 10:00:00+00:00', '{}')"
+        ))  # fmt: skip
+    assert not sa.inspect(engine).has_table("assessments")
+    done = upgrade(engine)
+    assert (done.before, done.after) == ("0001", head_revision())
+    assert schema_drift(engine) == []
+    store = make_session_store_from_url(store_url)
+    try:
+        assert store.exists("s1")
+        p = store.record_assessment("s1", "gradient_clipping", "why?", "correct", None, [0, 1], [])
+        assert p is not None and store.mastery("s1")["gradient_clipping"]["assessed"] == 1
+    finally:
+        store.close()
