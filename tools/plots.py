@@ -6,6 +6,9 @@ the first input's influence for rnn, lstm and gru on one log-scale axis, and
 matplotlib's object API on an Agg canvas created inside each function (no pyplot, no
 global backend, safe in threads), written as SVG with text kept as text
 (``svg.fonttype = none``) and long series thinned, so each picture stays under 60 KB.
+They are drawn for a phone: a figure as wide as the widget shows it on a 360 px screen
+(about 320 px), with text in points equal to the pixels it gets there (12, titles 13),
+long titles on two lines, and an axis of a few units or steps labelled at each one.
 ``hidden_heatmap_png``, ``fade_curve_png`` and ``gates_png`` draw the same figures as PNG
 bytes (about 700 px wide, under 150 KB) for Slack and Discord, which do not show SVG inline.
 """
@@ -22,21 +25,26 @@ from tools.cells import GATE_NAMES
 from tools.trace import Trace
 
 if TYPE_CHECKING:
+    from matplotlib.axis import Axis
     from matplotlib.figure import Figure
 
     from tools.fade_report import FadeReport
 
-PNG_DPI = 110  # a 6.4-inch figure is ~700 px wide: sharp in Slack and Discord, well under 150 KB
+WIDTH_IN = 4.5  # 324 pt: about the 320 px a plot gets in the widget on a 360 px phone
+TEXT_PT = 12.0  # tick labels, axis labels, legends: ~12 px on that phone
+TITLE_PT = 13.0
+PNG_DPI = 155  # a 4.5-inch figure is ~700 px wide: sharp in Slack and Discord, under 150 KB
+FEW = 12  # an axis of at most this many units or steps gets a tick at each one
 MAX_POINTS = 300  # per line
 MAX_CELLS = (64, 200)  # heatmap rows (units) x columns (steps)
-GATE_TITLES = {
-    "i": "input gate i (how much new information is written)",
-    "f": "forget gate f (how much old memory is kept)",
-    "g": "candidate g (the new information)",
-    "o": "output gate o (how much memory is shown in h)",
-    "r": "reset gate r (how much old state feeds the candidate)",
-    "z": "update gate z (how much old state is kept)",
-    "n": "candidate n (the new information)",
+GATE_TITLES = {  # short enough for one line of a phone-wide figure
+    "i": "input gate i: how much new is written",
+    "f": "forget gate f: how much old memory is kept",
+    "g": "candidate g: the new information",
+    "o": "output gate o: how much memory h shows",
+    "r": "reset gate r: old state in the candidate",
+    "z": "update gate z: how much old state is kept",
+    "n": "candidate n: the new information",
 }
 COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}
 
@@ -65,6 +73,17 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def _unit_ticks(axis: Axis, n: int) -> None:
+    """Integer ticks on an axis of n units or steps drawn from 0.5 to n + 0.5: each one when
+    there are few (a single unit is one labelled row, not 0.6 ... 1.4), else a handful."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    if n <= FEW:
+        axis.set_major_locator(FixedLocator(list(range(1, n + 1))))
+    else:
+        axis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+
+
 def _thin(n: int, most: int) -> np.ndarray:
     """Indices of at most ``most`` evenly spaced points out of n, always keeping the last."""
     if n <= most:
@@ -84,7 +103,7 @@ def _blocks(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
 def _hidden_heatmap(trace: Trace) -> Figure:
     data = _blocks(trace.hs.T, *MAX_CELLS)  # (H', T')
     limit = max(1.0, float(np.abs(data).max())) if trace.nonlinearity == "relu" else 1.0
-    fig = _figure(6.4, 3.2)
+    fig = _figure(WIDTH_IN, 3.2)
     ax = fig.add_subplot()
     T, H = trace.steps, trace.hidden_size
     image = ax.imshow(
@@ -96,11 +115,17 @@ def _hidden_heatmap(trace: Trace) -> Figure:
         interpolation="none",
         extent=(0.5, T + 0.5, H + 0.5, 0.5),
     )
-    ax.set_title(f"What the {trace.cell.upper()} remembers: hidden state h_t over time")
-    ax.set_xlabel("time step t")
-    ax.set_ylabel("hidden unit")
-    ax.locator_params(nbins=6, integer=True)
-    fig.colorbar(image, ax=ax, label="value of h_t", shrink=0.9)
+    ax.set_title(
+        f"What the {trace.cell.upper()} remembers:\nhidden state h_t over time", fontsize=TITLE_PT
+    )
+    ax.set_xlabel("time step t", fontsize=TEXT_PT)
+    ax.set_ylabel("hidden unit", fontsize=TEXT_PT)
+    _unit_ticks(ax.xaxis, T)
+    _unit_ticks(ax.yaxis, H)
+    ax.tick_params(labelsize=TEXT_PT)
+    bar = fig.colorbar(image, ax=ax, shrink=0.9)
+    bar.set_label("value of h_t", fontsize=TEXT_PT)
+    bar.ax.tick_params(labelsize=TEXT_PT)
     return fig
 
 
@@ -115,7 +140,9 @@ def hidden_heatmap_png(trace: Trace) -> bytes:
 
 
 def _fade_curve(report: FadeReport) -> Figure:
-    fig = _figure(6.4, 3.4)
+    from matplotlib.ticker import FormatStrFormatter
+
+    fig = _figure(WIDTH_IN, 3.6)
     ax = fig.add_subplot()
     for c in report.cells:
         curve = np.maximum(np.asarray(c.influence), 1e-12)
@@ -131,11 +158,15 @@ def _fade_curve(report: FadeReport) -> Figure:
             ha="right",
             va="bottom",
             color="grey",
+            fontsize=TEXT_PT,
         )
-    ax.set_title("How long does the first input stay in memory?")
-    ax.set_xlabel("time step t")
-    ax.set_ylabel("influence of x_1 on h_t (step 1 = 1)")
-    ax.legend(frameon=False)
+    ax.set_title("How long does the first input\nstay in memory?", fontsize=TITLE_PT)
+    ax.set_xlabel("time step t", fontsize=TEXT_PT)
+    ax.set_ylabel("influence of x_1 on h_t\n(step 1 = 1)", fontsize=TEXT_PT)
+    # Plain numbers (0.1, 0.01): the default 10^-1 has a superscript too small to read.
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.tick_params(labelsize=TEXT_PT)
+    ax.legend(frameon=False, fontsize=TEXT_PT)
     ax.grid(True, which="major", alpha=0.3)
     return fig
 
@@ -154,7 +185,7 @@ def _gates(trace: Trace) -> Figure:
     names = GATE_NAMES[trace.cell]
     if not names:
         raise InvalidInput("gate plots need an lstm or gru trace; a plain rnn has no gates")
-    fig = _figure(6.4, 1.5 * len(names) + 0.6)
+    fig = _figure(WIDTH_IN, 1.3 * len(names) + 0.9)
     axes = fig.subplots(len(names), 1, sharex=True)
     idx = _thin(trace.steps, MAX_POINTS // 4)  # a band and a line per gate
     t = idx + 1
@@ -163,10 +194,12 @@ def _gates(trace: Trace) -> Figure:
         ax.fill_between(t, values.min(axis=1), values.max(axis=1), alpha=0.25, lw=0)
         ax.plot(t, values.mean(axis=1), lw=1.5)
         ax.set_ylim(-1.05 if name in ("g", "n") else -0.05, 1.05)
-        ax.set_title(GATE_TITLES[name], fontsize=9, loc="left")
+        ax.set_title(GATE_TITLES[name], fontsize=TEXT_PT, loc="left")
         ax.locator_params(axis="y", nbins=3)
-    axes[-1].set_xlabel("time step t (line: mean over units, band: smallest to largest)")
-    fig.suptitle(f"{trace.cell.upper()} gates over time")
+        ax.tick_params(labelsize=TEXT_PT)
+    _unit_ticks(axes[-1].xaxis, trace.steps)
+    axes[-1].set_xlabel("time step t\n(line: mean over units, band: min to max)", fontsize=TEXT_PT)
+    fig.suptitle(f"{trace.cell.upper()} gates over time", fontsize=TITLE_PT)
     return fig
 
 

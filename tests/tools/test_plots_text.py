@@ -1,13 +1,16 @@
-"""SVG and PNG plots (valid, small, titled) and the Markdown renderings of traces."""
+"""SVG and PNG plots (valid, small, titled, readable on a phone) and the Markdown
+renderings of traces."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
 from core.errors import InvalidInput
+from tools import plots
 from tools.fade import memory_fade
 from tools.lab_requests import run_trace_request
 from tools.plots import (
@@ -71,6 +74,114 @@ def test_fade_curve_is_valid_and_labelled():
         assert "influence of x_1" in text
 
 
+# The width a plot is shown at in the widget on a 360 px phone (the panel is the whole
+# screen; the log's and the bubble's padding take the rest), and the smallest text size
+# we call readable there.
+SHOWN_PX = 320
+READABLE_PX = 11
+
+
+def _font_px(svg: str) -> list[tuple[str, float]]:
+    """(text, size in px as shown SHOWN_PX wide) of every text in an SVG plot."""
+    root = ET.fromstring(svg)
+    scale = SHOWN_PX / float(root.get("viewBox", "").split()[2])
+    out = []
+    for el in root.iter(f"{SVG_NS}text"):
+        size = re.search(r"font-size:\s*([\d.]+)px", el.get("style", ""))
+        assert size, el.get("style")
+        out.append(("".join(el.itertext()), float(size.group(1)) * scale))
+    return out
+
+
+def _svgs(big_lstm) -> dict[str, str]:
+    tiny = run_trace_request({"inputs": [1, 0, 0], "hidden_size": 1})
+    gru = run_trace_request({"cell": "gru", "inputs": [0.5, -1, 0.25], "hidden_size": 2})
+    return {
+        "one-unit heatmap": hidden_heatmap_svg(tiny),
+        "big heatmap": hidden_heatmap_svg(big_lstm),
+        "gru gates": gates_svg(gru),
+        "lstm gates": gates_svg(big_lstm),
+        "fade": fade_curve_svg(memory_fade()),
+        "long fade": fade_curve_svg(memory_fade(steps=2000, hidden_size=16)),
+    }
+
+
+def test_every_text_of_every_plot_is_readable_at_phone_width(big_lstm):
+    """The widget shows a plot ~320 px wide on a 360 px phone; 10 pt text in a 6.4-inch
+    figure came out at ~7 px there. Every label, tick, legend and title is >= 11 px."""
+    for name, svg in _svgs(big_lstm).items():
+        sizes = _font_px(svg)
+        assert len(sizes) >= 8, name  # ticks, labels and a title at least
+        small = [(text, round(px, 1)) for text, px in sizes if px < READABLE_PX]
+        assert not small, (name, small)
+        assert max(px for _, px in sizes) >= 12, name  # the title stands out
+
+
+def test_no_text_of_a_plot_is_cut_off_at_its_edges(big_lstm):
+    """Bigger text in a phone-wide figure must still fit: long titles wrap, gate titles
+    are short. Drawn tick labels, labels, titles and legends lie inside the figure."""
+    tiny = run_trace_request({"inputs": [1, 0, 0], "hidden_size": 1})
+    gru = run_trace_request({"cell": "gru", "inputs": [0.5, -1, 0.25], "hidden_size": 2})
+    figures = [
+        plots._hidden_heatmap(tiny),
+        plots._hidden_heatmap(big_lstm),
+        plots._gates(gru),
+        plots._gates(big_lstm),
+        plots._fade_curve(memory_fade()),
+    ]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        hidden = {  # tick labels matplotlib keeps for ticks outside the view, not drawn
+            id(label)
+            for ax in fig.axes
+            for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim()))
+            for tick in axis.get_major_ticks()
+            if not min(lim) - 1e-9 <= tick.get_loc() <= max(lim) + 1e-9
+            for label in (tick.label1, tick.label2)
+        }
+        texts = [
+            t
+            for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
+            if t.get_visible() and t.get_text() and id(t) not in hidden
+        ]
+        assert len(texts) >= 8
+        for t in texts:
+            box = t.get_window_extent(renderer)
+            assert fig.bbox.x0 - 0.5 <= box.x0 and box.x1 <= fig.bbox.x1 + 0.5, t.get_text()
+            assert fig.bbox.y0 - 0.5 <= box.y0 and box.y1 <= fig.bbox.y1 + 0.5, t.get_text()
+
+
+def _tick_labels(svg: str, axis: str) -> list[str]:
+    """The tick labels of the main axes' x or y axis (``axes_1``; a colorbar is another)."""
+    root = ET.fromstring(svg)
+    main = next(g for g in root.iter(f"{SVG_NS}g") if g.get("id") == "axes_1")
+    number = {"x": "matplotlib.axis_1", "y": "matplotlib.axis_2"}[axis]
+    group = next(g for g in main.iter(f"{SVG_NS}g") if g.get("id") == number)
+    return [
+        "".join(t.itertext())
+        for tick in group.iter(f"{SVG_NS}g")
+        if (tick.get("id") or "").startswith(f"{axis}tick_")
+        for t in tick.iter(f"{SVG_NS}text")
+    ]
+
+
+def test_a_one_unit_heatmap_is_one_labelled_row_and_steps_are_whole_numbers():
+    """A single hidden unit got y ticks 0.6, 0.8, ..., 1.4 (and one step the same on x)."""
+    one = hidden_heatmap_svg(run_trace_request({"inputs": [1, 0, 0], "hidden_size": 1}))
+    assert _tick_labels(one, "y") == ["1"] and "hidden unit" in _texts(one)
+    assert _tick_labels(one, "x") == ["1", "2", "3"]
+    single_step = hidden_heatmap_svg(run_trace_request({"inputs": [1], "hidden_size": 1}))
+    assert _tick_labels(single_step, "x") == ["1"] and _tick_labels(single_step, "y") == ["1"]
+    three = hidden_heatmap_svg(run_trace_request({"inputs": [1, 0], "hidden_size": 3}))
+    assert _tick_labels(three, "y") == ["1", "2", "3"]
+    many = hidden_heatmap_svg(run_trace_request({"inputs": [0.1] * 40, "hidden_size": 30}))
+    for axis, top in (("x", 40), ("y", 30)):
+        labels = _tick_labels(many, axis)
+        assert 3 <= len(labels) <= 7  # a handful, whole numbers within the axis
+        assert all(label.isdigit() and 1 <= int(label) <= top for label in labels), labels
+
+
 def test_plots_are_deterministic():
     trace = run_trace_request({"cell": "gru", "inputs": [1, 2, 3], "hidden_size": 2})
     assert gates_svg(trace) == gates_svg(trace)
@@ -95,7 +206,7 @@ def test_every_plot_also_draws_a_small_readable_png(big_lstm):
     ]
     for png in pngs:
         width, height = _png_size(png)
-        assert 600 <= width <= 800 and 300 <= height <= 1000  # ~700 px wide at 110 dpi
+        assert 600 <= width <= 800 and 300 <= height <= 1000  # ~700 px wide at 155 dpi
     assert gates_png(gru) == pngs[3]  # deterministic, like the SVG
     with pytest.raises(InvalidInput, match="no gates"):
         gates_png(run_trace_request({"inputs": [1.0]}))
