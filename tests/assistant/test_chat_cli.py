@@ -69,3 +69,21 @@ def test_eval_conversations_prints_the_pass_rate(cli, tmp_path):
     assert report["cases"] == 2 and report["pass_rate"] == 0.5
     table = cli.invoke(app, ["eval", "conversations", "--cases", str(cases)])
     assert "50.0%" in table.stdout and "FAIL" in table.stdout
+
+
+def test_ask_carries_a_conceptual_question_across_calls(cli):
+    """The terminal channel holds the open question like every other: the answer given
+    in the next ``tutor ask --session`` is assessed."""
+    first = json.loads(
+        cli.invoke(app, ["ask", "test my understanding of gradient clipping", "--json"]).stdout
+    )
+    assert first["reply"].startswith("**Question (gradient clipping):**")
+    said = [
+        "ask",
+        "gradient clipping also fixes vanishing gradients",
+        "--session",
+        first["session_id"],
+        "--json",
+    ]
+    second = json.loads(cli.invoke(app, said).stdout)
+    assert second["reply"].startswith("**Not quite:**")

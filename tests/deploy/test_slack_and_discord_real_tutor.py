@@ -241,3 +241,29 @@ async def test_discord_give_up_by_another_learner_is_refused_and_changes_nothing
     (revealed,) = await platform.wait_for("/webhooks/APP1/tokRG", timeout=60)
     assert [b["label"] for b in revealed.body["components"][0]["components"]] == ["Next"]
     assert session_id not in json.dumps(revealed.body)
+
+
+async def test_slack_thread_holds_a_conceptual_question_and_reads_the_answer(client, platform):
+    """Slack is one more channel of the same tutor: the question asked in a thread stays
+    open there, and the learner's answer in that thread gets the correction."""
+
+    def mention(event_id: str, text: str, ts: str) -> str:
+        event = {"type": "app_mention", "user": "U3", "text": f"<@UBOT> {text}", "ts": ts,
+                 "channel": "C3", "thread_ts": "1700000300.000100"}  # fmt: skip
+        return json.dumps({"team_id": "T1", "type": "event_callback", "event_id": event_id,
+                           "event": event})  # fmt: skip
+
+    opening = mention(
+        "EvListen1", "test my understanding of gradient clipping", "1700000300.000100"
+    )
+    await client.post("/slack/events", content=opening, headers=slack_headers(opening))
+    (asked,) = await platform.wait_for("/chat.postMessage", timeout=60)
+    assert "Why can't clipping rescue a vanished gradient?" in json.dumps(asked.body)
+    answer = mention(
+        "EvListen2", "gradient clipping also fixes vanishing gradients", "1700000301.000100"
+    )
+    await client.post("/slack/events", content=answer, headers=slack_headers(answer))
+    replies = await platform.wait_for("/chat.postMessage", count=2, timeout=60)
+    said = json.dumps(replies[-1].body)
+    assert replies[-1].body["thread_ts"] == "1700000300.000100"
+    assert "Not quite:" in said and "nothing in clipping makes them bigger" in said
