@@ -112,7 +112,7 @@ def run_assess(assessor: Assessor, rows: list[dict[str, Any]] | None = None) -> 
 
 
 GRID = {
-    "point": (0.46, 0.50, 0.54, 0.58),
+    "point": (0.40, 0.45, 0.50, 0.55, 0.60),
     "misconception": (0.72, 0.76, 0.80, 0.82, 0.84, 0.86, 0.88),
     "margin": (-0.2, -0.1, 0.0, 0.05, 0.10),
     "contrast": (0.0, 0.05, 0.10, 0.15, 0.20, 0.25),
@@ -133,3 +133,33 @@ def calibrate(assessor: Assessor, rows: list[dict[str, Any]]) -> tuple[dict[str,
         if report["accuracy"] > best[0]:
             best = (report["accuracy"], thresholds)
     return best[1], best[0]
+
+
+def fit_points(assessor: Assessor, rows: list[dict[str, Any]], l2: float = 0.01) -> tuple[Any, ...]:
+    """Refit ``assistant.listening.assessor.POINT_MODEL`` on ``rows``: a logistic regression
+    of "the answer covers this expected point" (every point of every answer that is no
+    "don't know"; covered only in correct and partial answers) over ``point_features``."""
+    import numpy as np
+
+    from assistant.listening.assessor import clauses, key_terms
+
+    xs, ys = [], []
+    for row in rows:
+        if row["label"] == "dont_know":
+            continue
+        question = _question(assessor, row)
+        concept = assessor.concepts[question.concept]
+        parts = clauses(row["answer"])
+        given = key_terms(" ".join([question.ask, *concept.names]))
+        features = assessor.point_features(parts, assessor._embed(parts), question.expected, given)
+        for j, x in enumerate(features):
+            xs.append(x)
+            ys.append(float(row["label"] in ("correct", "partial") and j in row["points"]))
+    x, y = np.array(xs), np.array(ys)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z, w, b = (x - mean) / scale, np.zeros(x.shape[1]), 0.0
+    for _ in range(3000):  # plain gradient descent: 5 features, a few thousand pairs
+        g = 1 / (1 + np.exp(-(z @ w + b))) - y
+        w -= 0.5 * (z.T @ g / len(y) + l2 * w)
+        b -= 0.5 * float(g.mean())
+    return (tuple(mean.round(3)), tuple(scale.round(3)), tuple(w.round(3)), round(b, 3))

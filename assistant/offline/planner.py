@@ -279,14 +279,14 @@ def _listening(ask: Ask) -> str | None:
     """The intent of a message while a conceptual question is open: an answer to it (a
     reaction, "hint" and "just tell me" included) unless it starts something else."""
     intent, text = ask.intent, ask.text
-    if TELL_ME.match(text) or dont_know(text) or HINT_REQUEST.match(text) or MURMUR.match(text):
-        return "assess"  # the answer, or a hint on the question
-    if intent in ("hint", "give_up"):
+    if MURMUR.match(text) or TELL_ME.match(text) or HINT_REQUEST.match(text):
+        return "assess"  # "hmm" gets a hint (TEACHING.md); the answer; a hint
+    if CONFUSED.match(text):
+        return "rephrase"  # lost in the explanation: the topic again, the question stays
+    if dont_know(text) or intent in ("hint", "give_up"):
         return "assess"
     if intent == "injection" and not looks_like_injection(text):
         intent = "concept"  # the examples' guess ("its the same rule at every step")
-    if CONFUSED.match(text):
-        return "rephrase"  # lost in the explanation: the topic again, the question stays
     if intent in MOVES_ON and not (intent == "compute" and not re.search(r"\d", text)):
         return None
     if intent in SMALL_TALK - {"off_topic", "empty"} and len(text.split()) <= 4:

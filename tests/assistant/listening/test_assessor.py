@@ -62,6 +62,7 @@ def test_a_misconception_is_named_and_its_negation_is_not(assessor):
     assert denied.label != "misconception"
 
 
+@pytest.mark.timeout(900)  # 867 answers / 257 turns through the real model
 def test_the_labelled_sets_meet_the_bars(assessor):
     """At least 300 labelled answers, half written by a helper who never saw the code; a
     learner wrongly told they hold a misconception is rare (precision >= 0.9 on each set)."""

@@ -3,6 +3,8 @@ written from the lesson and TEACHING.md by a helper who never saw the code."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.eval.dialogues import MOVES, load_dialogues, move_of, run_dialogues
 
 
@@ -23,6 +25,7 @@ def test_moves_are_read_from_the_replies_first_words():
     assert move_of("A GRU is a gated cell.") == "question"
 
 
+@pytest.mark.timeout(900)  # 867 answers / 257 turns through the real model
 def test_the_offline_tutor_makes_the_expected_moves(tutor):
     report = run_dialogues(tutor)
     wrong = [
