@@ -92,10 +92,15 @@ def _from_notes(ask: Ask) -> list[Call] | None:
         understood.concepts or understood.type == "not_covered"
     ):
         return None
+    concepts = _concepts(understood)
+    if concepts:  # what a follow-up ("example?", "and the gru?") is about
+        if ask.state.get("last_concepts") != concepts[:2]:
+            ask.state["prev_concepts"] = ask.state.get("last_concepts") or []
+        ask.state["last_concepts"] = concepts[:2]
+        ask.state["last_type"] = understood.type
     calls = [
-        call("teaching_notes", question=ask.text, kind=understood.type,
-             concepts=_concepts(understood)),
-    ]  # fmt: skip
+        call("teaching_notes", question=ask.text, kind=understood.type, concepts=concepts),
+    ]
     parts = split_questions(ask.text)
     if len(parts) == 2 and understood.type != "not_covered":
         # a second question about another concept than the first ("..., and which one does
@@ -193,15 +198,33 @@ def concept_quiz(ask: Ask) -> list[Call]:
 
 
 def follow_up(ask: Ask) -> list[Call]:
-    """ "why?", "example?", "and the gru?" after an answer: the question, read with the
-    topic's concepts ("why? (hidden state)") unless it names its own."""
+    """ "why?", "example?", "and the gru?" after an answer: read against the last answer's
+    concepts ("why? (hidden state)"); "and the gru?" asks the last question again about the
+    concept it names ("how does an lstm keep memory?" -> "how does a GRU keep memory?")."""
+    if ask.reader is None:
+        return concept(ask)
+    names = {c.id: c for c in ask.reader.concepts}
+    last = [c for c in ask.state.get("last_concepts") or [] if c in names]
+    if not last:
+        topic = str(ask.state.get("topic") or "")
+        read = ask.reader.read(topic) if topic else None
+        last = (_concepts(read) or list(read.concepts[:1])) if read is not None else []
+    named = ask.reader.named_concepts(ask.text)
     topic = str(ask.state.get("topic") or "")
-    if ask.reader is not None and topic and not ask.reader.named_concepts(ask.text):
-        names = {c.id: c.name for c in ask.reader.concepts}
-        read = ask.reader.read(topic)
-        concepts = _concepts(read) or list(read.concepts[:1])
-        if concepts:
-            ask.text = f"{ask.text} ({', '.join(names.get(c, c) for c in concepts[:2])})"
+    if named and last and topic and named[0] not in last:
+        old = names[last[0]]
+        for alias in sorted(old.names, key=len, reverse=True):
+            swapped = re.sub(rf"\b(?:an? )?{re.escape(alias)}\b", f"the {names[named[0]].name}",
+                             topic, count=1, flags=re.I)  # fmt: skip
+            if swapped != topic:
+                ask.text = swapped
+                return concept(ask)
+    if not named and last and re.search(r"\bwhich\b", ask.text, re.I):
+        # "which one should i use?" after the LSTM, then the GRU: the two of them
+        last = [*last, *(c for c in ask.state.get("prev_concepts") or [] if c in names)]
+        last = list(dict.fromkeys(last))[:2]
+    if not named and last:
+        ask.text = f"{ask.text} ({', '.join(names[c].name for c in last)})"
     return concept(ask)
 
 

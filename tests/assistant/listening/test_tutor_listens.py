@@ -86,3 +86,12 @@ def test_a_numeric_exercise_is_still_what_quiz_me_gives(tutor):
     session = tutor.new_session("api")
     reply = say(tutor, session, "quiz me")
     assert reply.exercise is not None and "question" not in tutor.sessions.get_state(session)
+
+
+def test_follow_ups_resolve_against_the_last_answer(tutor):
+    session = tutor.new_session("api")
+    say(tutor, session, "how does an lstm keep memory?")
+    gru = say(tutor, session, "and the gru?")
+    assert gru.intent == "follow_up" and gru.reply.startswith("A GRU works by")  # the same "how"
+    example = say(tutor, session, "example?")
+    assert example.intent == "follow_up" and "doesn't cover" not in example.reply
