@@ -12,7 +12,9 @@
  * Replies stream from POST /v1/chat/stream?done=compact (Server-Sent Events read with
  * fetch + ReadableStream): "delta" texts, "block" events with the sanitized HTML of each
  * finished Markdown block (shown at once, so formatting and MathML appear while the rest
- * streams), then citations, trace, exercise, plots and a short "done". Server HTML is
+ * streams), "trace", "exercise" and "plot" events as soon as the lab has made them (each
+ * drawn at once under the reply's text, and never again), citations, and a short "done"
+ * that only finishes the reply (final HTML, sources, footer). Server HTML is
  * inserted through a <template> (never eval); SVG plots are shown as data: images, so
  * their markup never becomes DOM. The session id is kept in localStorage and the
  * conversation redrawn from GET /v1/sessions/{id}/messages, exercise cards included:
@@ -383,11 +385,15 @@
     return box;
   }
 
-  // The trace's numbers, when the reply's own table does not show them all already.
-  function traceTable(trace, body) {
-    if (!trace || !trace.steps || !trace.steps.length) return null;
+  // The trace's numbers are shown unless the reply's own table shows them all already.
+  function traceWanted(trace, body) {
+    if (!trace || !trace.steps || !trace.steps.length) return false;
     var hasC = trace.steps.some(function (s) { return s.c; });
-    if (body.querySelector("table") && trace.hidden_size === 1 && !hasC && trace.steps.length <= 12) return null;
+    return !(body && body.querySelector("table") && trace.hidden_size === 1 && !hasC && trace.steps.length <= 12);
+  }
+
+  function traceTable(trace) {
+    var hasC = trace.steps.some(function (s) { return s.c; });
     var head = el("tr", {}, ["t", "x", "h"].concat(hasC ? ["c"] : []).map(function (h) { return el("th", { scope: "col", text: h }); }));
     var rows = trace.steps.slice(0, 30).map(function (s) {
       var cells = [s.t, s.x.map(fmt).join(", "), s.h.map(fmt).join(", ")];
@@ -411,13 +417,11 @@
   }
   viewer.addEventListener("keydown", function (e) { if (e.key === "Escape") e.stopPropagation(); });
 
-  function plots(list) {
-    return (list || []).map(function (p) {
-      return el("figure", {}, [
-        el("button", { type: "button", class: "zoom", "aria-label": "Enlarge the plot: " + p.title,
-          onclick: function () { enlarge(p); } }, [el("img", { src: svgDataUrl(p.svg), alt: p.title })]),
-        el("figcaption", { text: p.title })]);
-    });
+  function figure(p) {
+    return el("figure", {}, [
+      el("button", { type: "button", class: "zoom", "aria-label": "Enlarge the plot: " + p.title,
+        onclick: function () { enlarge(p); } }, [el("img", { src: svgDataUrl(p.svg), alt: p.title })]),
+      el("figcaption", { text: p.title })]);
   }
 
   // ---- exercise cards: one live card, the others say what became of their exercise -------
@@ -434,6 +438,11 @@
   function drawCard(card, live) {
     var ex = card.ex, node = card.node, asks = ex.asks || [];
     var st = ex.status || "open";
+    // Drawn again only when something shows differently: a live card keeps what the
+    // learner is typing while the rest of its reply streams in.
+    var sig = JSON.stringify([ex, live]);
+    if (card.sig === sig) return;
+    card.sig = sig;
     var head = STATUS[st] || (live ? "Open" : "Open · continued below");
     if (st === "open") {
       head += (ex.attempts ? " · " + ex.attempts + " attempt" + (ex.attempts > 1 ? "s" : "") : "") +
@@ -482,6 +491,7 @@
   // The last card is live while its exercise is open; cards of the same exercise take
   // its latest status; cards of an exercise that was left open were replaced.
   function settleCards() {
+    cards = cards.filter(function (c) { return c.node.isConnected; }); // a retried reply's card is gone
     var last = cards[cards.length - 1];
     cards.forEach(function (c) {
       if (last && c !== last && c.id === last.id && (last.ex.status === "solved" || last.ex.status === "revealed")) {
@@ -551,17 +561,81 @@
     return row;
   }
 
-  function fillAssistant(node, reply, index, iso) {
+  // What a reply shows besides its text (trace data, plots, its exercise card), drawn
+  // into its bubble as each part arrives: during the stream as soon as its event comes,
+  // from history all at once. Each part is drawn once, under the text and in this order:
+  // text, sources, trace data, plots, exercise card, footer.
+  function replyParts(node) {
+    var parts = { trace: null, traceNode: null, plots: [], card: null };
+    function first(selector) { return node.querySelector(selector); }
+    // The part goes before the first child of a kind that follows it.
+    function place(child, later) { node.insertBefore(child, later.length ? first(later.map(function (k) {
+      return ":scope > " + k; }).join(",")) : null); }
+    parts.syncTrace = function () { // shown unless the reply's own table has the numbers
+      var want = traceWanted(parts.trace, first(":scope > .body"));
+      if (want && !parts.traceNode) {
+        parts.traceNode = traceTable(parts.trace);
+        place(parts.traceNode, ["figure", ".exercise", ".foot", ".comment", ".note"]);
+      } else if (!want && parts.traceNode) {
+        parts.traceNode.remove(); parts.traceNode = null;
+      }
+    };
+    parts.setTrace = function (trace) { // the last trace is the reply's
+      if (!trace || JSON.stringify(trace) === JSON.stringify(parts.trace)) return;
+      if (parts.traceNode) { parts.traceNode.remove(); parts.traceNode = null; }
+      parts.trace = trace;
+      parts.syncTrace();
+    };
+    parts.addPlot = function (p) {
+      var shown = figure(p);
+      parts.plots.push({ key: p.title + "\n" + p.svg, node: shown });
+      place(shown, [".exercise", ".foot", ".comment", ".note"]);
+    };
+    // The plots of ``list`` not drawn yet: a full ``done`` repeats the ones that came.
+    parts.addPlots = function (list) {
+      var drawn = parts.plots.map(function (d) { return d.key; });
+      (list || []).forEach(function (p) {
+        var i = drawn.indexOf(p.title + "\n" + p.svg);
+        if (i >= 0) drawn[i] = null; else parts.addPlot(p);
+      });
+    };
+    // One card per reply: a later exercise event (its status changed) updates it. The
+    // caller settles the cards (which draws them).
+    parts.setExercise = function (ex) {
+      if (!ex) return false;
+      if (parts.card) {
+        if (JSON.stringify(ex) === JSON.stringify(parts.card.ex)) return false;
+        parts.card.ex = ex; parts.card.id = ex.id || ex.exercise_id || "";
+        return true;
+      }
+      var shown = exerciseCard(ex);
+      parts.card = cards[cards.length - 1];
+      place(shown, [".foot", ".comment", ".note"]);
+      return true;
+    };
+    parts.drawn = function () { return !!(parts.traceNode || parts.plots.length || parts.card); };
+    return parts;
+  }
+
+  // The finished reply: its final text, the parts it has not drawn yet, sources, footer.
+  function fillAssistant(node, reply, index, iso, parts) {
+    parts = parts || replyParts(node);
     var body = el("div", { class: "body" });
     body.appendChild(fromHtml(reply.reply_html || ""));
     if (!reply.reply_html) body.textContent = reply.reply || "";
     node.classList.remove("streaming", "incomplete");
-    node.replaceChildren(body);
-    [citations(reply.citations), traceTable(reply.trace, body)].concat(plots(reply.plots),
-      [exerciseCard(reply.exercise), footer(node, index, reply.reply || "", iso)])
-      .forEach(function (c) { if (c) node.appendChild(c); });
+    var old = node.querySelector(":scope > .body");
+    if (old) node.replaceChild(body, old); else node.insertBefore(body, node.firstChild);
+    parts.setTrace(reply.trace);
+    parts.syncTrace(); // the final text may (not) have its own table of the numbers
+    parts.addPlots(reply.plots);
+    parts.setExercise(reply.exercise);
+    var cites = citations(reply.citations);
+    if (cites) body.insertAdjacentElement("afterend", cites);
+    node.appendChild(footer(node, index, reply.reply || "", iso));
     node.setAttribute("aria-busy", "false");
     hintScroll(node);
+    return parts;
   }
 
   // ---- talking to the server -----------------------------------------------------------
@@ -594,7 +668,8 @@
   // One turn: ``text`` from the learner; ``userNode`` the bubble to reuse on Retry.
   async function ask(text, userNode) {
     text = (text || "").trim();
-    if (!text || current) return;
+    if (!text) return;
+    if (current) { status.textContent = "The tutor is still answering: wait, or press Stop."; return; }
     var ownInput = !userNode && input.value.trim() === text;
     if (!userNode) userNode = addUser(text);
     if (ownInput) { input.value = ""; grow(); }
@@ -614,10 +689,12 @@
       var n = userNode.nextElementSibling;
       if (n && n.classList.contains("note")) n.remove();
       if (node.isConnected) node.remove();
+      if (parts.card) settleCards(); // its exercise card went with it
       ask(text, userNode);
     };
-    var streamed = "", shown = "", got = { citations: [], trace: null, exercise: null, plots: [] }, final = null;
+    var streamed = "", shown = "", got = { citations: [] }, final = null;
     var blocks = el("div", { class: "blocks" }), tail = el("div", { class: "tail" });
+    var parts = replyParts(node); // trace, plots and exercise, drawn as they come
     try {
       var res = await fetch(BASE + "/v1/chat/stream?done=compact", { method: "POST", signal: controller.signal,
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
@@ -645,11 +722,13 @@
           if (event === "delta") {
             streamed += data.text; shown += data.text; tail.textContent = tailText(shown); follow();
           } else if (event === "block") {
-            blocks.appendChild(fromHtml(data.html)); shown = ""; tail.textContent = ""; follow();
+            blocks.appendChild(fromHtml(data.html)); shown = ""; tail.textContent = "";
+            if (parts.trace) parts.syncTrace();
+            follow();
           } else if (event === "citation") got.citations.push(data);
-          else if (event === "trace") got.trace = data;
-          else if (event === "exercise") got.exercise = data;
-          else if (event === "plot") got.plots.push(data);
+          else if (event === "trace") { parts.setTrace(data); follow(); }
+          else if (event === "exercise") { if (parts.setExercise(data)) settleCards(); follow(); }
+          else if (event === "plot") { parts.addPlot(data); follow(); }
           else if (event === "error") {
             turn.error = data.message || "Something went wrong.";
           } else if (event === "done") final = data;
@@ -659,20 +738,22 @@
         sessionId = final.session_id; localStorage.setItem(KEY, sessionId);
         var index = typeof final.message_index === "number" ? final.message_index : nextIndex + 1;
         nextIndex = index + 1;
-        fillAssistant(node, Object.assign({ reply: streamed }, got, final), index);
-        if (got.exercise) settleCards();
+        // Only finishes the reply: what came as events stays as drawn, and a full
+        // ``done`` repeating those parts draws nothing twice.
+        fillAssistant(node, Object.assign({ reply: streamed }, got, final), index, undefined, parts);
+        if (parts.card) settleCards();
         status.textContent = "The tutor replied.";
         if (!isOpen()) { unread += 1; showBadge(); }
         var top = userNode; // the learner's question, then the reply
         log.scrollTop = Math.max(0, top.offsetTop - log.offsetTop - 8);
       } else if (turn.error) {
-        endIncomplete(node, userNode, streamed, turn.error, retry);
+        endIncomplete(node, userNode, streamed, turn.error, retry, parts.drawn());
       } else {
-        endIncomplete(node, userNode, streamed, REASONS.cut, retry);
+        endIncomplete(node, userNode, streamed, REASONS.cut, retry, parts.drawn());
       }
     } catch (err) {
       var reason = turn.reason && REASONS[turn.reason];
-      if (reason) endIncomplete(node, userNode, streamed, reason, retry);
+      if (reason) endIncomplete(node, userNode, streamed, reason, retry, parts.drawn());
       else {
         node.remove();
         userNode.classList.add("failed");
@@ -687,11 +768,12 @@
 
   function finishTurn() { current = null; send.hidden = false; stop.hidden = true; }
 
-  // A reply that did not finish: what came stays, marked, with Retry; or, when nothing
-  // came, the question is marked instead.
-  function endIncomplete(node, userNode, streamed, message, retry) {
+  // A reply that did not finish: what came (text, or a plot, trace or exercise drawn
+  // before its text) stays, marked, with Retry; or, when nothing came, the question is
+  // marked instead.
+  function endIncomplete(node, userNode, streamed, message, retry, drawn) {
     node.setAttribute("aria-busy", "false");
-    if (!streamed.trim()) {
+    if (!streamed.trim() && !drawn) {
       node.remove();
       userNode.classList.add("failed");
       failNote(userNode, message, retry);

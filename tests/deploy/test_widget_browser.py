@@ -804,3 +804,185 @@ def test_a_plot_can_be_enlarged(page, server):
     viewer.locator("button", has_text="Close").click()
     assert page.locator("rnn-tutor dialog[open]").count() == 0
     assert page.locator("rnn-tutor .panel.open").count() == 1  # Close closed the plot only
+
+
+# ---- the lab's parts are drawn as their events arrive, before `done` --------------------
+
+
+PAGE = (
+    '<!doctype html><html lang="en"><head><title>Course</title></head><body><main>'
+    '<h1>Course page</h1><p>Some text.</p></main><script src="/widget.js" data-tutor-url="{url}">'
+    "</script></body></html>"
+)
+
+
+class HeldTutor:
+    """A tutor in front of the real one, on its own loopback port, with a course page
+    embedding the widget: it passes the chat stream on frame by frame, as it comes, but
+    after the first ``plot`` frame it keeps the stream open and silent until ``release``
+    is set. Other GETs (widget.js, the history) pass through. (A page fulfilled by a
+    Playwright route would count as public, and Chromium keeps it from loopback.)"""
+
+    def __init__(self, upstream: str) -> None:
+        import httpx
+
+        self.plot_sent, self.release = threading.Event(), threading.Event()
+        held = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet test output
+                pass
+
+            def do_GET(self) -> None:
+                if self.path == "/course-page":
+                    status, kind = 200, "text/html; charset=utf-8"
+                    content = PAGE.format(url=held.url).encode()
+                else:
+                    r = httpx.get(upstream + self.path, timeout=60)
+                    status, kind, content = r.status_code, r.headers["content-type"], r.content
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.end_headers()
+                self.wfile.write(content)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with httpx.stream(
+                    "POST",
+                    upstream + self.path,
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                    timeout=60,
+                ) as r:
+                    self.send_response(r.status_code)
+                    self.send_header("Content-Type", r.headers["content-type"])
+                    self.send_header("Cache-Control", "no-cache")
+                    self.end_headers()  # HTTP/1.0: the body ends when the connection does
+                    frame: list[str] = []
+                    for line in r.iter_lines():
+                        frame.append(line)
+                        if line:
+                            continue
+                        self.wfile.write(("\n".join(frame) + "\n").encode())  # ends "\n\n"
+                        self.wfile.flush()
+                        if frame[0] == "event: plot" and not held.plot_sent.is_set():
+                            held.plot_sent.set()
+                            held.release.wait(60)
+                        frame = []
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def held_tutor(server):
+    tutor = HeldTutor(server)
+    yield tutor
+    tutor.close()
+
+
+def children(node) -> list[str]:
+    """The kinds of a reply bubble's children, in order."""
+    return node.evaluate("n => [...n.children].map(c => c.className || c.localName)")
+
+
+def test_a_plot_is_drawn_as_soon_as_its_event_arrives_before_done(page, server, held_tutor):
+    page.goto(held_tutor.url + "/course-page")
+    open_widget(page)
+    send(page, "walk me through a trace with inputs 1, 0, 0")
+    wait_for(page, held_tutor.plot_sent.is_set)
+    # The stream is open and held right after the plot: no text, no done yet.
+    bubble = page.locator("rnn-tutor .msg.assistant")
+    bubble.locator("figure img").first.wait_for(timeout=10_000)
+    assert bubble.get_attribute("aria-busy") == "true" and "streaming" in bubble.get_attribute(
+        "class"
+    )
+    assert bubble.locator(".foot").count() == 0 and replies(page).count() == 0
+    assert bubble.locator("figure").count() == 1
+    img = bubble.locator("figure img")
+    assert img.get_attribute("src").startswith("data:image/svg+xml;base64,")
+    wait_for(page, lambda: img.evaluate("i => i.complete && i.naturalWidth > 0"))
+    # the trace came first, before any text: its numbers are shown too, under the text area
+    assert children(bubble) == ["body", "trace", "figure"]
+    assert bubble.locator(".trace summary").inner_text().startswith("Trace data: RNN")
+    assert page.locator("rnn-tutor button.stop").is_visible()  # still a turn under way
+    assert axe_violations(page) == []
+    bubble.locator("figure").evaluate("f => f.dataset.drawnEarly = '1'")
+
+    held_tutor.release.set()
+    reply = reply_after(page, 0)
+    assert reply.locator("figure").count() == 1  # done drew nothing twice...
+    assert reply.locator("figure[data-drawn-early='1']").count() == 1  # ...nor redrew it
+    # the reply's own table has the trace's numbers, so "Trace data" went; sources and the
+    # footer came with done, in the usual order
+    assert children(reply) == ["body", "cites", "figure", "foot"]
+    assert reply.locator(".body table tbody tr").count() == 3
+    assert "|---" not in reply.inner_text()
+    assert page.locator("rnn-tutor button.send").is_visible()
+    assert axe_violations(page) == []
+    # a reload draws the same reply from history: one plot, the same parts
+    page.reload()
+    first = page.locator('rnn-tutor .msg.assistant[aria-busy="false"]').first
+    first.wait_for(timeout=30_000)
+    assert first.locator("figure").count() == 1
+    assert children(first) == ["body", "cites", "figure", "foot"]
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="teal"/></svg>'
+PLOT = {"title": "Hidden state over time", "svg": SVG}
+TRACE = {
+    "cell": "rnn",
+    "hidden_size": 2,
+    "input_size": 1,
+    "steps": [{"t": 1, "x": [1.0], "h": [0.46, 0.1]}, {"t": 2, "x": [0.0], "h": [0.35, 0.08]}],
+}
+EXERCISE = {"id": "ex-held-1", "level": "values", "asks": ["h_1"], "status": "open"}
+
+
+def sse(event: str, data) -> str:
+    import json
+
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+def test_a_full_done_repeating_the_parts_draws_each_once(page, server):
+    """A ``done`` that carries the trace, plot and exercise the events already brought
+    (the full body, not the widget's compact one) only finishes the reply."""
+    full = {
+        "session_id": "held-session",
+        "message_index": 1,
+        "reply": "Here is the trace.",
+        "reply_html": "<p>Here is the trace.</p>",
+        "citations": [],
+        "trace": TRACE,
+        "plots": [PLOT],
+        "exercise": EXERCISE,
+    }
+    body = (
+        sse("trace", TRACE)
+        + sse("plot", PLOT)
+        + sse("exercise", EXERCISE)
+        + sse("delta", {"text": "Here is the trace."})
+        + sse("done", full)
+    )
+    page.goto(server + "/")
+    open_widget(page)
+    page.route(
+        "**/v1/chat/stream*",
+        lambda route: route.fulfill(body=body, content_type="text/event-stream"),
+    )
+    send(page, "walk me through a trace")
+    reply = reply_after(page, 0)
+    assert children(reply) == ["body", "trace", "figure", "exercise", "foot"]
+    assert reply.locator("figure").count() == 1 and reply.locator(".trace").count() == 1
+    card = page.locator('rnn-tutor .exercise[data-live="true"]')
+    assert page.locator("rnn-tutor .exercise").count() == 1 and card.count() == 1
+    assert card.get_attribute("data-exercise-id") == "ex-held-1"
+    assert axe_violations(page) == []
+    page.unroute("**/v1/chat/stream*")
