@@ -71,7 +71,8 @@ _DONT_KNOW = re.compile(
     r"\b(?:i (?:really |honestly |just )?(?:do not|did not) (?:know|remember|understand|get(?: it)?)"
     r"|do not know|(?:have |got )?(?:no|zero) (?:idea|clue)|dunno|not sure|unsure|no clue"
     r"|i forgot|forgot|blank(?:ing)?|give up|gave up|pass|skip|beats me|clueless|confused me"
-    r"|(?:just |can you |could you |pls |please )*(?:tell|show|give) me(?: the answer)?"
+    r"|(?:just |can you |could you |pls |please )*(?:tell|show|give) me the answer"
+    r"|just (?:tell|show|give) me(?! more)"
     r"|(?:just |can you |could you |pls |please )*explain it|what is the answer"
     r"|what's the answer|no idea)\b",
     re.I,

@@ -37,11 +37,12 @@ class Lessons:
         """The lessons shipped in ``knowledge/lessons``."""
         from knowledge.ingest import bundled_lesson_paths
         from knowledge.lessons import load_flashcards, load_glossary
+        from knowledge.loaders import load_document
         from knowledge.teaching import load_teaching_models
 
         paths = bundled_lesson_paths()
-        return cls(
-            markdown="\n\n".join(p.read_text(encoding="utf-8") for p in paths),
+        return cls(  # each lesson's body, front matter left out (it is no section)
+            markdown="\n\n".join(load_document(p).text for p in paths),
             models=tuple(load_teaching_models(paths)),
             flashcards=tuple(load_flashcards()),
             glossary=dict(load_glossary()),
