@@ -819,7 +819,9 @@ def _listening_tools(retriever: Any, notes: Any) -> list[BaseTool]:
     embedder = getattr(retriever, "embedder", None)
     if embedder is None:
         return []
-    return make_listening_tools(shared_listener(embedder, teaching_models(notes)))
+    listener = shared_listener(embedder, teaching_models(notes))
+    listener.warm_in_background()
+    return make_listening_tools(listener)
 
 
 def teaching_models(notes: Any = None) -> tuple[Any, ...]:

@@ -42,11 +42,28 @@ class Listener:
         self.models = tuple(models)
         self.concepts = [c for m in self.models for c in m.concepts if c.id not in SKIP]
         self._lock = threading.Lock()
+        self._build = threading.Lock()
+        self._assessor: Assessor | None = None
+        self._warming = False
 
-    @functools.cached_property
+    @property
     def assessor(self) -> Assessor:
+        """The assessor, built once (a turn arriving while it is warming waits for it)."""
+        with self._build:
+            if self._assessor is None:
+                self._assessor = Assessor(self.embedder, self.models)
+            return self._assessor
+
+    def warm_in_background(self) -> threading.Thread | None:
+        """Build the assessor (embed every misconception) in a daemon thread, once, so the
+        first learner to answer a question does not wait for it."""
         with self._lock:
-            return Assessor(self.embedder, self.models)
+            if self._warming or self.embedder is None:
+                return None
+            self._warming = True
+        thread = threading.Thread(target=lambda: self.assessor, name="warm-assessor", daemon=True)
+        thread.start()
+        return thread
 
     def question(self, concept_id: str, ask: str) -> OpenQuestion | None:
         concept = next((c for c in self.concepts if c.id == concept_id), None)
