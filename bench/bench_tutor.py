@@ -51,6 +51,7 @@ def _pct(values: list[float], q: float) -> float:
 
 def run() -> list[dict]:
     from assistant.factory import make_tutor, shared_composer
+    from assistant.listening.tools import wait_listeners
     from assistant.types import ChatTurn
     from core.settings import Settings
     from knowledge.embeddings import make_embedder
@@ -67,6 +68,11 @@ def run() -> list[dict]:
         shared_composer(embedder).wait_warm()
         rows.append(
             _row("lesson sentence warm-up (background)", time.perf_counter() - started, "s")
+        )
+        started = time.perf_counter()
+        wait_listeners(embedder)  # the assessor embeds every misconception once, in the background
+        rows.append(
+            _row("assessor warm-up (background, after)", time.perf_counter() - started, "s")
         )
 
         def turn(session: str, kind: str, text: str) -> float:

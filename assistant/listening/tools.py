@@ -45,6 +45,7 @@ class Listener:
         self._build = threading.Lock()
         self._assessor: Assessor | None = None
         self._warming = False
+        self._warm_thread: threading.Thread | None = None
 
     @property
     def assessor(self) -> Assessor:
@@ -63,7 +64,13 @@ class Listener:
             self._warming = True
         thread = threading.Thread(target=lambda: self.assessor, name="warm-assessor", daemon=True)
         thread.start()
+        self._warm_thread = thread
         return thread
+
+    def wait_warm(self, timeout: float | None = None) -> None:
+        """Block until the background build (if any) has finished (benchmarks use it)."""
+        if self._warm_thread is not None:
+            self._warm_thread.join(timeout)
 
     def question(self, concept_id: str, ask: str) -> OpenQuestion | None:
         concept = next((c for c in self.concepts if c.id == concept_id), None)
@@ -128,6 +135,14 @@ def shared_listener(embedder: Any, models: Any) -> Listener:
         if key not in by_lessons:
             by_lessons[key] = Listener(embedder, models)
         return by_lessons[key]
+
+
+def wait_listeners(embedder: Any, timeout: float | None = None) -> None:
+    """Block until every listener over ``embedder`` has built its assessor (benchmarks)."""
+    with _SHARED:
+        listeners = list(_LISTENERS.get(embedder, {}).values())
+    for listener in listeners:
+        listener.wait_warm(timeout)
 
 
 def _result(
