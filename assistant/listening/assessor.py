@@ -135,7 +135,7 @@ def clauses(text: str) -> list[str]:
     """The clauses of an answer (two words or more), the whole answer first."""
     text = normalise(text).strip()
     parts = [p.strip() for p in _CLAUSE.split(text) if len(p.split()) >= 2]
-    pairs = [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)]
+    pairs = [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)] if len(parts) > 2 else []
     return list(dict.fromkeys([text, *parts, *pairs]))
 
 
