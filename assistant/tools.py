@@ -438,10 +438,9 @@ def bias_count_tool(
 
 @functools.lru_cache(maxsize=1)
 def _bundled_concepts() -> tuple[Any, ...]:
-    from knowledge.ingest import bundled_lesson_paths
-    from knowledge.teaching import load_teaching_models
+    from assistant.listening.tools import full_models
 
-    return tuple(c for m in load_teaching_models(bundled_lesson_paths()) for c in m.concepts)
+    return tuple(c for m in full_models() for c in m.concepts)
 
 
 def indexed_concepts(notes: Any = None) -> tuple[Any, ...]:

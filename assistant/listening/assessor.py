@@ -195,6 +195,15 @@ class OpenQuestion:
     hints: tuple[str, ...] = ()
 
 
+def open_question(concept: Any, ask: str) -> OpenQuestion | None:
+    """``concept``'s deep question whose text is ``ask``, as an open question (None when
+    there is no such concept or question)."""
+    for q in concept.questions if concept is not None else ():
+        if q.ask == ask:
+            return OpenQuestion(concept.id, q.ask, q.expected, q.hints)
+    return None
+
+
 class Assessor:
     """Labels learners' answers against the teaching models' questions and misconceptions."""
 
@@ -225,11 +234,7 @@ class Assessor:
 
     def question(self, concept_id: str, ask: str) -> OpenQuestion | None:
         """The open question of ``concept_id`` whose text is ``ask``."""
-        concept = self.concepts.get(concept_id)
-        for q in concept.questions if concept is not None else ():
-            if q.ask == ask:
-                return OpenQuestion(concept_id, q.ask, q.expected, q.hints)
-        return None
+        return open_question(self.concepts.get(concept_id), ask)
 
     def point_features(
         self, parts: list[str], vectors: np.ndarray, points: tuple[str, ...], given: set[str]

@@ -21,7 +21,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import Field
 
 from assistant import prompts
-from assistant.listening.assessor import Assessment, Assessor, OpenQuestion
+from assistant.listening.assessor import Assessment, Assessor, OpenQuestion, open_question
 from assistant.listening.dialogue import REACTION, TELL_ME, Move, open_state, respond, tell
 from assistant.listening.mastery import P_INIT, level
 from assistant.results import AssessmentResult, QuestionResult
@@ -40,7 +40,8 @@ class Listener:
     def __init__(self, embedder: Any, models: Any) -> None:
         self.embedder = embedder
         self.models = tuple(models)
-        self.concepts = [c for m in self.models for c in m.concepts if c.id not in SKIP]
+        self.every = [c for m in self.models for c in m.concepts]  # "this lesson" too
+        self.concepts = [c for c in self.every if c.id not in SKIP]
         self._lock = threading.Lock()
         self._build = threading.Lock()
         self._assessor: Assessor | None = None
@@ -73,11 +74,7 @@ class Listener:
             self._warm_thread.join(timeout)
 
     def question(self, concept_id: str, ask: str) -> OpenQuestion | None:
-        concept = next((c for c in self.concepts if c.id == concept_id), None)
-        for q in concept.questions if concept is not None else ():
-            if q.ask == ask:
-                return OpenQuestion(concept_id, q.ask, q.expected, q.hints)
-        return None
+        return open_question(next((c for c in self.every if c.id == concept_id), None), ask)
 
     def pick(self, state: dict[str, Any], mastery: dict[str, dict[str, Any]],
              concept_id: str | None = None) -> tuple[Any, Any] | None:  # fmt: skip
@@ -86,7 +83,7 @@ class Listener:
         a question not asked before when there is one."""
         asked = set(state.get("asked") or [])
         if concept_id is not None:  # asked for by name: any concept, "this lesson" too
-            order = [c for m in self.models for c in m.concepts if c.id == concept_id]
+            order = [c for c in self.every if c.id == concept_id]
         else:
             weak = sorted((c for c in self.concepts if c.id in mastery
                            and mastery[c.id]["p"] < 0.7), key=lambda c: mastery[c.id]["p"])  # fmt: skip
@@ -200,7 +197,7 @@ def make_listening_tools(listener: Listener) -> list[BaseTool]:
         ctx = runtime.context
         wanted = None
         if concept:
-            found = find_concept(concept, tuple(c for m in listener.models for c in m.concepts))
+            found = find_concept(concept, tuple(listener.every))
             if found is None:
                 raise InvalidInput(f"no concept called {concept!r} in the lessons.")
             wanted = found.id
@@ -261,14 +258,14 @@ def weak_cards(cards: list[Any], mastery: dict[str, dict[str, Any]]) -> set[str]
     if not weak:
         return set()
     names = [
-        (c.id, n.lower()) for c in _concepts_of(full_models()) if c.id in weak for n in c.names
+        (c.id, n.lower())
+        for m in full_models()
+        for c in m.concepts
+        if c.id in weak
+        for n in c.names
     ]
     return {card.id for card in cards
             if any(re.search(rf"\b{re.escape(n)}\b", card.front.lower()) for _, n in names)}  # fmt: skip
-
-
-def _concepts_of(models: tuple[Any, ...]) -> list[Any]:
-    return [c for m in models for c in m.concepts]
 
 
 def mastery_lines(listener: Listener, mastery: dict[str, dict[str, Any]]) -> str:

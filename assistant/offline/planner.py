@@ -204,13 +204,12 @@ def follow_up(ask: Ask) -> list[Call]:
     if ask.reader is None:
         return concept(ask)
     names = {c.id: c for c in ask.reader.concepts}
-    last = [c for c in ask.state.get("last_concepts") or [] if c in names]
-    if not last:
-        topic = str(ask.state.get("topic") or "")
-        read = ask.reader.read(topic) if topic else None
-        last = (_concepts(read) or list(read.concepts[:1])) if read is not None else []
-    named = ask.reader.named_concepts(ask.text)
     topic = str(ask.state.get("topic") or "")
+    last = [c for c in ask.state.get("last_concepts") or [] if c in names]
+    if not last and topic:
+        read = ask.reader.read(topic)
+        last = _concepts(read) or list(read.concepts[:1])
+    named = ask.reader.named_concepts(ask.text)
     if named and last and topic and named[0] not in last:
         old = names[last[0]]
         for alias in sorted(old.names, key=len, reverse=True):

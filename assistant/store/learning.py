@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from assistant.listening.assessor import LABELS as ASSESSOR_LABELS
 from assistant.listening.mastery import MASTERED, P_INIT, credit, update
 from assistant.store.engine import read_tx, write_tx
 from assistant.store.history import require_in
@@ -23,7 +24,7 @@ from assistant.store.records import utcnow
 from assistant.store.schema import assessments, mastery
 from core.errors import InvalidInput
 
-LABELS = frozenset({"correct", "partial", "wrong", "misconception", "off_topic", "dont_know"})
+LABELS = frozenset(ASSESSOR_LABELS)
 
 
 def record_assessment(
