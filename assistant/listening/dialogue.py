@@ -15,7 +15,7 @@ again; "just tell me" gets the full answer; a correct answer gets a one-line sum
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant import prompts
@@ -127,6 +127,8 @@ def respond(question: OpenQuestion, st: dict[str, Any], a: Assessment) -> Move:
                     st["off"] >= 2)  # fmt: skip
     st["tries"] += 1
     if a.label == "misconception":
+        # the verdict is ours ("**Not quite:**"); a correction's own "No:" would repeat it
+        a = replace(a, correction=re.sub(r"^\s*No[:,.]\s*", "", a.correction))
         if st["tries"] >= MAX_MOVES:
             move = tell(question, st, asserted=True)
             return Move("correct_misconception",
@@ -142,6 +144,8 @@ def respond(question: OpenQuestion, st: dict[str, Any], a: Assessment) -> Move:
             _point(p) for p in question.expected
         ]
         credit = prompts.render(prompts.LISTEN_RIGHT, points=_join(said))
+        if len(said) == len(question.expected):  # all said at once: the credit is the summary
+            return Move("confirm", credit, True)
         return Move("confirm", f"{credit}\n\n{summary(question)}", True)
     if a.label == "dont_know":
         return _ladder(question, st, missing)

@@ -317,7 +317,7 @@ def _listening(ask: Ask) -> str | None:
         return "follow_up"
     question = (
         QUESTION_START.search(text)
-        or (ASKS_ABOUT.search(text) and text.rstrip().endswith("?"))
+        or (ASKS_ABOUT.search(text) and (text.rstrip().endswith("?") or _names_concept(ask)))
         or (text.rstrip().endswith("?") and WH_NEAR_START.search(text))
     )
     if question and not _ANSWER_START.match(text):

@@ -73,3 +73,12 @@ def test_just_tell_me_gives_every_point_and_off_topic_twice_lets_go():
     assert not respond(QUESTION, st, Assessment("off_topic")).closed
     assert respond(QUESTION, st, Assessment("off_topic")).closed
     assert st["tries"] == 0  # off-topic messages are no attempt
+
+
+def test_a_complete_answer_at_once_is_not_summed_up_twice_and_a_verdict_is_said_once():
+    st = open_state(QUESTION, "quiz")
+    done = respond(QUESTION, st, Assessment("correct", (0, 1, 2)))
+    assert done.text.startswith("**Right:**") and "**In short:**" not in done.text
+    st = open_state(QUESTION, "quiz")
+    said = Assessment("misconception", correction="No: nothing in an RNN fixes a length.")
+    assert respond(QUESTION, st, said).text.startswith("**Not quite:** nothing in an RNN fixes")
