@@ -208,6 +208,8 @@ def test_quiz_wrong_hint_right(page, server):
 
     answer(wrong)
     card = page.locator("rnn-tutor .exercise").last
+    # the card settles just after the reply's text finishes: wait for it, then check
+    page.locator("rnn-tutor .exercise", has_text="1 attempt").last.wait_for(timeout=10_000)
     assert card.get_attribute("data-status") == "open" and "1 attempt" in card.inner_text()
     for value in right:  # the answer was not revealed by a wrong attempt
         assert f"{value:.4f}" not in page.locator("rnn-tutor .log").inner_text()
