@@ -30,9 +30,16 @@ _FORMULA_TOKEN = re.compile(
 _LATEX_OPS = {"·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "*": r"\cdot ", "≈": r"\approx "}
 
 
+# Every formula holds a subscripted name or a function call: text without one has none
+# (most of a reply's text), and is passed over without the token-by-token scan.
+_MAY_HOLD_FORMULA = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]_[A-Za-z0-9({]|(?:tanh|sigmoid|exp|σ)\(")
+
+
 def _formula_runs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each plain-text formula in ``text``."""
     runs: list[tuple[int, int]] = []
+    if not _MAY_HOLD_FORMULA.search(text):
+        return runs
     pos = 0
     while pos < len(text):
         tokens = []

@@ -107,6 +107,7 @@ def block_end(md: str) -> int:
     return end
 
 
+@lru_cache(maxsize=2048)  # replies repeat the same few formulas (h_t, W_hh, tanh(...))
 def latex_to_mathml(latex: str, display: bool = False) -> str:
     """MathML for one formula, or ``<code class="math-error">source</code>`` if it is bad."""
     source = latex.strip()

@@ -226,10 +226,29 @@ class Assessor:
         self._belief_terms = [key_terms(b[2]) - key_terms(" ".join(b[0].names))
                               for b in self._beliefs]  # fmt: skip
         self._correction_vectors = self._embed([normalise(b[1].correction) for b in self._beliefs])
+        # every question's points and topic texts, in one batch now rather than one
+        # question at a time on its first answer (a first answer paid ~300 ms for it)
+        self._embed([normalise(t) for c in self.concepts.values() for t in self._about(c)])
+
+    @staticmethod
+    def _about(concept: Any, question: Any = None) -> list[str]:
+        """The texts an answer's topic is measured against: the question (every question
+        of the concept when none is given), its points and hints, and the concept."""
+        asked = [question] if question is not None else list(concept.questions)
+        texts = [t for q in asked for t in (q.ask, *q.expected, *q.hints)]
+        return texts + [concept.definition, concept.why, *concept.names]
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if hasattr(self._embedder, "embed_remembered"):
             return np.asarray(self._embedder.embed_remembered(texts))
+        return np.asarray(self._embedder.embed(texts))
+
+    def _embed_said(self, texts: list[str]) -> np.ndarray:
+        """A learner's words: through the query cache, never the on-disk cache of fixed
+        texts (that cache is rewritten whenever it grows, which cost a file write per
+        answer, and learners' answers are not texts every start needs)."""
+        if hasattr(self._embedder, "embed_one"):
+            return np.stack([self._embedder.embed_one(t) for t in texts])
         return np.asarray(self._embedder.embed(texts))
 
     def question(self, concept_id: str, ask: str) -> OpenQuestion | None:
@@ -301,7 +320,7 @@ class Assessor:
         concept = self.concepts.get(question.concept)
         about = [question.ask, *question.expected, *question.hints]
         if concept is not None:
-            about += [concept.definition, concept.why, *concept.names]
+            about = self._about(concept, question)
         return float((vectors @ self._embed([normalise(a) for a in about]).T).max())
 
     def read(self, question: OpenQuestion, answer: str) -> Reading:
@@ -310,7 +329,7 @@ class Assessor:
             return Reading(np.zeros(len(question.expected)), 0.0, None, 0.0, True)
         concept = self.concepts.get(question.concept)
         parts = clauses(answer)
-        vectors = self._embed(parts)
+        vectors = self._embed_said(parts)
         given = key_terms(" ".join([question.ask, *(concept.names if concept else ())]))
         points, cosines = self._point_scores(parts, vectors, question.expected, given)
         mis_score, contrast, found = self._misconception(parts, vectors, question.concept)
