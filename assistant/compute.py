@@ -229,7 +229,7 @@ _UNTIL = re.compile(
 
 # "the forget gate is like 0.5 every step ... after 10 steps"; "50% each step"
 _EVERY = re.compile(
-    r"(?<![\w.])(\d*\.\d+|\d+(?:\.\d+)?\s*%)(?:\s+\w+){0,2}?\s*(?:at\s+|on\s+)?"
+    r"(?<![\w.])(\d*\.\d+|\d+(?:\.\d+)?\s*%)(?:\s+\w+){0,4}?\s*(?:at\s+|on\s+)?"
     r"(?:every|each|per|a)\s+(?:single\s+)?(?:time[-\s]?)?step\b",
     re.I,
 )

@@ -226,6 +226,35 @@ def spoken_inputs(text: str) -> list[float] | None:
     return None
 
 
+# "inputs are all zero", "all-zero inputs", "the input is always 1", "constant input of 0.5"
+_CONSTANT_INPUT = re.compile(
+    rf"\b(?:inputs?|xs?)\s+(?:are|is|=|stays?|being)?\s*(?:all|always|only|just|constant(?:ly)?)"
+    rf"\s+(?P<a>{_ZERO_WORD}|ones|{NUMBER})(?![\w.])"
+    rf"|\b(?:all|constant)[- ](?P<b>zeros?|zero|ones?|{NUMBER})\s+inputs?\b"
+    rf"|\bconstant\s+inputs?\s+(?:of\s+)?(?P<c>{NUMBER})(?![\w.])",
+    re.IGNORECASE,
+)
+_STEPS_ASKED = re.compile(r"(?<![\w.])(\d+)\s+(?:time[-\s]?)?steps?\b", re.IGNORECASE)
+
+
+def constant_inputs(text: str) -> list[float] | None:
+    """The same input at every step, for as many steps as the message names (else
+    ``PAD_STEPS``): "inputs are all zero ... h after 3 steps" -> [0, 0, 0]."""
+    m = _CONSTANT_INPUT.search(text or "")
+    if m is None:
+        return None
+    raw = (m.group("a") or m.group("b") or m.group("c")).lower()
+    if re.fullmatch(_ZERO_WORD + "|zero", raw):
+        value = 0.0
+    elif raw in ("one", "ones"):
+        value = 1.0
+    else:
+        value = float(raw)
+    steps = _STEPS_ASKED.search(text)
+    n = int(steps.group(1)) if steps else PAD_STEPS
+    return [value] * min(max(n, 1), 50)
+
+
 def trace_args(text: str) -> dict[str, Any]:
     """The ``rnn_trace`` arguments mentioned in ``text`` (possibly none)."""
     args: dict[str, Any] = {}
@@ -245,7 +274,7 @@ def trace_args(text: str) -> dict[str, Any]:
     )
     if m:
         args["inputs"] = numbers_in(m.group(1))
-    spoken = spoken_inputs(rest)
+    spoken = spoken_inputs(rest) or constant_inputs(rest)
     if spoken and len(spoken) > len(args.get("inputs") or []):
         args["inputs"] = spoken  # "1 then seven 0s", "1 and then 1 again"
     if args.get("inputs") and len(args["inputs"]) == 1:

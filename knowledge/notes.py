@@ -334,7 +334,7 @@ TYPE_FACETS = {
     "context": ("context",),
     "what-if": ("what-if",),
 }
-CONCEPT_BONUS = 0.15  # the question's first concept; half for its second
+CONCEPT_BONUS = 0.2  # the question's first concept; half for its second
 TYPE_BONUS = 0.08
 # a note keyed by one particular question (a misconception as learners say it, a deep
 # question) answers that question only: it competes fully only when the learner's words

@@ -38,9 +38,13 @@ NOTE_TYPES = frozenset(
      "not_covered", "what-if"}
 )  # fmt: skip
 # "show me the lstm equations": the lesson's Going-deeper passages answer (prefer_core)
+# a request for the formulas; "no math", "in words not formula", "without any equations"
+# ask for the opposite
 MATH_REQUEST = re.compile(
-    r"(?<!no )(?<!without )(?<!without the )\b(?:math|maths|formulas?|equations?|derivations?|"
-    r"derive|in symbols|notation)\b",
+    r"(?<!\bno )(?<!\bnot )(?<!\bwithout )(?<!\bwithout any )(?<!\bnot any )(?<!\bthe )"
+    r"(?<!\bskip )"
+    r"\b(?:math|maths|formulas?|equations?|derivations?|derive|in symbols|notation)\b"
+    r"|(?<!\bno )(?<!\bnot )(?<!\bwithout )(?<!\bskip )\bthe (?:math|maths|formulas?|equations?)\b",
     re.I,
 )
 WHY_FORGET_QUERY = "why memory fades over long sequences: vanishing gradients"

@@ -173,6 +173,12 @@ SECOND_FACETS = {  # the facets that best follow a lead, by question type
 }
 
 
+# question types that ask for a form of answer: the note of that facet leads when the
+# concept the question names first has one
+FORM_TYPES = ("simpler", "example", "context")
+FORM_MARGIN = 0.1  # how far below the best note that note may rank and still lead
+
+
 def _named(note: Note, kind: str) -> str:
     """A note's text fit to open a reply: "It is like ..." names what "it" is."""
     text = note["text"]
@@ -318,12 +324,22 @@ def _notes(
         # a question, not a claim: a correction leads an example (it usually is one), or
         # an explanation when the learner all but said the misconception
         nearly = lead["similarity"] >= SAID_NEARLY
-        if facet_wanted or (kind != "example" and not nearly):
+        if not nearly and (facet_wanted or kind != "example"):
             lead = next((n for n in notes if n["facet"] != "misconception"), lead)
     # a misconception the learner voices is corrected first, whatever the type; else a
     # comparison leads with the contrast between what it names
     if kind == "compare" and lead["facet"] != "misconception":
         lead = _contrast(notes, art["concepts"]) or lead
+    elif kind in FORM_TYPES and art["concepts"] and lead["facet"] != "misconception":
+        # "simplest explanation of X", "one-to-many example?", "who came up with X": the
+        # form asked for, about what the question names first, when it ranks near the top
+        wanted = next(
+            (n for n in notes
+             if n["facet"] in TYPE_FACETS[kind] and n["concept"] == art["concepts"][0]),
+            None,
+        )  # fmt: skip
+        if wanted is not None and wanted["score"] >= lead["score"] - FORM_MARGIN:
+            lead = wanted
     if composer is not None and lead["facet"] not in ("misconception", "compare"):
         lead = {**lead, "text": _answer_first(composer, text, lead["text"])}
     parts = [_verdict(text, lead) + _named(lead, kind)]
@@ -528,7 +544,9 @@ _ASKS_BEHAVIOUR = re.compile(
     re.I,
 )
 _ASKED_H = re.compile(r"\bh_?\{?(\d+)\}?(?!\s*(?:=|is|was)\s*[-+]?\d)", re.I)
-_ASKED_STEP = re.compile(r"\b(?:value|h|memory|state)\s+(?:at|after|for)\s+step\s+(\d+)", re.I)
+_ASKED_STEP = re.compile(
+    r"\b(?:value|h|memory|state)\s+(?:at|after|for)\s+(?:step\s+(\d+)|(\d+)\s+steps?\b)", re.I
+)
 
 
 def _asked_values(text: str, trace: dict[str, Any]) -> str:
@@ -536,7 +554,7 @@ def _asked_values(text: str, trace: dict[str, Any]) -> str:
     step 8"), read off the trace; empty when it asks for none (or for h0)."""
     steps = trace.get("steps") or []
     asked = [int(k) for k in _ASKED_H.findall(text or "")] + [
-        int(k) for k in _ASKED_STEP.findall(text or "")
+        int(a or b) for a, b in _ASKED_STEP.findall(text or "")
     ]
     asked = sorted({k for k in asked if 1 <= k <= len(steps)})
     if not asked or len(steps[0]["h"]) != 1:

@@ -87,14 +87,14 @@ _OPEN = r"^\s*(?:(?:so|ok|okay|and|but|hey|hmm|wait|also)[,!]?\s+)*"
 TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.I))
     for kind, pattern in (
-        ("simpler", r"\beli5\b|like (?:i'?m|im|i am) (?:5|five|a kid)|\bsimpl(?:e|er|y)\b|"
+        ("simpler", r"\beli5\b|like (?:i'?m|im|i am) (?:5|five|a kid)|\bsimpl(?:e|er|est|y)\b|"
                     r"\bplain (?:english|words|terms)\b|\bdumb (?:it |this )?down\b|"
-                    r"\b(?:no|without)(?: the)? (?:math|maths|formulas?|equations?|jargon)\b|"
+                    r"\b(?:no|not|without)(?: any| the| a)? (?:math|maths|formulas?|equations?|jargon)\b|"
                     r"\bbaby words\b|\blay ?m[ae]n|\bin (?:easy|everyday) (?:words|terms)\b"),
         ("example", r"\bexamples?\b|\bfor instance\b|\bshow me a (?:case|situation)\b|"
                     r"\breal[- ]world\b"),
         ("recommendation", _OPEN + r"should (?:i|we)\b|\bwhich (?:\w+ )?(?:should|would)\b|"
-                    r"\bwhat (?:\w+ )?should (?:i|we)\b|\b(?:would|should) (?:u|you) "
+                    r"\bwhat (?:\w+ )?should (?:i|we)\b|\b(?:would|should) (?:u|you) (?:\w+ )?"
                     r"(?:pick|use|choose|recommend)\b|\brecommend|\bworth (?:it|using)\b|"
                     r"\bwhat (?:do|should) i do\b|\bbest (?:choice|option|pick)\b|"
                     r"\bgood (?:idea|default|value|start)\b|\bor (?:a |an )?\w+ for\b"),
@@ -383,6 +383,14 @@ class NameTable:
         return sorted(found)
 
 
+def _without_cues(text: str) -> str:
+    """``text`` without the words that say what kind of question it is ("nowadays", "eli5"):
+    they ask for a form of answer, never name a topic the lessons skip."""
+    for _, pattern in TYPE_CUES:
+        text = pattern.sub(" ", text)
+    return text
+
+
 class QuestionReader:
     """Reads questions against one or more teaching models; built once per embedder."""
 
@@ -495,7 +503,7 @@ class QuestionReader:
         beyond = self.named_beyond(text)
         if beyond and kind not in ("compute", "what-if"):
             return Understanding("not_covered", (beyond,), scores, params or {})
-        unknown = self.unknown_words(text)
+        unknown = self.unknown_words(_without_cues(text))
         if named:  # a question about a lesson concept, in everyday words around it
             unknown = [w for w in unknown if w not in self.english]
         if kind not in ("compute", "what-if") and (

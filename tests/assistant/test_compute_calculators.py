@@ -498,3 +498,13 @@ def test_a_difference_of_lstm_and_gru_says_the_share_and_the_assumed_sizes(tutor
     assert "three quarters of the LSTM's parameters" in reply.reply  # 69,120 / 92,160
     assert "I assumed the lesson's hidden size of 128 and input size of 50" in reply.reply
     assert reply.citations and reply.citations[0].section.endswith("parameter counts")
+
+
+def test_a_share_that_survives_each_step_is_a_repeated_factor():
+    from assistant.compute import power_request
+
+    request = power_request(
+        "if 90% of the signal survives each step how much is left after 30 steps"
+    )
+    assert request == {"factor": 0.9, "steps": 30}
+    assert math.isclose(request["factor"] ** request["steps"], 0.04239, rel_tol=1e-3)

@@ -299,3 +299,23 @@ def test_a_zero_recurrent_weight_erases_the_memory_at_once(tutor):
     reply = ask(tutor, tutor.new_session("api"), "what if recurrent weight is 0")
     lead = reply.reply.split("\n\n")[0]
     assert "back to 0 at once" in lead and "tanh trims" not in lead
+
+
+def test_constant_inputs_run_for_the_steps_asked_and_lead_with_that_step(tutor):
+    from assistant.parsing import constant_inputs
+
+    assert constant_inputs("the input is always 1") == [1.0] * 4
+    assert constant_inputs("all-zero inputs for 5 steps") == [0.0] * 5
+    assert constant_inputs("inputs 1, 0, 0") is None
+    session = tutor.new_session("api")
+    reply = ask(
+        tutor,
+        session,
+        "inputs are all zero but bias is 0.1, w_h 1, w_x 1, starting from zero. h after 3 steps?",
+    )
+    h, expected = 0.0, []
+    for _ in range(3):
+        h = math.tanh(1.0 * 0.0 + 1.0 * h + 0.1)
+        expected.append(h)
+    assert xs(reply) == [0.0, 0.0, 0.0]
+    assert reply.reply.startswith(f"h_3 = **{expected[-1]:.4f}**")

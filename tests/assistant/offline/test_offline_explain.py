@@ -177,3 +177,22 @@ def test_more_simply_without_a_term_quotes_the_lessons_math_free_sentences(tutor
     assert "Every step scales the old memory" in reply.reply  # the card on forgetting
     assert "keep dial" not in reply.reply  # the LSTM analogy is not about this topic
     assert_quotes_are_the_lessons(reply)
+
+
+@pytest.mark.parametrize(
+    ("question", "leads_with"),
+    [
+        # the named shape's own example, not the closest-sounding example of another shape
+        ("one-to-many example?", "captioning an image is one-to-many"),
+        # who and when, not the difference between the two cells the question names
+        ("who came up with lstm and when, and was gru before or after that", "1997"),
+        # an analogy first, then the plain mechanism
+        ("explain exploding gradients without any math at all", "squeal louder"),
+    ],
+)
+def test_a_question_that_asks_for_a_form_gets_that_form_of_what_it_names(
+    tutor, question, leads_with
+):
+    reply = ask(tutor, tutor.new_session("api"), question).reply
+    first = reply.split("\n\n")[0]
+    assert leads_with in first, reply[:300]

@@ -223,3 +223,21 @@ def test_an_answer_to_a_check_question_is_no_uncovered_topic(tutor):
         assert "doesn't cover" not in reply.reply and reply.intent == "assess"
         assert not reply.reply.startswith(("**Right", "**Partly")), reply.reply
         assert "Hint:" in reply.reply or "Fill in the gap" in reply.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "wants"),
+    [
+        ("show me the lstm equations", True),
+        ("the math behind bptt", True),
+        ("whats the formula for the jacobian thing", True),
+        ("how does it mix the new word in, in words not formula please", False),
+        ("explain it without any math", False),
+        ("no maths pls", False),
+        ("skip the equations", False),
+    ],
+)
+def test_a_request_for_the_math_is_told_from_a_request_without_it(text, wants):
+    from assistant.offline.planner import MATH_REQUEST
+
+    assert bool(MATH_REQUEST.search(text)) is wants

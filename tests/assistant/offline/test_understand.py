@@ -72,6 +72,19 @@ def test_a_broken_model_names_the_file_and_concept(tmp_path):
         ("what is teacher forcing", "not_covered", set()),
         ("whats the forgett gate", "definition", {"forget_gate"}),
         ("why do rnns forget stuff from the start of a long sentence", "why", set()),
+        # the form of answer asked for, however it is said
+        (
+            "idk what a forget gate is, simplest possible explanation plz",
+            "simpler",
+            {"forget_gate"},
+        ),
+        ("explain exploding gradients without any math at all", "simpler", {"exploding_gradient"}),
+        # "nowadays" asks when, it names no topic the lesson skips
+        (
+            "for long texts nowadays what would you actually use, still rnns?",
+            "recommendation",
+            set(),
+        ),
     ],
 )
 def test_clear_questions_are_read_right(reader, question, kind, concepts):
