@@ -173,10 +173,9 @@ CHECK_QUESTIONS = {
 }
 CHECK_DEFAULT = "Can you say in one sentence how the hidden state carries memory forward?"
 
-WHY_FORGET_INTRO = "Here's why a plain RNN forgets, and the numbers that show it."
 WHY_FORGET_DEMO = (
-    "**Live from the RNN lab** (the influence of the first input on the hidden state, "
-    "step by step):\n\n{summary}"
+    "**Live from the RNN lab**: the same inputs fed to a plain RNN, an LSTM and a GRU, and "
+    "how long each keeps the first input's influence:\n\n{table}"
 )
 WHY_FORGET_HALF_LIFE = (
     "The first input's influence drops below half after **{rnn_half} steps** in the plain "

@@ -226,9 +226,21 @@ class Assessor:
         self._belief_terms = [key_terms(b[2]) - key_terms(" ".join(b[0].names))
                               for b in self._beliefs]  # fmt: skip
         self._correction_vectors = self._embed([normalise(b[1].correction) for b in self._beliefs])
-        # every question's points and topic texts, in one batch now rather than one
-        # question at a time on its first answer (a first answer paid ~300 ms for it)
+        # every question's points and topic texts, now rather than one question at a time
+        # on its first answer (a first answer paid ~300 ms for it)
         self._embed([normalise(t) for c in self.concepts.values() for t in self._about(c)])
+
+    @classmethod
+    def fixed_texts(cls, models: Any) -> list[str]:
+        """Every text an assessor embeds when it is built, as it embeds them: a warm-up
+        can put them in the embedder's on-disk cache a batch at a time beforehand."""
+        concepts = [c for m in models for c in m.concepts]
+        beliefs = [
+            (m, t) for c in concepts for m in c.misconceptions for t in (m.belief, *m.phrasings)
+        ]
+        texts = [t for _, t in beliefs] + [m.correction for m, _ in beliefs]
+        texts += [t for c in concepts for t in cls._about(c)]
+        return [normalise(t) for t in texts]
 
     @staticmethod
     def _about(concept: Any, question: Any = None) -> list[str]:

@@ -10,6 +10,7 @@ the LLM sees them as tools.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import re
 import threading
@@ -31,6 +32,7 @@ from core.errors import InvalidInput
 
 ASKED_KEPT = 60  # questions remembered as asked, so the next one is new
 SKIP = frozenset({"this_lesson"})  # concepts about the course, not the subject
+WARM_BATCH = 64  # texts the background warm-up embeds between checks for a stop
 
 
 class Listener:
@@ -47,6 +49,7 @@ class Listener:
         self._assessor: Assessor | None = None
         self._warming = False
         self._warm_thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     @property
     def assessor(self) -> Assessor:
@@ -63,10 +66,29 @@ class Listener:
             if self._warming or self.embedder is None:
                 return None
             self._warming = True
-        thread = threading.Thread(target=lambda: self.assessor, name="warm-assessor", daemon=True)
+
+        def work() -> None:
+            # into the on-disk cache a batch at a time, so that a process leaving mid-way
+            # (a one-shot 'tutor ask') stops between batches: a daemon thread still inside
+            # torch when the interpreter finalises aborts it ("terminate called ...")
+            texts = Assessor.fixed_texts(self.models)
+            remembered = getattr(self.embedder, "embed_remembered", None)
+            for i in range(0, len(texts), WARM_BATCH) if callable(remembered) else ():
+                if self._stop.is_set():
+                    return
+                remembered(texts[i : i + WARM_BATCH])
+            if not self._stop.is_set():
+                self.assessor  # noqa: B018 (built now; every vector is on disk)
+
+        thread = threading.Thread(target=work, name="warm-assessor", daemon=True)
         thread.start()
         self._warm_thread = thread
+        atexit.register(self._stop_warm)
         return thread
+
+    def _stop_warm(self) -> None:
+        self._stop.set()
+        self.wait_warm(timeout=30)
 
     def wait_warm(self, timeout: float | None = None) -> None:
         """Block until the background build (if any) has finished (benchmarks use it)."""

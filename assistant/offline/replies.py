@@ -410,7 +410,11 @@ def _plain_extract(
 
 
 def _fade(art: FadeResult) -> list[str]:
-    parts = [prompts.render(prompts.WHY_FORGET_DEMO, summary=art["summary_md"].strip())]
+    """The lab's fade comparison, short: its table and the half-lives read off it (the
+    report's whole paragraph is for the lab page and the LLM brain)."""
+    lines = art["summary_md"].strip().splitlines()
+    table = "\n".join(line for line in lines if line.startswith("|"))
+    parts = [prompts.render(prompts.WHY_FORGET_DEMO, table=table or art["summary_md"].strip())]
     halves = half_lives(art["report"])
     if "rnn" in halves and "lstm" in halves:
         parts.append(
@@ -893,10 +897,10 @@ def _compose(
     if "error" in arts:
         parts.append(prompts.render(prompts.TOOL_ERROR, message=arts["error"]["message"]))
     if "fade" in arts:
-        parts.append(prompts.WHY_FORGET_INTRO)
-        if "passages" in arts:
+        if "passages" in arts:  # the answer first, then the lab's numbers
             concept, citations = _concept(composer, text, passages, question=False, turn=turn)
-            parts.extend(concept)
+            parts.extend(concept[:1])
+            citations = citations[:1]
         parts.extend(_fade(arts["fade"]))
         parts.append(
             prompts.render(

@@ -74,3 +74,23 @@ def test_the_labelled_sets_meet_the_bars(assessor):
         assert report["labels"]["misconception"]["precision"] >= 0.9, report["wrongly_told"]
         assert report["accuracy"] >= floor
         assert report["labels"]["dont_know"]["recall"] >= 0.9
+
+
+def test_a_warm_up_asked_to_stop_stops_between_batches_before_building(tmp_path):
+    """A one-shot 'tutor ask' on a fresh data dir left the warm-up thread inside torch when
+    the process ended, and it aborted ('terminate called without an active exception',
+    exit 134). The warm-up now fills the on-disk cache a batch at a time and stops between
+    batches when asked (at exit)."""
+    from assistant.listening.tools import WARM_BATCH, Listener
+    from core.settings import Settings
+    from knowledge.embeddings import make_embedder
+
+    embedder = make_embedder(Settings(_env_file=None, data_dir=tmp_path))  # empty vector cache
+    listener = Listener(embedder, full_models())
+    thread = listener.warm_in_background()
+    assert thread is not None
+    listener._stop_warm()  # what atexit does
+    assert not thread.is_alive()
+    assert listener._assessor is None  # stopped before the build
+    assert embedder.computed < len(Assessor.fixed_texts(full_models()))
+    assert embedder.computed <= 2 * WARM_BATCH

@@ -196,3 +196,32 @@ def test_a_question_that_asks_for_a_form_gets_that_form_of_what_it_names(
     reply = ask(tutor, tutor.new_session("api"), question).reply
     first = reply.split("\n\n")[0]
     assert leads_with in first, reply[:300]
+
+
+def prose_words(reply: str) -> int:
+    """Words a learner reads outside tables, worked-step lists and the check question."""
+    kept = [
+        line for line in reply.splitlines()
+        if not line.startswith(("|", "- **t", "**Check your understanding"))
+    ]  # fmt: skip
+    return len(" ".join(kept).split())
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "why do RNNs forget?",
+        "why cant an rnn remember stuff from way back",
+        "is a GRU just a smaller LSTM?",
+        "how does the forget gate work",
+        "eli5 vanishing gradient",
+        "what if W_hh were negative?",
+        "should i use lstm or gru for a small dataset",
+        "what is teacher forcing?",
+    ],
+)
+def test_replies_are_short_cite_at_most_two_sections_and_open_with_a_sentence(tutor, question):
+    reply = ask(tutor, tutor.new_session("api"), question)
+    assert prose_words(reply.reply) <= 130, reply.reply
+    assert len(reply.citations) <= 2
+    assert re.match(r"[A-Z0-9*\"'(]", reply.reply), reply.reply[:80]  # no fragment opens it
