@@ -6,12 +6,13 @@ import pytest
 
 from assistant.eval.assess import load_answers, run_assess
 from assistant.listening.assessor import Assessor, clauses, dont_know, negated
-from assistant.listening.tools import full_models
+from assistant.listening.tools import full_models, shared_listener
 
 
 @pytest.fixture(scope="module")
 def assessor(embedder):
-    return Assessor(embedder, full_models())
+    # the tutors of these tests share it (one per embedder and lessons): built once a run
+    return shared_listener(embedder, full_models()).assessor
 
 
 def _q(assessor, concept, i=0):
