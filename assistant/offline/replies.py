@@ -208,6 +208,9 @@ _NOT_A_CLAIM = re.compile(  # a choice or a request is no claim to confirm or de
 )
 
 
+_YES_NO_CLAUSE = re.compile(
+    r"\b(?:will|would|does|do|is|can|could)\s+(?:it|that|this|they|the\s+\w+)\b", re.I
+)
 SAID_NEARLY = 0.8  # similarity at which a question all but states a misconception
 PROMOTE_MARGIN = 0.05  # a later sentence must be this much closer to the question to lead
 _LEANS_BACK = re.compile(  # "It ...", "Transformers then ...": it needs what came before
@@ -320,7 +323,9 @@ def _notes(
     lead = notes[0]
     # "dumb it down: weight sharing" asks for a facet, not the correction of a claim
     facet_wanted = kind in ("definition", "simpler", "compare", "recommendation", "context")
-    if lead["facet"] == "misconception" and not _is_claim(text):
+    # "if i crank up w_x will it remember longer?" puts a belief forward too
+    voiced = _is_claim(text) or (kind == "what-if" and bool(_YES_NO_CLAUSE.search(text)))
+    if lead["facet"] == "misconception" and not voiced:
         # a question, not a claim: a correction leads an example (it usually is one), or
         # an explanation when the learner all but said the misconception
         nearly = lead["similarity"] >= SAID_NEARLY
@@ -874,8 +879,13 @@ def pose_check(
         candidates += [c for c in listener.concepts
                        if c.sections and c.sections[0].strip().lower() == title]  # fmt: skip
     asked = set(state.get("asked") or [])
+    said = reply.lower()
     for concept in candidates:
-        question = next((q for q in concept.questions if q.ask not in asked), None)
+        question = next(  # not asked before, and not one the reply has just answered
+            (q for q in concept.questions
+             if q.ask not in asked and not (q.expected and q.expected[0].lower() in said)),
+            None,
+        )  # fmt: skip
         if question is not None:
             from assistant.listening.assessor import OpenQuestion
 

@@ -225,3 +225,19 @@ def test_replies_are_short_cite_at_most_two_sections_and_open_with_a_sentence(tu
     assert prose_words(reply.reply) <= 130, reply.reply
     assert len(reply.citations) <= 2
     assert re.match(r"[A-Z0-9*\"'(]", reply.reply), reply.reply[:80]  # no fragment opens it
+
+
+def test_input_and_recurrent_weights_are_contrasted_and_the_check_asks_something_new(tutor):
+    reply = ask(tutor, tutor.new_session("api"), "whats the point of W_xh vs W_hh").reply
+    lead = reply.split("\n\n")[0]
+    assert "W_xh" in lead and "W_hh" in lead and "input" in lead and "old memory" in lead
+    check = reply.rsplit("**Check your understanding:**", 1)[1]
+    assert "job of W_xh" not in check  # not the question the reply has just answered
+
+
+def test_batch_size_is_said_to_be_uncovered_with_the_nearest_concept(tutor):
+    reply = ask(
+        tutor, tutor.new_session("api"), "does a bigger batch size help an rnn remember longer?"
+    )
+    assert "doesn't cover" in reply.reply.split("\n\n")[0]
+    assert "memory decay" in reply.reply.lower()
