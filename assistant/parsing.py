@@ -231,7 +231,8 @@ _CONSTANT_INPUT = re.compile(
     rf"\b(?:inputs?|xs?)\s+(?:are|is|=|stays?|being)?\s*(?:all|always|only|just|constant(?:ly)?)"
     rf"\s+(?P<a>{_ZERO_WORD}|ones|{NUMBER})(?![\w.])"
     rf"|\b(?:all|constant)[- ](?P<b>zeros?|zero|ones?|{NUMBER})\s+inputs?\b"
-    rf"|\bconstant\s+inputs?\s+(?:of\s+)?(?P<c>{NUMBER})(?![\w.])",
+    rf"|\bconstant\s+inputs?\s+(?:of\s+)?(?P<c>{NUMBER})(?![\w.])"
+    rf"|\b(?:only|all|just)\s+(?P<d>{_ZERO_WORD}|ones)\s+(?:as|for)\s+(?:the\s+)?inputs?\b",
     re.IGNORECASE,
 )
 _STEPS_ASKED = re.compile(r"(?<![\w.])(\d+)\s+(?:time[-\s]?)?steps?\b", re.IGNORECASE)
@@ -243,7 +244,7 @@ def constant_inputs(text: str) -> list[float] | None:
     m = _CONSTANT_INPUT.search(text or "")
     if m is None:
         return None
-    raw = (m.group("a") or m.group("b") or m.group("c")).lower()
+    raw = (m.group("a") or m.group("b") or m.group("c") or m.group("d")).lower()
     if re.fullmatch(_ZERO_WORD + "|zero", raw):
         value = 0.0
     elif raw in ("one", "ones"):

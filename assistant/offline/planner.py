@@ -87,9 +87,11 @@ def _from_notes(ask: Ask) -> list[Call] | None:
     """A question the teaching model answers: its type and concepts choose the notes. Two
     questions in one message ("vanishing vs exploding, and which one does clipping fix?")
     get a second set of notes for the second."""
-    if ask.reader is None or MATH_REQUEST.search(ask.text):
+    if ask.reader is None:
         return None
     understood = ask.reader.read(ask.text)
+    if MATH_REQUEST.search(ask.text) and understood.type != "simpler":
+        return None  # "show me the lstm equations"; not "an analogy, the formula lost me"
     if understood.type == "what-if" and what_if_changes(ask.text):  # the lab can run it
         return [call("rnn_trace", **trace_request(ask.text, ask.state.get("trace")).args)]
     if understood.type not in NOTE_TYPES or not (
@@ -411,8 +413,11 @@ def reroute(ask: Ask) -> str:
     if intent == "why_forget":
         named = set(ask.reader.named_concepts(text)) - _FORGETTING - _GENERIC
         comparison = re.search(r"\bthan\b|\bvs\.?\b|\bversus\b", text, re.I)
-        if named or comparison or ask.reader.read(text).type == "context":
-            return "concept"  # "why are transformers better far back", "in the old experiments"
+        kind = ask.reader.read(text).type
+        if named or comparison or kind in ("context", "recommendation", "what-if"):
+            # "why are transformers better far back", "in the old experiments", "plain rnn
+            # ok or nah?", "if i bump the hidden size will it remember longer"
+            return "concept"
     return intent
 
 

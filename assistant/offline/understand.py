@@ -88,6 +88,7 @@ TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.I))
     for kind, pattern in (
         ("simpler", r"\beli5\b|like (?:i'?m|im|i am) (?:5|five|a kid)|\bsimpl(?:e|er|est|y)\b|"
+                    r"\b(?:an? |with an? |some )?(?:analog(?:y|ies)|metaphor)\b|"
                     r"\bplain (?:english|words|terms)\b|\bdumb (?:it |this )?down\b|"
                     r"\b(?:no|not|without)(?: any| the| a)? (?:math|maths|formulas?|equations?|jargon)\b|"
                     r"\bbaby words\b|\blay ?m[ae]n|\bin (?:easy|everyday) (?:words|terms)\b"),
@@ -505,7 +506,8 @@ class QuestionReader:
             return Understanding("not_covered", (beyond,), scores, params or {})
         unknown = self.unknown_words(_without_cues(text))
         if named:  # a question about a lesson concept, in everyday words around it
-            unknown = [w for w in unknown if w not in self.english]
+            unknown = [w for w in unknown if w not in self.english
+                       and not (w.endswith("s") and w[:-1] in self.english)]  # fmt: skip
         if kind not in ("compute", "what-if") and (
             (unknown and (not named or len(unknown) >= 2 or best_sim < UNKNOWN_BELOW))
             or (not named and best_sim < CONCEPT_BELOW and kind != "context" and _asks(text))

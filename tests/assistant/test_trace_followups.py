@@ -307,6 +307,7 @@ def test_constant_inputs_run_for_the_steps_asked_and_lead_with_that_step(tutor):
     assert constant_inputs("the input is always 1") == [1.0] * 4
     assert constant_inputs("all-zero inputs for 5 steps") == [0.0] * 5
     assert constant_inputs("inputs 1, 0, 0") is None
+    assert constant_inputs("b=0.5 and only zeros as input, does it stay empty?") == [0.0] * 4
     session = tutor.new_session("api")
     reply = ask(
         tutor,

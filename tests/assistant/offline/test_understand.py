@@ -85,6 +85,12 @@ def test_a_broken_model_names_the_file_and_concept(tmp_path):
             "recommendation",
             set(),
         ),
+        (
+            "can you explain exploding gradients with an analogy, the formula version lost me",
+            "simpler",
+            {"exploding_gradient"},
+        ),
+        ("show me with actual numbers how memory fades in a tiny rnn", "why", {"memory_decay"}),
     ],
 )
 def test_clear_questions_are_read_right(reader, question, kind, concepts):
