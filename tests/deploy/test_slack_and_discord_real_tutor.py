@@ -98,7 +98,7 @@ async def test_slack_mention_gets_a_cited_answer_and_the_fade_plot(client, platf
     assert int(ask.body["length"]) == len(upload.raw)
     assert post.body["thread_ts"] == "1700000100.000100"
     blocks = post.body["blocks"]
-    assert blocks[0]["type"] == "section" and "forget" in blocks[0]["text"]["text"]
+    assert blocks[0]["type"] == "section" and "Memory fades" in blocks[0]["text"]["text"]
     (cites,) = [b for b in blocks if b["type"] == "context"]
     assert f"<{LESSON}#where-memory-fades|" in json.dumps(cites)
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
