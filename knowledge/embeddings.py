@@ -94,7 +94,12 @@ class Embedder:
             return self.embed(texts)
         keys = [text_key(self.model_path, t) for t in texts]
         known = self._disk.get_many(keys)
-        missing = [i for i, k in enumerate(keys) if k not in known]
+        # each missing text once: a list may repeat one (a correction per phrasing)
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in known:
+                first.setdefault(k, i)
+        missing = list(first.values())
         if missing:
             fresh = self.embed([texts[i] for i in missing])
             added = {keys[i]: fresh[j] for j, i in enumerate(missing)}

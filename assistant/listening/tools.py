@@ -17,6 +17,7 @@ import threading
 import weakref
 from typing import Annotated, Any
 
+import numpy as np
 from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import Field
@@ -71,12 +72,19 @@ class Listener:
             # into the on-disk cache a batch at a time, so that a process leaving mid-way
             # (a one-shot 'tutor ask') stops between batches: a daemon thread still inside
             # torch when the interpreter finalises aborts it ("terminate called ...")
-            texts = Assessor.fixed_texts(self.models)
-            remembered = getattr(self.embedder, "embed_remembered", None)
-            for i in range(0, len(texts), WARM_BATCH) if callable(remembered) else ():
-                if self._stop.is_set():
-                    return
-                remembered(texts[i : i + WARM_BATCH])
+            texts = list(dict.fromkeys(Assessor.fixed_texts(self.models)))
+            lookup = getattr(self.embedder, "lookup", None)
+            remember = getattr(self.embedder, "remember", None)
+            if callable(lookup) and callable(remember):
+                known = lookup(texts)
+                todo = [t for t in texts if t not in known]
+                parts = []
+                for i in range(0, len(todo), WARM_BATCH):
+                    if self._stop.is_set():
+                        return
+                    parts.append(np.asarray(self.embedder.embed(todo[i : i + WARM_BATCH])))
+                if todo:  # one write of the cache file, not one per batch
+                    remember(todo, np.concatenate(parts))
             if not self._stop.is_set():
                 self.assessor  # noqa: B018 (built now; every vector is on disk)
 

@@ -124,3 +124,13 @@ def test_an_unreadable_cache_file_is_ignored(embedder, tmp_path):
     texts = [f"sentence {i}" for i in range(6)]
     assert fresh.embed_remembered(texts).shape == (6, 384)
     assert fresh.computed == 6
+
+
+def test_a_text_repeated_in_one_call_is_embedded_once(tmp_path):
+    from core.settings import Settings
+    from knowledge.embeddings import make_embedder
+
+    embedder = make_embedder(Settings(_env_file=None, data_dir=tmp_path))
+    vectors = embedder.embed_remembered(["same words", "other words", "same words"])
+    assert embedder.computed == 2
+    assert np.allclose(vectors[0], vectors[2]) and not np.allclose(vectors[0], vectors[1])
