@@ -27,7 +27,7 @@ from assistant.offline.intents import (
     WHAT_IF,
     what_if_changes,
 )
-from assistant.offline.understand import split_questions
+from assistant.offline.understand import asks_plainly, split_questions
 from assistant.parsing import level_asked_for, trace_request
 from assistant.quiz_tools import DEFAULT_LEVEL
 from assistant.state import exercise_live
@@ -89,9 +89,9 @@ def _from_notes(ask: Ask) -> list[Call] | None:
     get a second set of notes for the second."""
     if ask.reader is None:
         return None
-    understood = ask.reader.read(ask.text)
-    if MATH_REQUEST.search(ask.text) and understood.type != "simpler":
+    if MATH_REQUEST.search(ask.text) and not asks_plainly(ask.text):
         return None  # "show me the lstm equations"; not "an analogy, the formula lost me"
+    understood = ask.reader.read(ask.text)
     if understood.type == "what-if" and what_if_changes(ask.text):  # the lab can run it
         return [call("rnn_trace", **trace_request(ask.text, ask.state.get("trace")).args)]
     if understood.type not in NOTE_TYPES or not (

@@ -384,6 +384,12 @@ class NameTable:
         return sorted(found)
 
 
+def asks_plainly(text: str) -> bool:
+    """Whether the message asks for a plain answer in so many words ("eli5", "an analogy",
+    "no math")."""
+    return any(kind == "simpler" and pattern.search(text) for kind, pattern in TYPE_CUES)
+
+
 def _without_cues(text: str) -> str:
     """``text`` without the words that say what kind of question it is ("nowadays", "eli5"):
     they ask for a form of answer, never name a topic the lessons skip."""

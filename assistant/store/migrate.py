@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ LEGACY_VERSION = 1  # its last version; revision 0001 creates that schema
 _UPGRADE_LOCK_KEY = 0x7475746F72_6462  # "tutordb": any fixed 63-bit number
 # Alembic's ``op`` and ``context`` are process-wide proxies: one migration run at a time
 _ALEMBIC_RUN = threading.Lock()
+_LOCKED_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,20 @@ def legacy_version(conn: Connection) -> int | None:
 
 
 def upgrade(engine: Engine) -> UpgradeResult:
-    """Create, adopt or migrate the schema up to head; a no-op when it is there."""
+    """Create, adopt or migrate the schema up to head; a no-op when it is there. On SQLite,
+    instances starting together on a new file can meet "database is locked" while one of
+    them switches it to WAL; the upgrade is retried then (it is idempotent)."""
+    for attempt in range(_LOCKED_RETRIES):
+        try:
+            return _upgrade(engine)
+        except sa.exc.OperationalError as exc:
+            if is_postgres(engine) or "locked" not in str(exc) or attempt == _LOCKED_RETRIES - 1:
+                raise
+            time.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _upgrade(engine: Engine) -> UpgradeResult:
     head = head_revision()
     with engine.begin() as conn:
         if is_postgres(engine):
