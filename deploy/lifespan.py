@@ -119,13 +119,17 @@ def prepare_data(settings: Settings, should_stop: Callable[[], bool] | None = No
 
 
 def _finish_background_work(embedder: Any) -> None:
-    """Let the tutor's background sentence warm-up end before exit (torch aborts the
-    interpreter if a thread is still inside it at shutdown)."""
+    """Stop the tutor's background warm-ups (lesson sentences, the assessor) between two
+    embedding batches and wait for them: torch aborts the interpreter if a thread is still
+    inside it at exit. They used to be left to finish, up to 30 s of a shutdown; whatever
+    they had not embedded is embedded when it is first needed."""
     from assistant.factory import shared_composer
+    from assistant.listening.tools import stop_listeners
 
-    wait = getattr(shared_composer(embedder), "wait_warm", None)
-    if callable(wait):
-        wait(30)
+    stop = getattr(shared_composer(embedder), "stop_warm", None)
+    if callable(stop):
+        stop()
+    stop_listeners(embedder)
 
 
 def _make_sessions(settings: Settings) -> Any:

@@ -91,10 +91,11 @@ class Listener:
         thread = threading.Thread(target=work, name="warm-assessor", daemon=True)
         thread.start()
         self._warm_thread = thread
-        atexit.register(self._stop_warm)
+        atexit.register(self.stop_warm)
         return thread
 
-    def _stop_warm(self) -> None:
+    def stop_warm(self) -> None:
+        """Stop a background build between batches and wait for it (at shutdown)."""
         self._stop.set()
         self.wait_warm(timeout=30)
 
@@ -170,6 +171,14 @@ def wait_listeners(embedder: Any, timeout: float | None = None) -> None:
         listeners = list(_LISTENERS.get(embedder, {}).values())
     for listener in listeners:
         listener.wait_warm(timeout)
+
+
+def stop_listeners(embedder: Any) -> None:
+    """Stop every listener's background build over ``embedder`` between batches (shutdown)."""
+    with _SHARED:
+        listeners = list(_LISTENERS.get(embedder, {}).values())
+    for listener in listeners:
+        listener.stop_warm()
 
 
 def _result(

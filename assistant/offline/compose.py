@@ -164,10 +164,11 @@ class Composer:
         self._warm_thread = thread
         # A daemon thread still inside torch when the interpreter finalises aborts the
         # process ("terminate called without an active exception"): stop it first.
-        atexit.register(self._stop_warm)
+        atexit.register(self.stop_warm)
         return thread
 
-    def _stop_warm(self) -> None:
+    def stop_warm(self) -> None:
+        """Stop the background warm-up between batches and wait for it (at shutdown)."""
         self._stop.set()
         self.wait_warm(timeout=30)
 

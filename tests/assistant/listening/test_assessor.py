@@ -90,7 +90,7 @@ def test_a_warm_up_asked_to_stop_stops_between_batches_before_building(tmp_path)
     listener = Listener(embedder, full_models())
     thread = listener.warm_in_background()
     assert thread is not None
-    listener._stop_warm()  # what atexit does
+    listener.stop_warm()  # what atexit and a server shutdown do
     assert not thread.is_alive()
     assert listener._assessor is None  # stopped before the build
     assert embedder.computed < len(Assessor.fixed_texts(full_models()))
