@@ -67,7 +67,8 @@ def make_brain(
 
             embedder = make_embedder(settings)
         brain = offline_brain(embedder, notes, store)
-        brain.composer.warm_in_background()
+        if settings.warm_up:
+            brain.composer.warm_in_background()
         return brain
     from assistant.brains.llm import make_llm
 
@@ -100,6 +101,6 @@ def make_tutor(
         from assistant.store import make_session_store
 
         sessions = make_session_store(settings)
-    agent = build_agent(brain, make_tools(retriever))
+    agent = build_agent(brain, make_tools(retriever, warm=settings.warm_up))
     name = OFFLINE if getattr(brain, "reads_turn_context", False) else settings.model
     return Tutor(agent, sessions, brain=name)

@@ -563,7 +563,7 @@ def section_citation(retriever: Any, title: str) -> Citation | None:
     return None
 
 
-def make_tools(retriever: Any) -> list[BaseTool]:
+def make_tools(retriever: Any, warm: bool = True) -> list[BaseTool]:
     """All tools of the agent loop: ``search_lesson``, the lab tools and the quiz tools."""
     notes_index: Any = getattr(retriever, "notes", None)  # a test's fake retriever has none
 
@@ -806,11 +806,11 @@ def make_tools(retriever: Any) -> list[BaseTool]:
             else []
         ),
         *make_quiz_tools(),
-        *_listening_tools(retriever, notes_index),
+        *_listening_tools(retriever, notes_index, warm),
     ]
 
 
-def _listening_tools(retriever: Any, notes: Any) -> list[BaseTool]:
+def _listening_tools(retriever: Any, notes: Any, warm: bool = True) -> list[BaseTool]:
     """``assess_answer`` and ``concept_question``, over the indexed lessons' questions (a
     test's retriever without an embedding model gets none)."""
     from assistant.listening.tools import make_listening_tools, shared_listener
@@ -819,7 +819,8 @@ def _listening_tools(retriever: Any, notes: Any) -> list[BaseTool]:
     if embedder is None:
         return []
     listener = shared_listener(embedder, teaching_models(notes))
-    listener.warm_in_background()
+    if warm:  # else the assessor is built on the first answer to a question
+        listener.warm_in_background()
     return make_listening_tools(listener)
 
 

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     public_url: str = ""  # base URL learners reach; used in citation links
     allowed_origins: list[str] = Field(default_factory=lambda: ["*"])
     rate_limit: str = "30/minute"
+    # embed the lesson's sentences and the assessor's texts in the background at start-up,
+    # so first answers are quick; off: no start-up CPU, each is embedded when first needed
+    warm_up: bool = True
     admin_token: SecretStr = SecretStr("")
     # Comma-separated keys for /v1/chat/completions (sent as the OpenAI client's api_key);
     # a deployment open to the internet should set them: they scope the `user` field.

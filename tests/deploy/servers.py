@@ -57,6 +57,9 @@ def tutor_env(data_dir: Path, **env: str) -> dict[str, str]:
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
+        # no background warm-ups: on two cores they compete with the index builds and
+        # start-ups these tests time out on; each text is embedded when first needed
+        "TUTOR_WARM_UP": "0",
         **env,
     }
 

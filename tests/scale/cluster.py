@@ -71,6 +71,7 @@ class Backing:
             TUTOR_DATABASE_URL=self.database_url,
             TUTOR_REDIS_URL=self.redis_url,
             TUTOR_LOG_LEVEL="info",  # start-up and shutdown lines in the log file
+            TUTOR_WARM_UP="0",  # no background warm-ups competing with the start-ups
         )
         env.update({f"TUTOR_{k.upper()}": v for k, v in settings.items()})
         return env

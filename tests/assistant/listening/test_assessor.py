@@ -95,3 +95,19 @@ def test_a_warm_up_asked_to_stop_stops_between_batches_before_building(tmp_path)
     assert listener._assessor is None  # stopped before the build
     assert embedder.computed < len(Assessor.fixed_texts(full_models()))
     assert embedder.computed <= 2 * WARM_BATCH
+
+
+def test_warm_up_off_starts_no_background_build(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from assistant.tools import _listening_tools
+    from core.settings import Settings
+    from knowledge.embeddings import make_embedder
+
+    monkeypatch.setenv("TUTOR_WARM_UP", "0")
+    assert Settings(_env_file=None).warm_up is False
+    embedder = make_embedder(Settings(_env_file=None, data_dir=tmp_path))
+    tools = _listening_tools(SimpleNamespace(embedder=embedder), None, warm=False)
+    listener = shared_listener(embedder, full_models())
+    assert {t.name for t in tools} >= {"assess_answer"} and listener._warm_thread is None
+    assert embedder.computed == 0  # nothing embedded until an answer needs the assessor
