@@ -10,7 +10,6 @@ the LLM sees them as tools.
 
 from __future__ import annotations
 
-import atexit
 import functools
 import re
 import threading
@@ -29,6 +28,7 @@ from assistant.listening.mastery import P_INIT, level
 from assistant.results import AssessmentResult, QuestionResult
 from assistant.state import TurnContext
 from assistant.tool_errors import friendly_errors
+from core.background import Background
 from core.errors import InvalidInput
 
 ASKED_KEPT = 60  # questions remembered as asked, so the next one is new
@@ -49,8 +49,7 @@ class Listener:
         self._build = threading.Lock()
         self._assessor: Assessor | None = None
         self._warming = False
-        self._warm_thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._warm = Background("warm-assessor")
 
     @property
     def assessor(self) -> Assessor:
@@ -80,29 +79,23 @@ class Listener:
                 todo = [t for t in texts if t not in known]
                 parts = []
                 for i in range(0, len(todo), WARM_BATCH):
-                    if self._stop.is_set():
+                    if self._warm.stopping:
                         return
                     parts.append(np.asarray(self.embedder.embed(todo[i : i + WARM_BATCH])))
                 if todo:  # one write of the cache file, not one per batch
                     remember(todo, np.concatenate(parts))
-            if not self._stop.is_set():
+            if not self._warm.stopping:
                 self.assessor  # noqa: B018 (built now; every vector is on disk)
 
-        thread = threading.Thread(target=work, name="warm-assessor", daemon=True)
-        thread.start()
-        self._warm_thread = thread
-        atexit.register(self.stop_warm)
-        return thread
+        return self._warm.start(work)
 
     def stop_warm(self) -> None:
         """Stop a background build between batches and wait for it (at shutdown)."""
-        self._stop.set()
-        self.wait_warm(timeout=30)
+        self._warm.stop()
 
     def wait_warm(self, timeout: float | None = None) -> None:
         """Block until the background build (if any) has finished (benchmarks use it)."""
-        if self._warm_thread is not None:
-            self._warm_thread.join(timeout)
+        self._warm.wait(timeout)
 
     def question(self, concept_id: str, ask: str) -> OpenQuestion | None:
         return open_question(next((c for c in self.every if c.id == concept_id), None), ask)

@@ -13,7 +13,6 @@ a few dot products.
 
 from __future__ import annotations
 
-import atexit
 import re
 import threading
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.sentences import split_sentences
+from core.background import Background
 from knowledge.parsed import parse_sections
 
 MAX_SENTENCES = 4
@@ -115,8 +115,7 @@ class Composer:
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self._warming = False
-        self._warm_thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._warm = Background("composer-warm-up")
 
     def vectors(self, sentences: list[str]) -> np.ndarray:
         """Sentence vectors, cached. Missing ones are embedded a few at a time: a small
@@ -152,30 +151,22 @@ class Composer:
                     self._vectors.update(lookup(sentences))
             todo = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
             for i in range(0, len(todo), batch):
-                if self._stop.is_set():
+                if self._warm.stopping:
                     return
                 self.vectors(todo[i : i + batch])
             remember = getattr(self.embedder, "remember", None)
             if todo and callable(remember):
                 remember(todo, np.stack([self._vectors[s] for s in todo]))
 
-        thread = threading.Thread(target=work, name="composer-warm-up", daemon=True)
-        thread.start()
-        self._warm_thread = thread
-        # A daemon thread still inside torch when the interpreter finalises aborts the
-        # process ("terminate called without an active exception"): stop it first.
-        atexit.register(self.stop_warm)
-        return thread
+        return self._warm.start(work)
 
     def stop_warm(self) -> None:
         """Stop the background warm-up between batches and wait for it (at shutdown)."""
-        self._stop.set()
-        self.wait_warm(timeout=30)
+        self._warm.stop()
 
     def wait_warm(self, timeout: float | None = None) -> None:
         """Block until a background warm-up (if any) has finished (benchmarks use it)."""
-        if self._warm_thread is not None:
-            self._warm_thread.join(timeout)
+        self._warm.wait(timeout)
 
     def _order_key(self, passage_rank: int, index: int, sentence: str) -> tuple[int, int, int]:
         where = self.lesson_text.find(sentence[:60]) if self.lesson_text else -1

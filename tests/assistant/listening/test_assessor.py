@@ -109,5 +109,5 @@ def test_warm_up_off_starts_no_background_build(tmp_path, monkeypatch):
     embedder = make_embedder(Settings(_env_file=None, data_dir=tmp_path))
     tools = _listening_tools(SimpleNamespace(embedder=embedder), None, warm=False)
     listener = shared_listener(embedder, full_models())
-    assert {t.name for t in tools} >= {"assess_answer"} and listener._warm_thread is None
+    assert {t.name for t in tools} >= {"assess_answer"} and listener._warm.thread is None
     assert embedder.computed == 0  # nothing embedded until an answer needs the assessor
